@@ -1,0 +1,57 @@
+"""The work directory (`--out`, default `.mlgate/`): its JSON files, written atomically, read with checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlgate.errors import BadInput
+
+SCHEMA_VERSION = 1
+VALIDATION = "validation.json"
+LINEAGE = "lineage.json"
+VERDICT = "verdict.json"
+REPORT = "report.md"
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a file atomically: a crash or bad input never leaves it half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> Path:
+    """Write one of the work-directory JSON files, with its schema_version first."""
+    body = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in payload.items() if k != "schema_version"}}
+    return write_text(path, json.dumps(body, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a work-directory JSON file; a missing, malformed or newer file is BadInput."""
+    if not path.is_file():
+        raise BadInput(f"{path} not found", "an earlier stage writes it", "run that stage first, or pass --out")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path} is not valid JSON", str(exc), "re-run the stage that writes it") from exc
+    if not isinstance(data, dict):
+        raise BadInput(f"{path} must hold a JSON object", f"got {type(data).__name__}", "re-run the stage")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise BadInput(
+            f"{path} has schema_version {version!r}; this mlgate reads up to {SCHEMA_VERSION}",
+            "the file was written by another mlgate version",
+            "use the same mlgate version for every stage",
+        )
+    return data

@@ -1,0 +1,1 @@
+"""Data validation (`mlgate validate`): changed files (git, DVC), formats, schemas, checks, versions."""

@@ -34,3 +34,16 @@ def command(name: str, message: str, properties: Mapping[str, str | int | None] 
 def in_actions() -> bool:
     """True when running inside GitHub Actions."""
     return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def set_output(name: str, value: str) -> bool:
+    """Append `name=value` to $GITHUB_OUTPUT (multi-line safe, with a random delimiter). False outside Actions."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return False
+    import uuid
+
+    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    return True

@@ -1,0 +1,150 @@
+"""`mlgate compare`: wires the metrics files and the MLflow registry to the pure policy in gate/.
+
+Reads the candidate (a run or a metrics file), production (the registry alias), and the baseline (a file,
+an alias or a run); writes verdict.json; tags the candidate's model version with the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import yaml
+
+from mlgate import registry
+from mlgate.config import Config
+from mlgate.config import tracking_uri as resolve_uri
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
+from mlgate.gate.model import RawValue, Rule, Side, Verdict
+from mlgate.gate.policy import evaluate
+from mlgate.gate.serialize import verdict_dict
+from mlgate.gate.values import flatten
+from mlgate.github.workflow_commands import command, in_actions, set_output
+from mlgate.workdir import VERDICT, write_json
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+
+def rules_from_config(config: Config) -> list[Rule]:
+    """The gated metrics of mlgate.yaml as plain rules for the policy."""
+    return [Rule(name=name, **policy.model_dump()) for name, policy in config.metrics.items()]
+
+
+def load_metrics_file(path: Path) -> dict[str, RawValue]:
+    """A metrics file (JSON or YAML; flat, nested, or as `dvc metrics show --json` prints) → flat metrics."""
+    if not path.is_file():
+        raise BadInput(f"metrics file {path} not found", "the path is wrong or training did not write it",
+                       "check the path (relative paths are relative to the current directory)",
+                       file=str(path))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise BadInput(f"metrics file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}",
+                       str(exc).splitlines()[0], "write the metrics as a JSON or YAML mapping of name: value",
+                       file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise BadInput(f"metrics file {path} must hold a mapping of metric names to values",
+                       f"got {type(data).__name__}", 'write e.g. {"roc_auc": 0.93}', file=str(path))
+    return flatten(data)
+
+
+def run_compare(
+    config: Config, *, candidate_run: str | None, candidate_metrics: Path | None, fail_on_regression: bool,
+    out: Path, tracking_uri: str | None,
+) -> int:
+    if bool(candidate_run) == bool(candidate_metrics):
+        raise BadInput("give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE",
+                       "mlgate compare needs the candidate's metrics from one place",
+                       "pass --candidate-run (an MLflow run) or --candidate-metrics (a JSON/YAML file)")
+    uri = resolve_uri(config, out, tracking_uri)
+    client = registry.connect(uri)
+    candidate = _candidate(config, client, uri, candidate_run, candidate_metrics)
+    model = config.model
+    production = registry.alias_side(client, uri, model.name, model.production_alias, "production")
+    baseline = _baseline(config, client, uri)
+    verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
+                       primary_metric=config.primary_metric(), production_label=model.production_alias)
+    body = _verdict_body(config, verdict, client, uri)
+    path = write_json(out / VERDICT, body)
+    if candidate_run and candidate.version:
+        registry.set_version_tags(client, uri, model.name, candidate.version, {
+            "mlgate.verdict": verdict.status, "mlgate.verdict.passed": str(verdict.passed).lower(),
+            "mlgate.verdict.summary": body["summary"][:5000],
+        })
+    _announce(verdict, body, path)
+    return EXIT_GATE_FAILED if fail_on_regression and not verdict.passed else EXIT_PASSED
+
+
+def _candidate(config: Config, client: MlflowClient, uri: str, run_id: str | None, path: Path | None) -> Side:
+    if path is not None:
+        return Side(role="candidate", source=f"metrics file {path}", metrics=load_metrics_file(path))
+    assert run_id is not None
+    side = registry.run_side(client, uri, run_id, "candidate")
+    version = registry.version_for_run(client, uri, config.model.name, run_id)
+    return Side(role=side.role, source=side.source, metrics=side.metrics, params=side.params,
+                run_id=side.run_id, version=version, url=side.url)
+
+
+def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
+    spec = config.baseline
+    if spec is None:
+        return None
+    if spec.metrics:
+        path = config.resolve(spec.metrics)
+        return Side(role="baseline", source=f"metrics file {spec.metrics}", metrics=load_metrics_file(path))
+    if spec.run_id:
+        return registry.run_side(client, uri, spec.run_id, "baseline")
+    assert spec.alias is not None
+    side = registry.alias_side(client, uri, config.model.name, spec.alias, "baseline")
+    if side is None:
+        raise BadInput(f"baseline alias {config.model.name}@{spec.alias} is not set in the registry",
+                       "baseline.alias in mlgate.yaml names an alias no model version carries",
+                       f"set it (MlflowClient().set_registered_model_alias) or change baseline in "
+                       f"{config.root / 'mlgate.yaml'}")
+    return side
+
+
+def _verdict_body(config: Config, verdict: Verdict, client: MlflowClient, uri: str) -> dict[str, Any]:
+    body = verdict_dict(verdict)
+    body["model"] = {"name": config.model.name, "production_alias": config.model.production_alias}
+    body["framing"] = {"decision": config.framing.decision, "primary_metric": config.primary_metric()}
+    primary = config.primary_metric()
+    body["history"] = (
+        registry.history(client, uri, config.model.name, primary, config.model.production_alias,
+                         config.report.history)
+        if primary else []
+    )
+    return body
+
+
+def _announce(verdict: Verdict, body: dict[str, Any], path: Path) -> None:
+    """A short human summary on stdout, annotations and outputs inside Actions."""
+    from tabulate import tabulate
+
+    icon = {"passed": "PASSED", "warned": "PASSED (with warnings)", "failed": "FAILED"}[verdict.status]
+    click.echo(f"mlgate compare: {icon} - {body['summary']}")
+    rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), m.status,
+             "; ".join(m.reasons)] for m in verdict.metrics]
+    if rows:
+        click.echo(tabulate(rows, headers=["metric", "candidate", "production", "baseline", "status", "why"]))
+    for note in verdict.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {path}")
+    if in_actions():
+        for metric in verdict.metrics:
+            if metric.status != "pass":
+                level = "error" if metric.status == "fail" else "warning"
+                click.echo(command(level, "; ".join(metric.reasons), {"title": f"mlgate: {metric.name}"}))
+    set_output("passed", str(verdict.passed).lower())
+    set_output("status", verdict.status)
+    set_output("verdict-path", str(path))
+
+
+def _show(value: RawValue) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

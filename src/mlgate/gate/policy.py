@@ -1,0 +1,217 @@
+"""The comparison policy: per metric pass / warn / fail, with reasons a person can read. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from mlgate.gate.model import MetricResult, ParamChange, RawValue, Rule, Side, Verdict
+from mlgate.gate.values import as_number, describe_unusable
+
+# Floating-point slack: a candidate equal to production (up to rounding) is never a regression.
+EPSILON = 1e-9
+
+
+def improvement(rule: Rule, candidate: float, reference: float) -> float:
+    """How much better the candidate is than the reference (negative: worse), in the metric's units."""
+    return candidate - reference if rule.direction == "maximize" else reference - candidate
+
+
+def check_production(rule: Rule, candidate: float, production: float) -> str | None:
+    """A reason when the regression against production exceeds what the rule tolerates, else None."""
+    regression = -improvement(rule, candidate, production)
+    slack = EPSILON * max(1.0, abs(production))
+    if regression <= slack:
+        return None
+    worse = "lower" if rule.direction == "maximize" else "higher"
+    if rule.max_regression is not None and regression > rule.max_regression + slack:
+        return (f"{_fmt(regression)} {worse} than production ({_fmt(production)}), "
+                f"more than the tolerated {_fmt(rule.max_regression)}")
+    if rule.max_regression_pct is not None:
+        pct = _pct(regression, production)
+        if pct is None or pct > rule.max_regression_pct + EPSILON:
+            shown = "an infinite share" if pct is None else f"{pct:.2f}%"
+            return (f"{shown} {worse} than production ({_fmt(production)}), "
+                    f"more than the tolerated {_fmt(rule.max_regression_pct)}%")
+    if rule.max_regression is None and rule.max_regression_pct is None:
+        return f"{_fmt(regression)} {worse} than production ({_fmt(production)}); no regression is tolerated"
+    return None
+
+
+def check_bounds(rule: Rule, candidate: float) -> list[str]:
+    """Reasons when the candidate is below the floor or above the ceiling."""
+    reasons = []
+    if rule.min is not None and candidate < rule.min:
+        reasons.append(f"{_fmt(candidate)} is below the minimum {_fmt(rule.min)}")
+    if rule.max is not None and candidate > rule.max:
+        reasons.append(f"{_fmt(candidate)} is above the maximum {_fmt(rule.max)}")
+    return reasons
+
+
+def check_baseline(rule: Rule, candidate: float, baseline: float) -> str | None:
+    """A reason when the candidate does not beat the baseline by `beat_baseline_by`, else None."""
+    margin = rule.beat_baseline_by
+    if margin is None:
+        return None
+    gain = improvement(rule, candidate, baseline)
+    if margin == 0 and gain > EPSILON * max(1.0, abs(baseline)):
+        return None
+    if margin != 0 and gain >= margin - EPSILON:
+        return None
+    need = "beat the baseline" if margin == 0 else f"beat the baseline by at least {_fmt(margin)}"
+    return f"does not {need} ({_fmt(baseline)}): {_signed(gain)}"
+
+
+def evaluate_metric(
+    rule: Rule, candidate: RawValue, production: RawValue | None, baseline: RawValue | None,
+    *, has_production: bool, has_baseline: bool, same_version: bool, similar: Sequence[str] = (),
+) -> MetricResult:
+    """Decide one metric. Missing or unusable candidate values fail (at the rule's severity)."""
+    failures: list[str] = []
+    notes: list[str] = []
+    cand = as_number(candidate)
+    prod = as_number(production)
+    base = as_number(baseline)
+    if cand is None:
+        failures.append(f"candidate value {describe_unusable(candidate)}")
+        if candidate is None and similar:
+            failures.append(f"the candidate has {', '.join(similar)}: name one of those in mlgate.yaml")
+    else:
+        failures.extend(check_bounds(rule, cand))
+        _production_checks(rule, cand, production, prod, has_production, same_version, failures, notes)
+        _baseline_checks(rule, cand, baseline, base, has_baseline, failures, notes)
+    status = "pass" if not failures else rule.severity
+    delta = cand - prod if cand is not None and prod is not None else None
+    return MetricResult(
+        name=rule.name, direction=rule.direction, severity=rule.severity,
+        candidate=candidate, production=production, baseline=baseline,
+        delta=delta,
+        delta_pct=_pct(delta, prod) if delta is not None and prod is not None else None,
+        baseline_delta=cand - base if cand is not None and base is not None else None,
+        status=status, reasons=tuple(failures + notes),
+    )
+
+
+def _production_checks(
+    rule: Rule, cand: float, raw: RawValue | None, prod: float | None, has_production: bool,
+    same_version: bool, failures: list[str], notes: list[str],
+) -> None:
+    if not has_production:
+        return
+    if same_version:
+        notes.append("candidate is the production model version itself: not a regression")
+    elif prod is None:
+        notes.append(f"production value {describe_unusable(raw)}: production check skipped")
+    else:
+        reason = check_production(rule, cand, prod)
+        if reason:
+            failures.append(reason)
+
+
+def _baseline_checks(
+    rule: Rule, cand: float, raw: RawValue | None, base: float | None, has_baseline: bool,
+    failures: list[str], notes: list[str],
+) -> None:
+    if not has_baseline or rule.beat_baseline_by is None:
+        return
+    if base is None:
+        notes.append(f"baseline value {describe_unusable(raw)}: baseline check skipped")
+        return
+    reason = check_baseline(rule, cand, base)
+    if reason:
+        failures.append(reason)
+
+
+def evaluate(
+    model: str, rules: Sequence[Rule], candidate: Side, production: Side | None, baseline: Side | None,
+    *, primary_metric: str | None = None, production_label: str = "production",
+) -> Verdict:
+    """The whole comparison: every gated metric decided, plus notes on what could not be compared."""
+    same = _same_version(candidate, production)
+    results = tuple(
+        evaluate_metric(
+            rule,
+            candidate.metrics.get(rule.name),
+            production.metrics.get(rule.name) if production else None,
+            baseline.metrics.get(rule.name) if baseline else None,
+            has_production=production is not None,
+            has_baseline=baseline is not None,
+            same_version=same,
+            similar=similar_names(rule.name, candidate.metrics),
+        )
+        for rule in rules
+    )
+    return Verdict(
+        model=model, candidate=candidate, production=production, baseline=baseline, metrics=results,
+        notes=tuple(_notes(model, rules, candidate, production, baseline, same, production_label)),
+        params_diff=params_diff(candidate.params, production.params) if production else (),
+        primary_metric=primary_metric,
+    )
+
+
+def similar_names(name: str, metrics: Mapping[str, RawValue]) -> list[str]:
+    """Candidate metric names that end like `name` (nested files flatten `test.roc_auc`)."""
+    tail = name.rsplit(".", 1)[-1]
+    return sorted(k for k in metrics if k != name and k.rsplit(".", 1)[-1] == tail)
+
+
+def _same_version(candidate: Side, production: Side | None) -> bool:
+    if production is None:
+        return False
+    if candidate.version and production.version:
+        return candidate.version == production.version
+    return bool(candidate.run_id) and candidate.run_id == production.run_id
+
+
+def _notes(
+    model: str, rules: Sequence[Rule], candidate: Side, production: Side | None, baseline: Side | None,
+    same: bool, label: str,
+) -> list[str]:
+    notes = []
+    if not rules:
+        notes.append("no metrics are gated: add some under `metrics:` in mlgate.yaml")
+    if production is None:
+        scope = "the baseline only" if baseline is not None else "the absolute limits only"
+        notes.append(f"no production model yet (no `{label}` alias on {model}): compared with {scope}")
+    elif same:
+        notes.append(
+            f"the candidate is the {label} model itself (version {production.version}): nothing to compare"
+        )
+    if baseline is None:
+        notes.append("no baseline configured")
+    return notes
+
+
+def params_diff(candidate: Mapping[str, str], production: Mapping[str, str]) -> tuple[ParamChange, ...]:
+    """Params whose values differ between candidate and production (added and removed ones too)."""
+    names = sorted(set(candidate) | set(production))
+    return tuple(
+        ParamChange(name, candidate.get(name), production.get(name))
+        for name in names
+        if candidate.get(name) != production.get(name)
+    )
+
+
+def summary(verdict: Verdict) -> str:
+    """One line a reviewer can trust."""
+    failed = [f"{m.name} {m.reasons[0]}" for m in verdict.metrics if m.status == "fail" and m.reasons]
+    warned = [m.name for m in verdict.metrics if m.status == "warn"]
+    if failed:
+        return "failed: " + "; ".join(failed)
+    head = "passed with warnings on " + ", ".join(warned) if warned else "passed"
+    primary = next((m for m in verdict.metrics if m.name == verdict.primary_metric), None)
+    value = as_number(primary.candidate) if primary is not None else None
+    if primary is not None and value is not None and primary.delta is not None:
+        head += f": {primary.name} {_fmt(value)} ({_signed(primary.delta)} vs production)"
+    return head
+
+
+def _pct(delta: float, reference: float) -> float | None:
+    return None if reference == 0 else delta / abs(reference) * 100
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.4g}"

@@ -87,7 +87,7 @@ class DataChecks(_Frozen):
     max_null_fraction: dict[str, float] = Field(default_factory=dict)
     class_balance: ClassBalance | None = None
     rows: RowBounds | None = None
-    unique: list[str] = Field(default_factory=list)
+    unique: list[str | list[str]] = Field(default_factory=list)  # a column, or columns unique together
 
     @field_validator("max_null_fraction")
     @classmethod

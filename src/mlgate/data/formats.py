@@ -1,0 +1,209 @@
+"""Reading data files in chunks: CSV (also .csv.gz), Parquet, JSON lines; unreadable files are BadInput.
+
+Each chunk is a pandas DataFrame whose index holds the 0-based position of its rows in the whole file,
+so a failure found in any chunk names the row of the file. Memory is bounded by the chunk size.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from mlgate.errors import BadInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Format = Literal["csv", "parquet", "jsonl"]
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+_SUFFIXES: dict[str, Format] = {
+    ".csv": "csv", ".csv.gz": "csv", ".tsv": "csv", ".tsv.gz": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl",
+}
+_OTHER_DELIMITERS = (";", "\t", "|", ",")
+SNIFF_BYTES = 64 * 1024
+
+
+def detect_format(path: Path, declared: str = "auto") -> Format:
+    """The format from `format:` in the config, else from the file name."""
+    if declared in ("csv", "parquet", "jsonl"):
+        return declared  # type: ignore[return-value]
+    name = path.name.lower()
+    for suffix, fmt in sorted(_SUFFIXES.items(), key=lambda item: -len(item[0])):
+        if name.endswith(suffix):
+            return fmt
+    raise BadInput(
+        f"{path.name}: cannot tell the data format from the file name",
+        f"known endings are {', '.join(sorted(_SUFFIXES))}",
+        "rename the file, or set `format: csv|parquet|jsonl` on the dataset in mlgate.yaml",
+        file=str(path),
+    )
+
+
+def is_gzip(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    """The first bytes of the file, decompressed when it is gzip."""
+    if is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(size)
+        except (OSError, EOFError) as exc:
+            raise BadInput(
+                f"{path.name} is not a valid gzip file", str(exc),
+                "re-compress it with gzip, or drop the .gz ending if it is not compressed", file=str(path),
+            ) from exc
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def sniff(path: Path, fmt: Format, rel: str) -> None:
+    """Refuse files that cannot be data of this format, with a message that says why."""
+    if path.stat().st_size == 0:
+        raise BadInput(f"{rel} is empty", "a data file needs at least a header or one record",
+                       "commit the real data, or remove the file", file=rel)
+    with path.open("rb") as handle:
+        raw = handle.read(len(LFS_POINTER))
+    if raw == LFS_POINTER:
+        raise BadInput(
+            f"{rel} is a Git LFS pointer, not the data",
+            "the file is stored with Git LFS and its content was not fetched",
+            "run `git lfs pull` (in Actions: actions/checkout with `lfs: true`) before mlgate", file=rel,
+        )
+    if fmt == "parquet":
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic != b"PAR1":
+            raise BadInput(f"{rel} is not a Parquet file", "it does not start with the PAR1 magic bytes",
+                           "write it with pandas/pyarrow, or set the right `format:`", file=rel)
+        return
+    head = head_bytes(path)
+    if not head.strip():
+        raise BadInput(f"{rel} is empty", "it holds only whitespace", "commit the real data", file=rel)
+    if b"\0" in head:
+        raise BadInput(
+            f"{rel} is a binary file, not {fmt.upper()} text",
+            "it contains NUL bytes",
+            "check the file was committed as text (not an archive or a Parquet file with a wrong name), "
+            "or set the right `format:`", file=rel,
+        )
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            raise BadInput(
+                f"{rel} is not UTF-8 text", f"byte {exc.start}: {exc.reason}",
+                "re-save the file as UTF-8", file=rel,
+            ) from exc
+
+
+def read_chunks(path: Path, fmt: Format, rel: str, *, chunk_rows: int, delimiter: str = ",",
+                columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The file as DataFrames of at most chunk_rows rows, indexed by row position in the file."""
+    if fmt == "csv":
+        yield from _csv_chunks(path, rel, chunk_rows, delimiter, columns)
+    elif fmt == "parquet":
+        yield from _parquet_chunks(path, rel, chunk_rows, columns)
+    else:
+        yield from _jsonl_chunks(path, rel, chunk_rows, columns)
+
+
+def _csv_chunks(path: Path, rel: str, chunk_rows: int, delimiter: str,
+                columns: Sequence[str] | None) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    try:
+        with pd.read_csv(path, sep=delimiter, chunksize=chunk_rows, engine="c",
+                         usecols=list(columns) if columns is not None else None,
+                         compression="gzip" if is_gzip(path) else None) as reader:
+            first = True
+            for chunk in reader:
+                if first:
+                    check_delimiter(chunk, path, rel, delimiter)
+                    first = False
+                yield chunk
+    except pd.errors.EmptyDataError as exc:
+        raise BadInput(f"{rel} has no CSV header", str(exc), "add a header line naming the columns",
+                       file=rel) from exc
+    except pd.errors.ParserError as exc:
+        raise BadInput(
+            f"{rel} is not valid CSV", _first_line(exc),
+            f"fix the rows named above (quotes, field counts); the delimiter in use is {delimiter!r} "
+            "(set `delimiter:` on the dataset if it differs)", file=rel,
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{rel} is not UTF-8 text", str(exc), "re-save the file as UTF-8", file=rel) from exc
+    except (OSError, EOFError) as exc:
+        raise BadInput(f"{rel} cannot be read", str(exc), "check the file (a broken .gz?)", file=rel) from exc
+
+
+def check_delimiter(chunk: pd.DataFrame, path: Path, rel: str, delimiter: str) -> None:
+    """One column whose header holds another delimiter means the delimiter is wrong."""
+    if len(chunk.columns) != 1:
+        return
+    header = str(chunk.columns[0])
+    found = [d for d in _OTHER_DELIMITERS if d != delimiter and d in header]
+    if not found:
+        return
+    guess = _sniff_delimiter(path) or found[0]
+    raise BadInput(
+        f"{rel}: wrong delimiter: the file reads as one column {header[:60]!r}",
+        f"the dataset's delimiter is {delimiter!r} but the file looks {guess!r}-delimited",
+        f"set `delimiter: {guess!r}` on this dataset in mlgate.yaml", file=rel,
+    )
+
+
+def _sniff_delimiter(path: Path) -> str | None:
+    text = head_bytes(path, 8192).decode("utf-8", "replace")
+    try:
+        return csv.Sniffer().sniff(text, delimiters="".join(_OTHER_DELIMITERS)).delimiter
+    except csv.Error:
+        return None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _parquet_chunks(path: Path, rel: str, chunk_rows: int,
+                    columns: Sequence[str] | None) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    offset = 0
+    try:
+        handle = pq.ParquetFile(path)
+        for batch in handle.iter_batches(batch_size=chunk_rows,
+                                         columns=list(columns) if columns is not None else None):
+            frame = batch.to_pandas()
+            frame.index = pd.RangeIndex(offset, offset + len(frame))
+            offset += len(frame)
+            yield frame
+    except (pa.ArrowException, OSError) as exc:
+        raise BadInput(f"{rel} is not a readable Parquet file", _first_line(exc),
+                       "re-write the file with pandas/pyarrow", file=rel) from exc
+
+
+def _jsonl_chunks(path: Path, rel: str, chunk_rows: int,
+                  columns: Sequence[str] | None) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    try:
+        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False,
+                          compression="gzip" if is_gzip(path) else None) as reader:
+            for chunk in reader:
+                yield chunk[list(columns)] if columns is not None else chunk
+    except ValueError as exc:
+        raise BadInput(
+            f"{rel} is not valid JSON lines", _first_line(exc),
+            "write one JSON object per line (no surrounding array, no trailing commas)", file=rel,
+        ) from exc
+    except (OSError, EOFError) as exc:
+        raise BadInput(f"{rel} cannot be read", str(exc), "check the file (a broken .gz?)", file=rel) from exc

@@ -1,0 +1,125 @@
+"""`mlgate validate`: find the changed datasets, validate each, write validation.json, annotate, summarize.
+
+Exit codes: 0 every validated file is valid · 1 a file is invalid · 2 bad input (a file could not be
+read, a schema is broken, a glob matches nothing, the base ref is missing, DVC data was not pulled).
+A file that cannot be read is recorded with status "error" and the other files are still validated;
+validation.json is written before the BadInput is raised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mlgate.config import Config
+from mlgate.data.changed import Changes, find_changes, repo_root
+from mlgate.data.dvcmeta import DvcIndex, load_index
+from mlgate.data.formats import detect_format, sniff
+from mlgate.data.result import DELETED, ERROR, INVALID, SKIPPED, VALID, FileResult
+from mlgate.data.schema import LoadedSchema, load_schemas
+from mlgate.data.targets import DELETED as DELETE_ACTION
+from mlgate.data.targets import SKIPPED as SKIP_ACTION
+from mlgate.data.targets import Target, select_targets
+from mlgate.data.validate import validate_file
+from mlgate.data.versions import dataset_version
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
+from mlgate.github.workflow_commands import command, in_actions
+from mlgate.workdir import VALIDATION, write_json
+
+
+def run_validate(config: Config, *, base_ref: str | None, all_datasets: bool, out: Path) -> int:
+    root = repo_root(config.root)
+    if not config.data:
+        write_json(out / VALIDATION, {"passed": True, "base": None, "base_sha": None, "mode": "none",
+                                      "datasets": []})
+        click.echo("mlgate validate: no datasets declared under `data:` in the config; nothing to validate")
+        return EXIT_PASSED
+    index = load_index(root)
+    changes = None if all_datasets else find_changes(root, base_ref)
+    targets = select_targets(config, root, index, changes)
+    schemas: dict[int, list[LoadedSchema]] = {}
+    results: list[FileResult] = []
+    errors: list[BadInput] = []
+    for target in targets:
+        result = _run_target(config, root, index, target, schemas, errors)
+        results.append(result)
+    passed = not errors and all(r.status in (VALID, DELETED, SKIPPED) for r in results)
+    write_json(out / VALIDATION, _payload(passed, changes, results))
+    _summarize(results, changes, out)
+    if errors:
+        raise _combined(errors)
+    return EXIT_PASSED if passed else EXIT_GATE_FAILED
+
+
+def _run_target(config: Config, root: Path, index: DvcIndex, target: Target,
+                schemas: dict[int, list[LoadedSchema]], errors: list[BadInput]) -> FileResult:
+    if target.action == SKIP_ACTION:
+        return FileResult(target.dataset.path, target.rel, SKIPPED)
+    if target.action == DELETE_ACTION:
+        return FileResult(target.dataset.path, target.rel, DELETED)
+    if target.number not in schemas:  # a broken schema is a config error: it stops the run
+        schemas[target.number] = load_schemas(config, target.dataset, target.where)
+    try:
+        return check_file(root, index, target, schemas[target.number])
+    except BadInput as exc:
+        errors.append(exc)
+        return FileResult(target.dataset.path, target.rel, ERROR, error=exc.message())
+
+
+def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[LoadedSchema]) -> FileResult:
+    """Validate one file and record its version, rows and bytes."""
+    path = root / target.rel
+    fmt = detect_format(path, target.dataset.format)
+    sniff(path, fmt, target.rel)
+    outcome = validate_file(path, target.rel, fmt, target.dataset, target.where, schemas)
+    version = dataset_version(path, root, index=index, rows=outcome.rows)
+    return FileResult(
+        dataset=target.dataset.path, path=target.rel, status=INVALID if outcome.failures else VALID,
+        format=fmt, version={k: v for k, v in version.items() if k not in ("bytes", "rows")},
+        rows=outcome.rows, bytes=int(version["bytes"]), failures=outcome.failures,
+    )
+
+
+def _payload(passed: bool, changes: Changes | None, results: list[FileResult]) -> dict[str, Any]:
+    return {
+        "passed": passed,
+        "mode": "all" if changes is None else "changed",
+        "base": changes.base if changes else None,
+        "base_sha": changes.base_sha if changes else None,
+        "datasets": [result.to_json() for result in results],
+    }
+
+
+def _summarize(results: list[FileResult], changes: Changes | None, out: Path) -> None:
+    scope = "every declared dataset" if changes is None else \
+        f"data changed since {changes.base} ({changes.base_sha[:12]})"
+    click.echo(f"mlgate validate: {scope}")
+    marks = {VALID: "ok", INVALID: "INVALID", DELETED: "deleted", SKIPPED: "unchanged", ERROR: "ERROR"}
+    for result in results:
+        rows = f"  {result.rows:,} rows" if result.rows is not None else ""
+        click.echo(f"  {marks[result.status]:<9} {result.path}{rows}")
+        if result.error:
+            click.echo("      " + result.error.replace("\n", "\n      "))
+        for failure in result.failures:
+            where = f" [{failure.column}]" if failure.column else ""
+            click.echo(f"      - {failure.check}{where}: {failure.message}")
+            if in_actions():
+                title = f"mlgate validate: {failure.check}{where}"
+                click.echo(command("error", f"{result.path}: {failure.message}",
+                                   {"file": result.path, "title": title}))
+    invalid = sum(r.status == INVALID for r in results)
+    checked = sum(r.status in (VALID, INVALID) for r in results)
+    click.echo(f"{checked} file(s) validated, {invalid} invalid; details in {out / VALIDATION}")
+
+
+def _combined(errors: list[BadInput]) -> BadInput:
+    if len(errors) == 1:
+        return errors[0]
+    return BadInput(
+        f"{len(errors)} data files could not be read",
+        "; ".join(e.what for e in errors),
+        "fix each file (the messages above say how); details in validation.json",
+        file=errors[0].file,
+    )

@@ -1,0 +1,165 @@
+"""Validate one data file: chunk by chunk through the pandera schemas (lazily: every failure, not the
+first), while the dataset-level checks accumulate over the whole file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.config import Dataset
+from mlgate.data.checks import ClassCounts, NullFractions, RowCount, Uniqueness
+from mlgate.data.formats import Format, read_chunks
+from mlgate.data.result import Failure, json_value, record
+from mlgate.data.schema import LoadedSchema
+from mlgate.errors import BadInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class Outcome:
+    rows: int
+    failures: list[Failure]
+
+
+class PanderaFailures:
+    """pandera's failure cases from every chunk, merged per (check, column) with up to 10 sample rows."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str | None], Failure] = {}
+
+    def add(self, cases: pd.DataFrame, chunk: pd.DataFrame) -> None:
+        typed = {str(c) for c, chk in zip(cases["column"], cases["check"], strict=True)
+                 if str(chk).startswith(("dtype(", "coerce_dtype("))}
+        for (check, column), group in cases.groupby(["check", "column"], dropna=False, sort=False):
+            column_name = None if _missing(column) else str(column)
+            if column_name in typed and group["index"].isna().all() and not str(check).startswith(
+                    ("dtype(", "coerce_dtype(")):
+                continue  # a check that could not run on a column of the wrong type: the type failure says it
+            self._merge(str(check), column_name, group, chunk)
+
+    def _merge(self, check: str, column: str | None, group: pd.DataFrame, chunk: pd.DataFrame) -> None:
+        if check in ("column_in_dataframe", "column_in_schema"):
+            column = str(group["failure_case"].iloc[0])
+        failure = self.found.get((check, column))
+        if failure is None:
+            failure = self.found[(check, column)] = Failure(check, column, "")
+            failure.details = {"first_case": json_value(group["failure_case"].iloc[0])}
+        rows = group[group["index"].notna()]
+        failure.failing_rows += int(rows["index"].nunique())
+        for index, value in zip(rows["index"], rows["failure_case"], strict=True):
+            if len(failure.samples) >= 10:
+                break
+            sample: dict[str, Any] = {"row": int(index) + 1, "value": json_value(value)}
+            if index in chunk.index:
+                sample["record"] = record(chunk.loc[index])
+            failure.add_sample(sample)
+
+    def failures(self) -> list[Failure]:
+        for failure in self.found.values():
+            failure.message = describe(failure)
+            if failure.details and failure.failing_rows:
+                failure.details = None
+        return list(self.found.values())
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def describe(failure: Failure) -> str:
+    """A sentence for a person, from pandera's check name."""
+    check, column, rows = failure.check, failure.column, failure.failing_rows
+    case = (failure.details or {}).get("first_case")
+    examples = ", ".join(f"row {s['row']}: {s['value']!r}" for s in failure.samples[:3])
+    tail = f" (e.g. {examples})" if examples else ""
+    if check == "column_in_dataframe":
+        return f"column {column} is missing (the schema requires it)"
+    if check == "column_in_schema":
+        return f"column {column} is not in the schema, which is strict"
+    if check == "not_nullable":
+        return f"{rows:,} rows have no value in column {column}, which the schema does not allow{tail}"
+    if check.startswith("coerce_dtype("):
+        return f"{rows:,} values in column {column} cannot be read as {check[13:-1]}{tail}"
+    if check.startswith("dtype("):
+        if rows:
+            return f"{rows:,} values in column {column} are not of type {check[6:-1]}{tail}"
+        return f"column {column} has type {case}, expected {check[6:-1]}"
+    if not rows and case is not None:
+        return f"check {check} failed on column {column}: {case}"
+    return f"{rows:,} rows fail {check} on column {column}{tail}"
+
+
+def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: str,
+                  schemas: Sequence[LoadedSchema], *, hash_limit: int | None = None) -> Outcome:
+    """Read the file once in chunks, validate each, accumulate the dataset-level checks."""
+    checks = dataset.checks
+
+    def chunks(columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        return read_chunks(path, fmt, rel, chunk_rows=dataset.chunk_rows, delimiter=dataset.delimiter,
+                           columns=columns)
+
+    keys = [((k,) if isinstance(k, str) else tuple(k)) for k in checks.unique]
+    keys += [key for schema in schemas for key in schema.unique if key not in keys]
+    uniques = [Uniqueness(key, hash_limit) if hash_limit else Uniqueness(key) for key in keys]
+    nulls = NullFractions(checks.max_null_fraction)
+    balance = ClassCounts(checks.class_balance) if checks.class_balance else None
+    pandera = PanderaFailures()
+    rows, first = 0, True
+    for chunk in chunks():
+        if first:
+            _require_columns(chunk, dataset, where, rel, keys)
+            nulls.start(str(c) for c in chunk.columns)
+            first = False
+        for schema in schemas:
+            _validate_chunk(schema, chunk, pandera, rel)
+        nulls.update(chunk)
+        if balance:
+            balance.update(chunk)
+        for unique in uniques:
+            unique.update(chunk)
+        rows += len(chunk)
+    failures = pandera.failures()
+    failures += RowCount(checks.rows).finish(rows) + nulls.finish(rows)
+    failures += balance.finish() if balance else []
+    for unique in uniques:
+        failures += unique.finish(chunks)
+    return Outcome(rows, failures)
+
+
+def _validate_chunk(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFailures, rel: str) -> None:
+    from pandera.errors import SchemaDefinitionError, SchemaErrors
+
+    try:
+        schema.schema.validate(chunk, lazy=True)
+    except SchemaErrors as exc:
+        found.add(exc.failure_cases, chunk)
+    except SchemaDefinitionError as exc:
+        raise BadInput(f"schema {schema.source} cannot be applied to {rel}", str(exc),
+                       "fix the schema", file=schema.source) from exc
+
+
+def _require_columns(chunk: pd.DataFrame, dataset: Dataset, where: str, rel: str,
+                     keys: list[tuple[str, ...]]) -> None:
+    """Columns that mlgate.yaml names in its checks must exist: otherwise the check cannot run."""
+    named: dict[str, str] = {}
+    for column in dataset.checks.max_null_fraction:
+        if column != "*":
+            named.setdefault(column, "checks.max_null_fraction")
+    if dataset.checks.class_balance:
+        named.setdefault(dataset.checks.class_balance.column, "checks.class_balance.column")
+    for key in keys:
+        for column in key:
+            named.setdefault(column, "unique")
+    present = {str(c) for c in chunk.columns}
+    missing = {column: field for column, field in named.items() if column not in present}
+    if missing:
+        column, field = next(iter(missing.items()))
+        raise BadInput(
+            f"{rel}: missing column {column!r} (named in {where}.{field})",
+            f"the file has the columns {', '.join(sorted(present))[:400]}",
+            "fix the column name in mlgate.yaml, or restore the column in the data", file=rel,
+        )

@@ -241,6 +241,7 @@ class Uniqueness:
                     failure.add_sample({"row": int(row) + 1, "value": shown, "first_row": earlier + 1})
         if not failure.failing_rows:
             return []  # every repeated hash was a collision of different values
-        failure.message = (f"{failure.failing_rows:,} rows repeat a value of {self.label} seen earlier "
-                           "in the file (it must be unique)")
+        count = failure.failing_rows
+        failure.message = (f"{count:,} {'row repeats' if count == 1 else 'rows repeat'} a value of "
+                           f"{self.label} seen earlier in the file (it must be unique)")
         return [failure]

@@ -66,7 +66,8 @@ def _serialized_schema(path: Path, shown: str) -> Any:
     from pandera.io.pandas_io import from_json, from_yaml
 
     try:
-        schema = from_json(path) if path.suffix == ".json" else from_yaml(path)
+        reader = from_json if path.suffix == ".json" else from_yaml
+        schema = reader(path)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pandera raises many kinds for a bad file: all mean "invalid schema"
         raise BadInput(
             f"schema {shown} is not a valid pandera schema",

@@ -81,7 +81,7 @@ def describe(failure: Failure) -> str:
     if check == "column_in_schema":
         return f"column {column} is not in the schema, which is strict"
     if check == "not_nullable":
-        return f"{rows:,} rows have no value in column {column}, which the schema does not allow{tail}"
+        return f"{_rows(rows)} have no value in column {column}, which the schema does not allow{tail}"
     if check.startswith("coerce_dtype("):
         return f"{rows:,} values in column {column} cannot be read as {check[13:-1]}{tail}"
     if check.startswith("dtype("):
@@ -90,7 +90,20 @@ def describe(failure: Failure) -> str:
         return f"column {column} has type {case}, expected {check[6:-1]}"
     if not rows and case is not None:
         return f"check {check} failed on column {column}: {case}"
-    return f"{rows:,} rows fail {check} on column {column}{tail}"
+    return f"{_rows(rows)} in column {column} {_CHECK_WORDS.get(check.split('(')[0], f'fail {check}')}{tail}"
+
+
+_CHECK_WORDS = {
+    "greater_than_or_equal_to": "are below the minimum", "greater_than": "are not above the minimum",
+    "less_than_or_equal_to": "are above the maximum", "less_than": "are not below the maximum",
+    "in_range": "are out of range", "isin": "are not one of the allowed values",
+    "notin": "hold a forbidden value", "equal_to": "differ from the required value",
+    "str_matches": "do not match the pattern", "str_length": "have the wrong length",
+}
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count:,} rows"
 
 
 def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: str,

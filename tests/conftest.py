@@ -94,3 +94,12 @@ def git_repo(tmp_path: Path) -> Iterator[Path]:
 def events() -> Path:
     """Real GitHub webhook payloads (octokit/webhooks examples)."""
     return EVENTS
+
+
+@pytest.fixture(scope="session")
+def mlflow_server_url(_mlflow_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `mlflow server` process on 127.0.0.1 (one per session), backed by a SQLite store."""
+    from tests.support.mlflow_server import mlflow_server
+
+    with mlflow_server(_mlflow_template, tmp_path_factory.mktemp("mlflow-server")) as url:
+        yield url

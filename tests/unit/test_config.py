@@ -1,0 +1,73 @@
+"""mlgate.yaml parsing: frozen models, and errors that name the file, the field and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from mlgate.config import load_config, tracking_uri
+from mlgate.errors import BadInput
+
+GOOD = """
+model: {name: churn-classifier}
+framing: {decision: "Ship the new churn model?", primary_metric: roc_auc}
+metrics:
+  roc_auc:   {direction: maximize, max_regression: 0.005, min: 0.80, beat_baseline_by: 0.0}
+  latency_ms: {direction: minimize, max_regression_pct: 10, severity: warn}
+baseline: {metrics: baseline.json}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mlgate.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_good_config_is_frozen_with_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.model.production_alias == "production"
+    assert config.metrics["latency_ms"].severity == "warn"
+    assert config.resolve("baseline.json") == tmp_path.resolve() / "baseline.json"
+    with pytest.raises(ValidationError):
+        config.model.name = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text, field, allowed", [
+    (GOOD.replace("maximize, max_regression", "up, max_regression"), "metrics.roc_auc.direction",
+     "'maximize' or 'minimize'"),
+    (GOOD.replace("severity: warn", "severity: loud"), "metrics.latency_ms.severity", "'fail' or 'warn'"),
+    (GOOD.replace("model: {name: churn-classifier}", "modle: {name: x}"), "modle", "unknown field"),
+    (GOOD.replace("model: {name: churn-classifier}", ""), "model", "required field is missing"),
+    (GOOD.replace("{metrics: baseline.json}", "{alias: a, run_id: b}"), "baseline", "exactly one"),
+    (GOOD.replace("primary_metric: roc_auc", "primary_metric: auc"), "auc", "not one of the gated metrics"),
+])
+def test_bad_config_names_file_field_and_allowed(tmp_path: Path, text: str, field: str, allowed: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        load_config(write(tmp_path, text))
+    message = caught.value.message()
+    assert str(tmp_path / "mlgate.yaml") in message
+    assert field in message and allowed in message
+    assert caught.value.exit_code == 2
+
+
+def test_missing_and_unparseable_config(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(BadInput, match="not valid YAML"):
+        load_config(write(tmp_path, "model: [unclosed"))
+    with pytest.raises(BadInput, match="must be a mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_tracking_uri_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write(tmp_path, GOOD + "tracking_uri: http://from-config:5000\n"))
+    assert tracking_uri(config, tmp_path, "http://flag") == "http://flag"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://from-env")
+    assert tracking_uri(config, tmp_path) == "http://from-env"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    assert tracking_uri(config, tmp_path) == "http://from-config:5000"
+    bare = load_config(write(tmp_path, GOOD))
+    assert tracking_uri(bare, tmp_path / ".mlgate") == f"sqlite:///{(tmp_path / '.mlgate' / 'mlflow.db').resolve()}"

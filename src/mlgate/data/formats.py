@@ -48,7 +48,7 @@ def is_gzip(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
-def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+def head_bytes(path: Path, size: int = SNIFF_BYTES, rel: str | None = None) -> bytes:
     """The first bytes of the file, decompressed when it is gzip."""
     if is_gzip(path):
         try:
@@ -56,8 +56,8 @@ def head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
                 return handle.read(size)
         except (OSError, EOFError) as exc:
             raise BadInput(
-                f"{path.name} is not a valid gzip file", str(exc),
-                "re-compress it with gzip, or drop the .gz ending if it is not compressed", file=str(path),
+                f"{rel or path.name} is not a valid gzip file", str(exc),
+                "re-compress it with gzip, or drop the .gz ending if it is not compressed", file=rel,
             ) from exc
     with path.open("rb") as handle:
         return handle.read(size)
@@ -83,7 +83,7 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
             raise BadInput(f"{rel} is not a Parquet file", "it does not start with the PAR1 magic bytes",
                            "write it with pandas/pyarrow, or set the right `format:`", file=rel)
         return
-    head = head_bytes(path)
+    head = head_bytes(path, rel=rel)
     if not head.strip():
         raise BadInput(f"{rel} is empty", "it holds only whitespace", "commit the real data", file=rel)
     if b"\0" in head:

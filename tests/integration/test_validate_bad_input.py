@@ -1,0 +1,144 @@
+"""Every bad input the issue lists: exit 2, a clear message (what, why, how to fix), never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.support.data_factories import IRIS_HEADER, DataProject, iris_project, iris_rows
+
+
+@pytest.fixture
+def project(git_repo: Path) -> DataProject:
+    project = iris_project(git_repo, checks={"class_balance": {"column": "species", "min_fraction": 0.1}})
+    project.branch()
+    return project
+
+
+def bad_input(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "error: " in result.output
+    assert "why: " in result.output and "fix: " in result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+def test_unparseable_csv(project: DataProject) -> None:
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(3) + "3,4.0,2.0,setosa,extra,fields\n")
+    result = project.validate("--base", "main")
+    bad_input(result, "data/train.csv is not valid CSV", "Expected 4 fields in line 5, saw 6")
+    entry = project.dataset("data/train.csv")  # written before exiting: the report can still show it
+    assert entry["status"] == "error"
+    assert "not valid CSV" in entry["error"]
+
+
+def test_unclosed_quote(project: DataProject) -> None:
+    project.write("data/train.csv", IRIS_HEADER + '1,4.0,2.0,"setosa\n' + iris_rows(3))
+    bad_input(project.validate("--base", "main"), "data/train.csv is not valid CSV")
+
+
+def test_wrong_delimiter(project: DataProject) -> None:
+    project.write("data/train.csv", (IRIS_HEADER + iris_rows(3)).replace(",", ";"))
+    bad_input(project.validate("--base", "main"), "wrong delimiter", "set `delimiter: ';'`")
+
+
+def test_empty_file(project: DataProject) -> None:
+    project.write("data/train.csv", "")
+    bad_input(project.validate("--base", "main"), "data/train.csv is empty")
+
+
+def test_binary_file(project: DataProject) -> None:
+    project.write("data/train.csv", bytes(range(256)) * 4)
+    bad_input(project.validate("--base", "main"), "data/train.csv is a binary file", "NUL bytes")
+
+
+def test_parquet_with_csv_name_is_binary(project: DataProject) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"a": [1]}).to_parquet(project.root / "data" / "train.csv")
+    bad_input(project.validate("--base", "main"), "binary file")
+
+
+def test_missing_column_named_in_checks(project: DataProject) -> None:
+    project.write("data/train.csv", "id,sepal_length,sepal_width,kind\n1,4.0,2.0,setosa\n")
+    bad_input(project.validate("--base", "main"),
+              "missing column 'species' (named in data[0].checks.class_balance.column)")
+
+
+def test_schema_file_missing(project: DataProject) -> None:
+    project.config([{"path": "data/*.csv", "schema": "schemas/nope.yaml"}])
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
+    bad_input(project.validate("--base", "main"), "schema file schemas/nope.yaml not found (data[0].schema)")
+
+
+@pytest.mark.parametrize("content", ["columns: [not, a, mapping\n", "schema_type: dataframe\ncolumns:\n  a:\n"
+                                     "    dtype: no_such_type\n"])
+def test_schema_invalid(project: DataProject, content: str) -> None:
+    project.write("schemas/iris.yaml", content)
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
+    bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml is not a valid pandera schema")
+
+
+def test_python_schema_name_missing(project: DataProject) -> None:
+    project.write("schemas/s.py", "import pandera.pandas as pa\nOther = pa.DataFrameSchema({})\n")
+    project.config([{"path": "data/*.csv", "schema": "schemas/s.py:Train"}])
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
+    bad_input(project.validate("--base", "main"), "schema schemas/s.py has no 'Train'", "Other")
+
+
+def test_glob_matching_nothing(project: DataProject) -> None:
+    project.config([{"path": "data/*.parquet"}])
+    bad_input(project.validate("--base", "main"), "data[0].path 'data/*.parquet' matches no file")
+    bad_input(project.validate("--all"), "matches no file")
+
+
+def test_git_lfs_pointer(project: DataProject) -> None:
+    project.write("data/train.csv", (
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
+    ))
+    bad_input(project.validate("--base", "main"), "data/train.csv is a Git LFS pointer", "git lfs pull")
+
+
+def test_base_ref_does_not_exist(project: DataProject) -> None:
+    bad_input(project.validate("--base", "no-such-branch"), "base ref 'no-such-branch' does not exist")
+
+
+def test_default_base_without_origin(project: DataProject) -> None:
+    bad_input(project.validate(), "base ref 'origin/HEAD' does not exist", "--all")
+
+
+def test_unknown_format(project: DataProject) -> None:
+    project.config([{"path": "data/*.txt"}])
+    project.write("data/train.txt", "a\n1\n")
+    bad_input(project.validate("--base", "main"), "cannot tell the data format", "format: csv")
+
+
+def test_not_utf8(project: DataProject) -> None:
+    project.write("data/train.csv", IRIS_HEADER.encode() + "1,4.0,2.0,s\xe9tosa\n".encode("latin-1") * 50)
+    bad_input(project.validate("--base", "main"), "data/train.csv is not UTF-8 text")
+
+
+def test_broken_gzip(project: DataProject) -> None:
+    project.config([{"path": "data/*.csv.gz"}])
+    project.write("data/train.csv.gz", b"this is not gzip at all")
+    bad_input(project.validate("--base", "main"), "data/train.csv.gz is not a valid gzip file")
+
+
+def test_invalid_json_lines(project: DataProject) -> None:
+    project.config([{"path": "data/*.jsonl"}])
+    project.write("data/train.jsonl", '{"a": 1}\n{"a": 2,,}\n')
+    bad_input(project.validate("--base", "main"), "data/train.jsonl is not valid JSON lines")
+
+
+def test_one_bad_file_does_not_hide_the_others(project: DataProject) -> None:
+    project.write("data/empty.csv", "")
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5) + "5,4.0,2.0,dog\n")
+    result = project.validate("--base", "main")
+    bad_input(result, "data/empty.csv is empty")
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"data/empty.csv": "error", "data/train.csv": "invalid"}
+    assert project.validation()["passed"] is False

@@ -133,7 +133,8 @@ class FakeGitHub:
     def seed_comments(self, number: int, count: int, *, repo: str = DEFAULT_REPO) -> None:
         """Seed `count` ordinary comments by people (the noise a busy PR has)."""
         for index in range(count):
-            self.add_comment(number, f"Comment {index}: looks good to me", user=f"reviewer{index % 7}", repo=repo)
+            self.add_comment(number, f"Comment {index}: looks good to me", user=f"reviewer{index % 7}",
+                             repo=repo)
 
     def fail(self, method: str, path_regex: str, status: int, message: str = "", *,
              headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -245,7 +246,8 @@ class FakeGitHub:
             "state": pull.state if pull else "open", "comments": len(repo.comments.get(number, [])),
             "html_url": f"{self.html}/{repo.full_name}/pull/{number}",
             "user": self._user({"login": "Codertocat", "id": 21031067, "type": "User"}),
-            **({"pull_request": {"url": f"{self.url}/repos/{repo.full_name}/pulls/{number}"}} if pull else {}),
+            **({"pull_request": {"url": f"{self.url}/repos/{repo.full_name}/pulls/{number}"}}
+               if pull else {}),
         }
 
 

@@ -1,0 +1,130 @@
+"""The report bundle: what the unprivileged job of a fork PR hands to the privileged `mlgate publish`.
+
+A bundle is a flat directory with `mlgate-bundle.json` (what to post where) and the work-directory
+documents the report is rendered from (`verdict.json`, `validation.json`, `lineage.json`, whichever exist)
+plus `report.md` for people to read. `mlgate publish` treats all of it as untrusted data: it checks the
+schema, sizes and hashes, refuses anything else in the directory (other names, subdirectories, symlinks),
+and renders the comment itself with the packaged template, never a template or code from the bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mlgate import __version__
+from mlgate.errors import BadInput
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
+
+META = "mlgate-bundle.json"
+DOCUMENTS = (VERDICT, VALIDATION, LINEAGE)
+ALLOWED = {META, REPORT, *DOCUMENTS}
+MAX_FILE = 1024 * 1024
+MAX_TOTAL = 4 * MAX_FILE
+KIND = "mlgate-report-bundle"
+
+
+class BundleMeta(BaseModel):
+    """mlgate-bundle.json."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    kind: Literal["mlgate-report-bundle"] = "mlgate-report-bundle"
+    mlgate_version: str = Field(default=__version__, max_length=40)
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", max_length=200)
+    pr_number: int | None = Field(default=None, gt=0, lt=10**9)
+    head_sha: str = Field(pattern=r"^[0-9a-f]{40}$")
+    model: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    decision: str = Field(default="", max_length=2000)
+    primary_metric: str | None = Field(default=None, max_length=200)
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    files: dict[str, str] = Field(default_factory=dict)  # name -> sha256 of its bytes
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_bundle(directory: Path, meta: BundleMeta, documents: dict[str, dict[str, Any]],
+                 report: str) -> Path:
+    """Write the bundle into `directory` (created; files of an earlier bundle there are replaced)."""
+    if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
+        raise BadInput(f"--bundle {directory} is not a directory", "the bundle is a folder of files",
+                       "pass a new or empty folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    stray = [p.name for p in directory.iterdir() if p.name not in ALLOWED]
+    if stray:
+        raise BadInput(f"--bundle {directory} holds other files ({', '.join(sorted(stray)[:5])})",
+                       "a bundle may hold only the files mlgate writes, so publish can check it",
+                       "pass a new or empty folder")
+    hashes: dict[str, str] = {}
+    for name in DOCUMENTS:
+        (directory / name).unlink(missing_ok=True)
+        if name in documents:
+            hashes[name] = _sha256(write_json(directory / name, documents[name]))
+    hashes[REPORT] = _sha256(write_text(directory / REPORT, report))
+    body = meta.model_copy(update={"files": hashes}).model_dump()
+    return write_text(directory / META, json.dumps(body, indent=2) + "\n")
+
+
+def _entries(directory: Path) -> dict[str, Path]:
+    """The bundle's files, after refusing anything but regular files with known names."""
+    if directory.is_symlink() or not directory.is_dir():
+        raise BadInput(f"bundle {directory} is not a directory", "`mlgate report --bundle DIR` writes one",
+                       "download the bundle artifact into a folder and pass that folder")
+    entries: dict[str, Path] = {}
+    total = 0
+    for path in directory.iterdir():
+        info = path.lstat()
+        if path.name not in ALLOWED or not stat.S_ISREG(info.st_mode):
+            raise BadInput(f"bundle {directory} holds an unexpected entry {path.name!r}",
+                           "a bundle holds only regular files named " + ", ".join(sorted(ALLOWED)),
+                           "publish only what `mlgate report --bundle` wrote")
+        if info.st_size > MAX_FILE:
+            raise BadInput(f"bundle file {path.name} is {info.st_size} bytes, over the {MAX_FILE} allowed",
+                           "bundle files are small JSON documents", "publish only what mlgate wrote")
+        total += info.st_size
+        entries[path.name] = path
+    if total > MAX_TOTAL:
+        raise BadInput(f"bundle {directory} is {total} bytes, over the {MAX_TOTAL} allowed",
+                       "bundle files are small JSON documents", "publish only what mlgate wrote")
+    if META not in entries:
+        raise BadInput(f"bundle {directory} has no {META}", "`mlgate report --bundle DIR` writes it",
+                       "check that the artifact was uploaded and downloaded whole")
+    return entries
+
+
+def read_bundle(directory: Path) -> tuple[BundleMeta, dict[str, dict[str, Any]]]:
+    """Validate a bundle and return its metadata and documents; anything wrong is BadInput (exit 2)."""
+    entries = _entries(directory)
+    try:
+        raw = json.loads(entries[META].read_text(encoding="utf-8"))
+        meta = BundleMeta.model_validate(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{META} in {directory} is not valid JSON", str(exc), "re-run the report job") from exc
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
+                           for e in exc.errors())
+        raise BadInput(f"{META} in {directory} is not a valid mlgate bundle", fields[:1000],
+                       "use the same mlgate version in both workflows") from exc
+    unlisted = set(entries) - set(meta.files) - {META}
+    if unlisted or not set(meta.files) <= ALLOWED - {META}:
+        raise BadInput(f"bundle {directory}: files and {META} disagree",
+                       f"unlisted: {sorted(unlisted)}, listed: {sorted(meta.files)}",
+                       "publish only what `mlgate report --bundle` wrote")
+    documents: dict[str, dict[str, Any]] = {}
+    for name, digest in meta.files.items():
+        path = entries.get(name)
+        if path is None or _sha256(path) != digest:
+            raise BadInput(f"bundle file {name} is missing or was changed after the bundle was written",
+                           "its sha256 does not match mlgate-bundle.json",
+                           "upload and download the bundle folder whole")
+        if name in DOCUMENTS:
+            documents[name] = read_json(path)
+    return meta, documents

@@ -1,0 +1,140 @@
+"""The PyGithub client at the edge: GITHUB_API_URL (GitHub Enterprise), retries, and clear errors.
+
+Retries: 5xx, and rate limits (403 or 429) that say Retry-After, waiting as told (at most
+MAX_RETRY_AFTER seconds per wait). Writes are spaced by MLGATE_GITHUB_WRITE_INTERVAL seconds (default 1,
+GitHub's advice against secondary rate limits). Failures become ServiceError (exit 3) with what, why and
+how to fix; the token is never part of a message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import BadInput, ServiceError
+from mlgate.github.context import GitHubContext
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.Repository import Repository
+
+MAX_RETRY_AFTER = 60
+RETRIES = 4
+TIMEOUT = 30
+READ_ONLY = "Resource not accessible by integration"
+FORK_HELP = (
+    "on pull requests from forks GITHUB_TOKEN is read-only: run `mlgate report --bundle DIR` in the "
+    "pull_request workflow and `mlgate publish --bundle DIR` in a workflow_run workflow (README: fork pull "
+    "requests); otherwise give the job `permissions: pull-requests: write` and `statuses: write`"
+)
+
+
+def _retry() -> Any:
+    from github.GithubRetry import GithubRetry
+
+    class CappedRetry(GithubRetry):
+        """GithubRetry that also retries 429 and never sleeps longer than MAX_RETRY_AFTER per wait."""
+
+        def get_retry_after(self, response: Any) -> float | None:
+            after = super().get_retry_after(response)
+            return None if after is None else min(after, MAX_RETRY_AFTER)
+
+    return CappedRetry(
+        total=RETRIES,
+        backoff_factor=0.5,
+        status_forcelist=[*range(500, 600), 429],
+        allowed_methods={"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"},
+        raise_on_status=False,
+        secondary_rate_wait=MAX_RETRY_AFTER,
+        max_rate_limit_wait=MAX_RETRY_AFTER,
+    )
+
+
+def write_interval() -> float:
+    raw = os.environ.get("MLGATE_GITHUB_WRITE_INTERVAL", "1")
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        raise BadInput(f"MLGATE_GITHUB_WRITE_INTERVAL={raw!r} is not a number of seconds",
+                       "it spaces mlgate's writes to the GitHub API",
+                       "set it to e.g. 1, or unset it") from None
+
+
+def connect(ctx: GitHubContext) -> Github:
+    """A lazy PyGithub client: objects are not fetched until a field is read (saves requests)."""
+    if not ctx.token:
+        raise BadInput("no GitHub token: GITHUB_TOKEN is not set",
+                       "posting the report and the commit status needs the GitHub API",
+                       "pass it to the step: `env: GITHUB_TOKEN: ${{ github.token }}`, or use --no-post")
+    from github import Auth, Github
+
+    return Github(
+        auth=Auth.Token(ctx.token),
+        base_url=ctx.api_url,
+        timeout=TIMEOUT,
+        per_page=100,
+        retry=_retry(),
+        seconds_between_requests=None,
+        seconds_between_writes=write_interval() or None,
+        lazy=True,
+        user_agent="mlgate",
+    )
+
+
+def repository(ctx: GitHubContext) -> Repository:
+    if not ctx.repository:
+        raise BadInput("GITHUB_REPOSITORY is not set", "mlgate needs to know which repository to post on",
+                       "run inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name")
+    return connect(ctx).get_repo(ctx.repository)
+
+
+@contextmanager
+def api(ctx: GitHubContext, doing: str) -> Iterator[None]:
+    """Turn GitHub API and network failures into ServiceError naming what we were doing."""
+    from github.GithubException import GithubException
+    from requests import RequestException
+
+    try:
+        yield
+    except GithubException as exc:
+        raise _explain(ctx, doing, exc.status, _message(exc.data)) from None
+    except (RequestException, OSError) as exc:
+        raise ServiceError(f"cannot reach the GitHub API at {ctx.api_url} while {doing}",
+                           _scrub(ctx, str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
+                           "check GITHUB_API_URL and the network; re-run the job") from None
+
+
+def _message(data: Any) -> str:
+    if isinstance(data, dict):
+        text = str(data.get("message") or "")
+        details = [str(e.get("message") or e.get("code") or "") for e in data.get("errors") or []
+                   if isinstance(e, dict)]
+        return "; ".join(t for t in [text, *details] if t)
+    return str(data or "")[:300]
+
+
+def _scrub(ctx: GitHubContext, text: str) -> str:
+    return text.replace(ctx.token, "***") if ctx.token else text
+
+
+def _explain(ctx: GitHubContext, doing: str, status: int, message: str) -> ServiceError:
+    message = _scrub(ctx, message)
+    why = f"GitHub answered {status}: {message}" if message else f"GitHub answered {status}"
+    if status == 403 and READ_ONLY.lower() in message.lower():
+        return ServiceError(f"GitHub refused {doing}: the token may not write here", why, FORK_HELP)
+    if status == 401:
+        return ServiceError(f"GitHub rejected the token while {doing}", why,
+                            "pass a valid token: `env: GITHUB_TOKEN: ${{ github.token }}`")
+    if status in (403, 429):
+        return ServiceError(f"GitHub refused {doing}", why,
+                            "if it is a rate limit, re-run the job later; else check the job's permissions")
+    if status == 404:
+        return ServiceError(f"GitHub found nothing while {doing}", why,
+                            "check GITHUB_REPOSITORY, the pull request number, and that the token can "
+                            "see the repository")
+    if status == 422:
+        return ServiceError(f"GitHub rejected the request while {doing}", why,
+                            "this is a bug in mlgate if it persists: please report it")
+    return ServiceError(f"the GitHub API failed while {doing}", why, "re-run the job; GitHub may be degraded")

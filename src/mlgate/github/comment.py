@@ -1,0 +1,70 @@
+"""One sticky comment per model on the pull request, found by its hidden marker and edited in place.
+
+All comment pages are read (100 a page). If several comments carry the marker (e.g. two jobs raced), the
+newest is kept and edited, the others deleted. A marked comment we may not edit (someone copied the marker)
+is left alone and a new one is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlgate.github.client import api
+from mlgate.github.context import GitHubContext
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+
+@dataclass(frozen=True)
+class Posted:
+    url: str
+    action: str  # "created", "updated", "unchanged"
+    deleted: int = 0
+
+
+def _ours(comments: Any, marker: str) -> list[Any]:
+    return [c for c in comments if (c.body or "").lstrip().startswith(marker)]
+
+
+def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker: str) -> Posted:
+    """Create or update this model's comment on PR `number`; delete duplicates."""
+    from github.GithubException import GithubException
+
+    issue = repo.get_issue(number)
+    with api(ctx, f"listing the comments of pull request #{number}"):
+        ours = sorted(_ours(issue.get_comments(), marker), key=lambda c: (c.created_at, c.id))
+    deleted = 0
+    if ours:
+        newest, older = ours[-1], ours[:-1]
+        for comment in older:
+            try:
+                with api(ctx, f"deleting duplicate comment {comment.id}"):
+                    comment.delete()
+                deleted += 1
+            except Exception as exc:  # a leftover duplicate is untidy, not a failure
+                _warn(f"could not delete duplicate mlgate comment {comment.id}: {exc}")
+        if newest.body == body:
+            return Posted(url=newest.html_url, action="unchanged", deleted=deleted)
+        try:
+            newest.edit(body)
+            return Posted(url=newest.html_url, action="updated", deleted=deleted)
+        except GithubException as exc:
+            if exc.status not in (403, 404):
+                with api(ctx, f"editing comment {newest.id}"):
+                    raise
+            _warn(f"could not edit comment {newest.id} (GitHub answered {exc.status}); creating a new one")
+    with api(ctx, f"commenting on pull request #{number}"):
+        created = issue.create_comment(body)
+    return Posted(url=created.html_url, action="created", deleted=deleted)
+
+
+def _warn(message: str) -> None:
+    import click
+
+    from mlgate.github.workflow_commands import command, in_actions
+
+    click.echo(f"warning: {message}", err=True)
+    if in_actions():
+        click.echo(command("warning", message))

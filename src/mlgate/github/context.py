@@ -1,0 +1,128 @@
+"""Where we run on GitHub: repository, event, pull request, head commit, run URL, API URL, token.
+
+Everything comes from the variables GitHub Actions sets (GITHUB_EVENT_PATH, GITHUB_EVENT_NAME,
+GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) and
+GITHUB_TOKEN. The token is kept out of repr() and never printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgate.errors import BadInput
+
+DEFAULT_API = "https://api.github.com"
+DEFAULT_SERVER = "https://github.com"
+REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+SHA = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    repository: str | None = None
+    event_name: str | None = None
+    event: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    sha: str | None = None  # GITHUB_SHA: on pull_request events, the merge commit
+    api_url: str = DEFAULT_API
+    server_url: str = DEFAULT_SERVER
+    run_id: str | None = None
+    run_attempt: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GitHubContext:
+        env = os.environ if environ is None else environ
+        repository = env.get("GITHUB_REPOSITORY") or None
+        if repository is not None and not REPOSITORY.fullmatch(repository):
+            raise BadInput(f"GITHUB_REPOSITORY={repository!r} is not owner/name",
+                           "GitHub Actions sets it to the repository the workflow runs in",
+                           "unset it, or set it to owner/name")
+        return cls(
+            repository=repository,
+            event_name=env.get("GITHUB_EVENT_NAME") or None,
+            event=read_event(env.get("GITHUB_EVENT_PATH")),
+            sha=env.get("GITHUB_SHA") or None,
+            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"),
+            server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER).rstrip("/"),
+            run_id=env.get("GITHUB_RUN_ID") or None,
+            run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
+            token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
+        )
+
+    # --- what the event says ------------------------------------------------------------------------
+
+    def pull_request(self) -> Mapping[str, Any]:
+        pr = self.event.get("pull_request")
+        return pr if isinstance(pr, Mapping) else {}
+
+    def workflow_run(self) -> Mapping[str, Any]:
+        run = self.event.get("workflow_run")
+        return run if isinstance(run, Mapping) else {}
+
+    def pr_number(self) -> int | None:
+        """The PR number when the event is about one (pull_request, pull_request_target, workflow_run)."""
+        number = self.pull_request().get("number")
+        if isinstance(number, int) and _is_number(number):
+            return number
+        head = self.head_sha()
+        for pr in self.workflow_run().get("pull_requests") or []:
+            if isinstance(pr, Mapping) and _is_number(pr.get("number")):
+                pr_head = pr.get("head")
+                if not isinstance(pr_head, Mapping) or pr_head.get("sha") in (None, head):
+                    return int(str(pr["number"]))
+        return None
+
+    def head_sha(self) -> str | None:
+        """The commit the PR page shows: the PR's head, not the merge commit GITHUB_SHA names."""
+        head = self.pull_request().get("head")
+        for candidate in (head.get("sha") if isinstance(head, Mapping) else None,
+                          self.workflow_run().get("head_sha"), self.sha):
+            if isinstance(candidate, str) and SHA.fullmatch(candidate):
+                return candidate
+        return None
+
+    def head_branch(self) -> str | None:
+        head = self.pull_request().get("head")
+        ref = head.get("ref") if isinstance(head, Mapping) else self.workflow_run().get("head_branch")
+        return ref if isinstance(ref, str) else None
+
+    def run_url(self) -> str | None:
+        """The workflow run's page (the commit status links there)."""
+        if not (self.repository and self.run_id and self.run_id.isdigit()):
+            return None
+        url = f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        if self.run_attempt and self.run_attempt.isdigit() and self.run_attempt != "1":
+            url += f"/attempts/{self.run_attempt}"
+        return url
+
+    def summary_url(self) -> str | None:
+        """Where the job summary (the full report) can be read."""
+        url = self.run_url()
+        return f"{url}#summary" if url else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def read_event(path: str | None) -> Mapping[str, Any]:
+    """The webhook payload GitHub wrote at GITHUB_EVENT_PATH ({} when unset)."""
+    if not path:
+        return {}
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"GITHUB_EVENT_PATH={path} does not exist",
+                       "GitHub Actions writes the event payload there",
+                       "unset GITHUB_EVENT_PATH outside Actions")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"cannot read the GitHub event at {path}", str(exc),
+                       "unset GITHUB_EVENT_PATH, or point it at the event JSON") from exc
+    return data if isinstance(data, Mapping) else {}

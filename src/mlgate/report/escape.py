@@ -1,0 +1,118 @@
+"""Escaping untrusted text for GitHub-flavoured markdown and HTML.
+
+Everything that came from data, configs, metrics, params, branches or error messages goes through `md`
+(inline markdown and table cells), `html` (inside our own HTML tags, e.g. `<summary>`) or `link`.
+What they guarantee, for any input:
+
+- no raw HTML: `<`, `>` and `&` become entities, so `</details>` or `<img>` can never appear;
+- no markdown structure: emphasis, code spans, links, images, tables (`|`), headings, lists, quotes;
+- no notifications: `@name` and `#123` get a zero-width joiner after `@`/`#`, so nobody is pinged and no
+  issue is cross-referenced;
+- one line: newlines become spaces; control and bidirectional-override characters are dropped;
+- bounded length: long values are cut with an ellipsis.
+
+`Safe` marks text that is already escaped (or is our own markup): the template environment escapes
+everything else it prints.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ZWJ = "\u200d"
+DEFAULT_LIMIT = 300
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
+_ORDERED = re.compile(r"^(\s*\d+)([.)])")
+_PING = re.compile(r"([@#])(?=[A-Za-z0-9_])")
+
+
+class Safe(str):
+    """Text that is already escaped markdown (or our own markup): printed as is."""
+
+    __slots__ = ()
+
+
+def clean(value: object, limit: int | None = DEFAULT_LIMIT) -> str:
+    """The text of a value on one line, without control characters, cut at `limit` characters."""
+    text = "" if value is None else str(value)
+    text = _NEWLINES.sub(" ", _CONTROL.sub("", text))
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + "…"
+    return text
+
+
+def _no_pings(text: str) -> str:
+    return _PING.sub(lambda m: m.group(1) + ZWJ, text)
+
+
+def md(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
+    """Escape a value for inline markdown, a table cell included."""
+    text = clean(value, limit)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\\\2", text)
+    text = _ORDERED.sub(r"\1\\\2", text)
+    return Safe(_no_pings(text))
+
+
+def html(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
+    """Escape a value for text inside an HTML element (where markdown is not processed)."""
+    text = clean(value, limit)
+    text = (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace('"', "&quot;").replace("'", "&#39;")
+    )
+    return Safe(_no_pings(text))
+
+
+def safe_url(value: object) -> str | None:
+    """An http(s) URL fit for a markdown link destination, or None.
+
+    Credentials are removed; characters that could end the link or a table cell are percent-encoded.
+    """
+    if not isinstance(value, str) or not value or _CONTROL.search(value) or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
+    if ":" in parts.hostname:  # an IPv6 literal
+        netloc = f"[{parts.hostname}]" + (f":{port}" if port is not None else "")
+    keep = "/%:@!$&'*+,;=-._~?#"
+    path, query, fragment = (quote(p, safe=keep) for p in (parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, fragment))
+
+
+def link(text: object, url: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
+    """A markdown link with escaped text, or just the escaped text when the URL is not safe."""
+    label = md(text, limit)
+    target = safe_url(url)
+    if target is None or not label:
+        return label
+    return Safe(f"[{label}]({target})")
+
+
+def code(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
+    """A value shown as code: a short hex id or version in a code span, anything else escaped text."""
+    text = clean(value, limit)
+    if re.fullmatch(r"[A-Za-z0-9._:/+=-]{1,120}", text) and "@" not in text:
+        return Safe(f"`{text}`")
+    return md(text, limit)
+
+
+def finalize(value: object) -> object:
+    """The template environment's `finalize`: anything not marked Safe is escaped as markdown."""
+    if value is None:
+        return ""
+    if isinstance(value, Safe):
+        return value
+    return md(value)

@@ -1,0 +1,85 @@
+"""Formatting values for the report: numbers, metric values of any type, deltas, statuses."""
+
+from __future__ import annotations
+
+import math
+
+from mlgate.report.escape import Safe, md
+
+MISSING = Safe("—")
+STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "fail"}
+VERDICT = {
+    "passed": ("✅", "passed"),
+    "warned": ("⚠️", "passed with warnings"),
+    "failed": ("❌", "failed"),
+}
+
+
+def as_finite(value: object) -> float | None:
+    """A finite float from a number or a numeric string; None for anything else (bool, NaN, text)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def number(value: float) -> str:
+    """A number with 4 significant digits, integers as integers, thousands separated."""
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.4g}"
+
+
+def value(raw: object) -> Safe:
+    """Any metric or param value, safely: numbers formatted, NaN named, text escaped, missing as a dash."""
+    if raw is None or raw == "":
+        return MISSING
+    finite = as_finite(raw)
+    if finite is not None:
+        return Safe(number(finite))
+    if isinstance(raw, float) or (isinstance(raw, str) and raw.strip().lower() in ("nan", "inf", "-inf",
+                                                                                   "infinity", "-infinity")):
+        text = str(raw).strip().lower()
+        names = {"nan": "NaN", "inf": "∞", "infinity": "∞", "-inf": "-∞", "-infinity": "-∞"}
+        return Safe(names.get(text, "NaN"))
+    return md(raw, limit=80)
+
+
+def signed(delta: float) -> str:
+    text = number(delta)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def percent(pct: float) -> str:
+    if pct != 0 and abs(pct) < 0.05:
+        return f"{pct:+.2g}%"
+    return f"{pct:+.1f}%"
+
+
+def change(delta: object, delta_pct: object) -> Safe:
+    """The change from production: `+0.012 (+1.4%)`."""
+    d = as_finite(delta)
+    if d is None:
+        return MISSING
+    p = as_finite(delta_pct)
+    return Safe(signed(d) if p is None else f"{signed(d)} ({percent(p)})")
+
+
+def status(raw: object) -> Safe:
+    """A metric status with its icon; an unknown status is escaped text."""
+    if isinstance(raw, str) and raw in STATUS_ICON:
+        return Safe(f"{STATUS_ICON[raw]} {STATUS_WORD[raw]}")
+    return md(raw, limit=20) if raw is not None else MISSING

@@ -1,0 +1,67 @@
+"""The one outcome a reviewer, the commit status and the outputs share: from the verdict and the data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mlgate.report.escape import clean
+
+State = Literal["success", "failure", "error"]
+MAX_DESCRIPTION = 140
+FAILING_DATA = ("invalid", "error", "failed", "fail")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State  # the commit status state
+    passed: bool  # the `passed` output
+    icon: str
+    word: str  # "passed", "passed with warnings", "failed", "no verdict"
+    summary: str  # plain text (escape it before it goes into markdown)
+
+    def description(self) -> str:
+        """The commit status description: plain text within GitHub's 140 characters."""
+        return shorten(self.summary or self.word, MAX_DESCRIPTION)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = clean(text, None)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _data_failed(validation: Mapping[str, Any] | None) -> int:
+    """How many datasets failed validation (0 when there is no validation.json)."""
+    if not validation:
+        return 0
+    datasets = validation.get("datasets")
+    failed = sum(1 for d in datasets if isinstance(d, Mapping) and d.get("status") in FAILING_DATA) \
+        if isinstance(datasets, list) else 0
+    if validation.get("passed") is False:
+        return max(failed, 1)
+    return failed
+
+
+def decide(verdict: Mapping[str, Any] | None, validation: Mapping[str, Any] | None) -> Outcome:
+    """Failed if the verdict failed or any dataset failed validation; an error when there is no verdict."""
+    bad_data = _data_failed(validation)
+    data_text = f"data validation failed for {bad_data} dataset{'s' if bad_data != 1 else ''}"
+    if verdict is None:
+        if bad_data:
+            return Outcome("failure", False, "❌", "failed", data_text.capitalize())
+        return Outcome("error", False, "⚪", "no verdict",
+                       "No verdict: the compare stage did not run or did not write verdict.json")
+    status = verdict.get("status")
+    if status not in ("passed", "warned", "failed"):
+        status = "passed" if verdict.get("passed") is True else "failed"
+    summary = clean(verdict.get("summary") or "", 500)
+    if bad_data:
+        text = "; ".join(s for s in (data_text.capitalize(), summary) if s)
+        return Outcome("failure", False, "❌", "failed", text)
+    if status == "failed":
+        return Outcome("failure", False, "❌", "failed", summary or "The candidate regressed")
+    if status == "warned":
+        return Outcome("success", True, "⚠️", "passed with warnings", summary or "Passed with warnings")
+    return Outcome("success", True, "✅", "passed",
+                   summary or "The candidate is at least as good as production")

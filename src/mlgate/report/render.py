@@ -1,0 +1,97 @@
+"""Rendering: the packaged jinja2 templates (or a user's template extending them) → markdown.
+
+Templates are loaded with importlib.resources from `mlgate/report/templates/`. A user's template
+(`report.template` in mlgate.yaml) may `{% extends "report.md.j2" %}` and override blocks. The environment
+is sandboxed, and prints anything that is not already escaped (`Safe`) as escaped markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from mlgate.errors import BadInput
+from mlgate.report import escape
+from mlgate.report.escape import Safe
+from mlgate.report.truncate import fit
+from mlgate.report.view import Context, Documents, ReportView, build
+
+BUILTIN = "report.md.j2"
+COMMENT_LIMIT = 65536  # GitHub's maximum comment body, in characters
+_NAME = re.compile(r"[A-Za-z0-9_.-]+\.md\.j2")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # the whole report (report.md)
+    view: ReportView
+
+    def comment(self, where: str | None = None) -> str:
+        """The body for the PR comment: within GitHub's limit, cut between sections when needed."""
+        return fit(self.text, COMMENT_LIMIT, where=where)
+
+
+def _builtin(name: str) -> str | None:
+    if not _NAME.fullmatch(name):
+        return None
+    path = resources.files("mlgate.report").joinpath("templates", name)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _section(name: str) -> Safe:
+    return Safe(f"<!-- section: {re.sub(r'[^a-z0-9_-]', '', name.lower())} -->")
+
+
+def _environment(user_dir: Path | None) -> object:
+    from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders: list[object] = [FunctionLoader(_builtin)]
+    if user_dir is not None:
+        loaders.append(FileSystemLoader(str(user_dir)))
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),  # type: ignore[arg-type]
+        autoescape=False,
+        finalize=escape.finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(section=_section)
+    env.filters.update(md=escape.md, html=escape.html, code=escape.code, link=escape.link)
+    return env
+
+
+def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rendered:
+    """Render the report; a missing or broken user template is BadInput naming the file and line."""
+    import jinja2
+
+    view = build(docs, ctx)
+    env = _environment(template.parent if template else None)
+    assert isinstance(env, jinja2.Environment)
+    try:
+        if template is None:
+            compiled = env.get_template(BUILTIN)
+        else:
+            if not template.is_file():
+                raise BadInput(f"report template {template} not found",
+                               "report.template in mlgate.yaml names it",
+                               "create the file or fix report.template", file=str(template))
+            compiled = env.from_string(template.read_text(encoding="utf-8"))
+        text = compiled.render(view=view)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadInput(f"report template {exc.filename or template}: syntax error on line {exc.lineno}",
+                       exc.message or "", "fix the template (see the README's report section)",
+                       file=str(template) if template else None) from exc
+    except jinja2.TemplateError as exc:
+        raise BadInput(f"report template {template or BUILTIN} failed to render", str(exc),
+                       "use only the `view` fields and blocks documented in the README",
+                       file=str(template) if template else None) from exc
+    return Rendered(text=_tidy(text), view=view)
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row, one newline at the end."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,126 @@
+"""`mlgate report`: render report.md from the work directory; post it, or write a bundle for forks.
+
+Exit 0 when rendering (and posting) worked, whatever the verdict: the verdict's failure is signalled by
+`mlgate compare`'s exit code and by the commit status. 2 for bad input, 3 when GitHub failed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+from pydantic import ValidationError
+
+from mlgate.config import Config
+from mlgate.errors import EXIT_PASSED, BadInput
+from mlgate.github.context import GitHubContext
+from mlgate.github.summary import append_summary, set_outputs
+from mlgate.github.workflow_commands import in_actions
+from mlgate.report.escape import safe_url
+from mlgate.report.render import Rendered, render
+from mlgate.report.view import Context, Documents
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_text
+
+
+def load_documents(out: Path) -> Documents:
+    """Whichever of verdict.json, validation.json and lineage.json exist; none at all is BadInput."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in (VERDICT, VALIDATION, LINEAGE):
+        if (out / name).is_file():
+            found[name] = read_json(out / name)
+    if not found:
+        raise BadInput(f"nothing to report: {out} has no verdict.json, validation.json or lineage.json",
+                       "mlgate validate, train and compare write them into the work directory",
+                       "run those stages first with the same --out")
+    return Documents(verdict=found.get(VERDICT), validation=found.get(VALIDATION), lineage=found.get(LINEAGE))
+
+
+def link_base(config: Config, override: str | None) -> str | None:
+    """The tracking server's web address for run links (http(s) only; no credentials, query or fragment)."""
+    uri = override or os.environ.get("MLFLOW_TRACKING_URI") or config.tracking_uri
+    url = safe_url(uri)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def view_context(config: Config, gh: GitHubContext, tracking_uri: str | None) -> Context:
+    return Context(
+        model=config.model.name,
+        decision=config.framing.decision,
+        primary_metric=config.primary_metric(),
+        server_url=gh.server_url if gh.repository else None,
+        repository=gh.repository,
+        run_url=gh.run_url(),
+        head_sha=gh.head_sha(),
+        tracking_uri=link_base(config, tracking_uri),
+    )
+
+
+def run_report(config: Config, *, post: bool | None, bundle_dir: Path | None, out: Path,
+               tracking_uri: str | None) -> int:
+    if bundle_dir is not None and post:
+        raise BadInput("--bundle and --post exclude each other",
+                       "a bundle is posted later by `mlgate publish`, from a job that may write",
+                       "pass one of them")
+    docs = load_documents(out)
+    gh = GitHubContext.from_env()
+    ctx = view_context(config, gh, tracking_uri)
+    template = config.resolve(config.report.template) if config.report.template else None
+    rendered = render(docs, ctx, template)
+    path = write_text(out / REPORT, rendered.text)
+    outcome = rendered.view.outcome
+    click.echo(f"mlgate report: {outcome.word}: wrote {path}")
+    comment_url = None
+    if bundle_dir is not None:
+        _bundle(config, gh, ctx, docs, rendered, bundle_dir)
+    elif post if post is not None else in_actions():
+        comment_url = _post(config, gh, rendered)
+    append_summary(rendered.text, where=f"`{path}`")
+    set_outputs({"passed": str(outcome.passed).lower(), "comment-url": comment_url, "report-path": str(path)})
+    return EXIT_PASSED
+
+
+def _head(gh: GitHubContext) -> str:
+    sha = gh.head_sha()
+    if sha is None:
+        raise BadInput("no commit to report on", "neither the GitHub event nor GITHUB_SHA names a commit",
+                       "run inside GitHub Actions, or set GITHUB_SHA to the full commit SHA")
+    return sha
+
+
+def _post(config: Config, gh: GitHubContext, rendered: Rendered) -> str | None:
+    from mlgate.github import client
+    from mlgate.github.publish import announce, find_pr, post
+
+    sha = _head(gh)
+    repo = client.repository(gh)
+    number = find_pr(gh, repo, sha)
+    published = post(gh, rendered, config.model.name, sha=sha, pr_number=number, repo=repo)
+    announce(published, rendered.view.outcome.state)
+    return published.comment_url
+
+
+def _bundle(config: Config, gh: GitHubContext, ctx: Context, docs: Documents, rendered: Rendered,
+            directory: Path) -> None:
+    from mlgate.github.bundle import BundleMeta, write_bundle
+
+    if not gh.repository:
+        raise BadInput("GITHUB_REPOSITORY is not set", "a bundle names the repository to post on",
+                       "run inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name")
+    try:
+        meta = BundleMeta(repository=gh.repository, pr_number=gh.pr_number(), head_sha=_head(gh),
+                          model=config.model.name, decision=config.framing.decision[:2000],
+                          primary_metric=config.primary_metric(), tracking_url=ctx.tracking_uri)
+    except ValidationError as exc:
+        raise BadInput("cannot write the report bundle", str(exc).splitlines()[0],
+                       "check model.name and framing in mlgate.yaml") from exc
+    documents = {name: dict(doc) for name, doc in
+                 ((VERDICT, docs.verdict), (VALIDATION, docs.validation), (LINEAGE, docs.lineage))
+                 if doc is not None}
+    path = write_bundle(directory, meta, documents, rendered.text)
+    click.echo(f"mlgate report: wrote the bundle {path.parent} for `mlgate publish`")

@@ -214,7 +214,11 @@ def _describe(exc: ValidationError) -> str:
 
 
 def tracking_uri(config: Config | None, out: Path, override: str | None = None) -> str:
-    """The MLflow tracking URI: --tracking-uri, else MLFLOW_TRACKING_URI, else the config, else SQLite."""
+    """The MLflow tracking URI: --tracking-uri, else MLFLOW_TRACKING_URI, else the config, else SQLite.
+
+    The embedded SQLite store is `.mlgate/mlflow.db` beside the config file (not under `--out`), so every
+    stage finds the same store whatever work directory it uses.
+    """
     if override:
         return override
     env = os.environ.get("MLFLOW_TRACKING_URI")
@@ -222,5 +226,6 @@ def tracking_uri(config: Config | None, out: Path, override: str | None = None) 
         return env
     if config is not None and config.tracking_uri:
         return config.tracking_uri
-    out.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(out / 'mlflow.db').resolve()}"
+    folder = config.root / DEFAULT_OUT if config is not None else out
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'mlflow.db').resolve()}"

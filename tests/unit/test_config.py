@@ -70,4 +70,6 @@ def test_tracking_uri_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     assert tracking_uri(config, tmp_path) == "http://from-config:5000"
     bare = load_config(write(tmp_path, GOOD))
-    assert tracking_uri(bare, tmp_path / ".mlgate") == f"sqlite:///{(tmp_path / '.mlgate' / 'mlflow.db').resolve()}"
+    expected = f"sqlite:///{(tmp_path / '.mlgate' / 'mlflow.db').resolve()}"
+    assert tracking_uri(bare, tmp_path / "elsewhere") == expected  # beside the config, whatever --out is
+    assert tracking_uri(None, tmp_path / "out") == f"sqlite:///{(tmp_path / 'out' / 'mlflow.db').resolve()}"

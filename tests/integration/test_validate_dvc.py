@@ -1,0 +1,132 @@
+"""`mlgate validate` on real DVC repositories: changed `.dvc` files and `dvc.lock` entries."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.data_factories import IRIS_HEADER, IRIS_SCHEMA, DataProject, iris_rows
+
+
+@pytest.fixture
+def project(git_repo: Path) -> DataProject:
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.write("schemas/iris.yaml", IRIS_SCHEMA)
+    project.config([{"path": "data/*.csv", "schema": "schemas/iris.yaml", "checks": {"unique": ["id"]}}])
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(20))
+    project.dvc("add", "-q", "data/train.csv")
+    project.commit("track data with dvc")
+    return project
+
+
+def recorded_md5(metafile: Path) -> str:
+    return str(yaml.safe_load(metafile.read_text())["outs"][0]["md5"])
+
+
+def test_changed_dvc_file_is_validated_with_its_dvc_version(project: DataProject) -> None:
+    project.branch()
+    content = IRIS_HEADER + iris_rows(25) + "3,4.0,2.0,setosa\n"
+    project.write("data/train.csv", content)
+    project.dvc("add", "-q", "data/train.csv")
+    project.commit("new data")
+    assert project.git("diff", "--name-only", "main") == "data/train.csv.dvc"  # the data itself is ignored
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["status"] == "invalid"
+    assert entry["failures"][0]["samples"][0] == {"row": 26, "value": 3, "first_row": 4}
+    md5 = hashlib.md5(content.encode()).hexdigest()
+    assert recorded_md5(project.root / "data" / "train.csv.dvc") == md5
+    assert entry["version"] == {
+        "kind": "dvc-md5", "value": md5,
+        "dvc": {"metafile": "data/train.csv.dvc", "out": "data/train.csv", "in_sync": True},
+    }
+
+
+def test_unchanged_dvc_data_not_pulled_is_skipped(project: DataProject) -> None:
+    project.branch()
+    (project.root / "data" / "train.csv").unlink()  # as in CI without `dvc pull`
+    project.write("README.md", "docs\n")
+    project.commit()
+    result = project.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert project.validation()["datasets"][0]["status"] == "skipped"
+
+
+def test_changed_dvc_data_not_pulled(project: DataProject) -> None:
+    project.branch()
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(30))
+    project.dvc("add", "-q", "data/train.csv")
+    project.commit()
+    (project.root / "data" / "train.csv").unlink()
+    result = project.validate("--base", "main")
+    assert result.exit_code == 2, result.output
+    assert "data/train.csv is tracked by DVC (data/train.csv.dvc) but its data is not in the workspace" \
+        in result.output
+    assert "run `dvc pull data/train.csv.dvc`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_all_with_dvc_data_not_pulled(project: DataProject) -> None:
+    (project.root / "data" / "train.csv").unlink()
+    result = project.validate("--all")
+    assert result.exit_code == 2
+    assert "dvc pull" in result.output
+
+
+def test_removed_dvc_tracking_is_deleted(project: DataProject) -> None:
+    project.branch()
+    project.dvc("remove", "-q", "data/train.csv.dvc")
+    (project.root / "data" / "train.csv").unlink()
+    project.commit("drop data")
+    result = project.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert project.dataset("data/train.csv")["status"] == "deleted"
+
+
+def test_tracked_directory(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.config([{"path": "images/*.csv", "checks": {"rows": {"min": 2}}}])
+    project.write("images/a.csv", "x\n1\n2\n")
+    project.write("images/b.csv", "x\n1\n2\n")
+    project.dvc("add", "-q", "images")
+    project.commit()
+    project.branch()
+    project.write("images/b.csv", "x\n1\n")
+    project.dvc("add", "-q", "images")
+    project.commit()
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/a.csv": "valid", "images/b.csv": "invalid"}
+    assert project.dataset("images/b.csv")["version"]["dvc"]["out"] == "images"
+
+
+def test_dvc_lock_stage_output(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.write("make.py", f"open('prepared.csv', 'w').write({IRIS_HEADER + iris_rows(12)!r})\n")
+    project.config([{"path": "prepared.csv", "checks": {"rows": {"max": 12}}}])
+    project.dvc("stage", "add", "-q", "-n", "prepare", "-d", "make.py", "-o", "prepared.csv",
+                f"{sys.executable} make.py")
+    project.dvc("repro", "-q")
+    project.commit("pipeline")
+    project.branch()
+    project.write("make.py", f"open('prepared.csv', 'w').write({IRIS_HEADER + iris_rows(13)!r})\n")
+    project.dvc("repro", "-q")
+    project.commit("more rows")
+    changed = project.git("diff", "--name-only", "main").split()
+    assert "dvc.lock" in changed and "prepared.csv" not in changed
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    entry = project.dataset("prepared.csv")
+    assert entry["failures"][0]["message"] == "13 rows, more than the maximum 12"
+    assert entry["version"]["kind"] == "dvc-md5"
+    assert entry["version"]["dvc"]["metafile"] == "dvc.lock"
+    assert entry["version"]["dvc"]["in_sync"] is True

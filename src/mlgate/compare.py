@@ -22,7 +22,7 @@ from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import flatten
 from mlgate.github.workflow_commands import command, in_actions, set_output
-from mlgate.workdir import VERDICT, write_json
+from mlgate.workdir import LINEAGE, VERDICT, read_json, write_json
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -56,10 +56,14 @@ def run_compare(
     config: Config, *, candidate_run: str | None, candidate_metrics: Path | None, fail_on_regression: bool,
     out: Path, tracking_uri: str | None,
 ) -> int:
+    if not candidate_run and not candidate_metrics:
+        candidate_run = _run_from_lineage(out)
     if bool(candidate_run) == bool(candidate_metrics):
         raise BadInput("give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE",
-                       "mlgate compare needs the candidate's metrics from one place",
-                       "pass --candidate-run (an MLflow run) or --candidate-metrics (a JSON/YAML file)")
+                       "mlgate compare needs the candidate's metrics from one place "
+                       f"(with neither, it reads the run id from {out / LINEAGE}, which is not there)",
+                       "pass --candidate-run (an MLflow run) or --candidate-metrics (a JSON/YAML file), "
+                       "or run `mlgate train` first")
     uri = resolve_uri(config, out, tracking_uri)
     client = registry.connect(uri)
     candidate = _candidate(config, client, uri, candidate_run, candidate_metrics)
@@ -77,6 +81,15 @@ def run_compare(
         })
     _announce(verdict, body, path)
     return EXIT_GATE_FAILED if fail_on_regression and not verdict.passed else EXIT_PASSED
+
+
+def _run_from_lineage(out: Path) -> str | None:
+    """The run `mlgate train` recorded in the work directory, if any."""
+    if not (out / LINEAGE).is_file():
+        return None
+    run = read_json(out / LINEAGE).get("run") or {}
+    run_id = run.get("run_id") if isinstance(run, dict) else None
+    return str(run_id) if run_id else None
 
 
 def _candidate(config: Config, client: MlflowClient, uri: str, run_id: str | None, path: Path | None) -> Side:

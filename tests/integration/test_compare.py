@@ -72,6 +72,15 @@ def test_candidate_run_passes_and_tags_its_version(project: Path, mlflow_store: 
     assert tags["mlgate.verdict"] == "passed" and tags["mlgate.verdict.passed"] == "true"
 
 
+def test_candidate_run_read_from_lineage_when_no_option(project: Path, mlflow_store: MlflowStore) -> None:
+    run, _ = candidate(mlflow_store, {"roc_auc": 0.91, "latency_ms": 1.0})
+    Path(".mlgate").mkdir()
+    Path(".mlgate/lineage.json").write_text(json.dumps({"schema_version": 1, "run": {"run_id": run}}))
+    result, verdict = compare()
+    assert result.exit_code == 0, result.output
+    assert verdict["candidate"]["run_id"] == run
+
+
 def test_regression_fails_exit_1_and_no_fail_exits_0(project: Path, mlflow_store: MlflowStore) -> None:
     production(mlflow_store, 0.90)
     run, version = candidate(mlflow_store, {"roc_auc": 0.85, "latency_ms": 12.0})

@@ -1,0 +1,92 @@
+"""The data pin: the version of every declared dataset and every `train.deps` path.
+
+Versions come from `mlgate.data.versions.dataset_version` (DVC md5 where DVC tracks the data, else sha256).
+Rows and the validation status are taken from validation.json when it describes the same version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlgate.config import Config
+from mlgate.errors import BadInput
+from mlgate.train.pins import relative_to_root
+from mlgate.workdir import VALIDATION, read_json
+
+
+def declared_paths(config: Config) -> list[str]:
+    """Every dataset path and train.deps path, once each, in config order."""
+    paths = [d.path for d in config.data] + (list(config.train.deps) if config.train else [])
+    return list(dict.fromkeys(paths))
+
+
+def validated(out: Path, root: Path) -> dict[str, dict[str, Any]]:
+    """path (relative to the root) → its entry in validation.json, or {} when there is none."""
+    path = out / VALIDATION
+    if not path.is_file():
+        return {}
+    try:
+        document = read_json(path)
+    except BadInput:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for entry in document.get("datasets") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            key = relative_to_root(_absolute(entry["path"], root), root)
+            found[key] = entry
+    return found
+
+
+def _absolute(path: str, root: Path) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else root / candidate
+
+
+def version_of(path: Path, root: Path) -> dict[str, Any]:
+    """The current version of one data path (BadInput when it is missing or not pulled)."""
+    from mlgate.data.versions import dataset_version
+
+    return dataset_version(path, root)
+
+
+def data_pin(config: Config, out: Path) -> list[dict[str, Any]]:
+    """One entry per data path: {path, version: {kind, value}, bytes, rows, source, validation?, dvc?}."""
+    known = validated(out, config.root)
+    entries = []
+    for rel in declared_paths(config):
+        absolute = config.resolve(rel)
+        key = relative_to_root(absolute, config.root)
+        current = version_of(absolute, config.root)
+        entry: dict[str, Any] = {
+            "path": key,
+            "version": {"kind": current["kind"], "value": current["value"]},
+            "bytes": current.get("bytes"),
+            "rows": current.get("rows"),
+            "source": "computed",
+        }
+        checked = known.get(key)
+        if checked and checked.get("version", {}).get("value") == current["value"]:
+            entry["source"] = "validation"
+            entry["rows"] = entry["rows"] if entry["rows"] is not None else checked.get("rows")
+            entry["validation"] = checked.get("status")
+        if "dvc" in current:
+            entry["dvc"] = current["dvc"]
+        entries.append(entry)
+    return entries
+
+
+def data_differences(recorded: list[dict[str, Any]], root: Path) -> list[str]:
+    """For reproduce: which recorded data paths differ from the workspace now (or are missing)."""
+    problems = []
+    for entry in recorded:
+        rel = str(entry.get("path", ""))
+        want = (entry.get("version") or {}).get("value")
+        try:
+            now = version_of(_absolute(rel, root), root)["value"]
+        except BadInput as exc:
+            problems.append(f"{rel}: {exc.what}")
+            continue
+        if now != want:
+            problems.append(f"{rel}: recorded {want}, workspace has {now}")
+    return problems

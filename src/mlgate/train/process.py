@@ -1,0 +1,82 @@
+"""Run a process with its output streamed to the console, saved to a log file, and its tail kept."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, cast
+
+TAIL_LINES = 40
+MAX_LINE = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a process ended: its exit code, the last lines of its output, and how long it took."""
+
+    returncode: int
+    log_tail: list[str]
+    seconds: float
+
+
+class _Tail:
+    """The last lines of a byte stream, decoded leniently and cut to a readable length."""
+
+    def __init__(self, lines: int = TAIL_LINES) -> None:
+        self._lines: deque[str] = deque(maxlen=lines)
+        self._partial = b""
+
+    def feed(self, chunk: bytes) -> None:
+        parts = (self._partial + chunk).split(b"\n")
+        self._partial = parts.pop()[-(MAX_LINE * 4):]
+        for part in parts:
+            self._lines.append(_text(part))
+
+    def lines(self) -> list[str]:
+        rest = [_text(self._partial)] if self._partial.strip() else []
+        return [*self._lines, *rest][-(self._lines.maxlen or TAIL_LINES):]
+
+
+def _text(raw: bytes) -> str:
+    line = raw.decode("utf-8", errors="replace").rstrip("\r")
+    line = line.rsplit("\r", 1)[-1]  # a progress bar redrawn with \r: keep what was shown last
+    return line if len(line) <= MAX_LINE else line[:MAX_LINE] + "…"
+
+
+def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path,
+           console: BinaryIO | None = None) -> Outcome:
+    """Run argv; copy its stdout and stderr (merged) to the console and to log_path as they come.
+
+    Raises OSError when the program cannot be started (the caller turns that into a clear error).
+    """
+    if console is None:
+        sys.stdout.flush()  # what was echoed before comes before the training log
+        console = sys.stdout.buffer
+    tail = _Tail()
+    started = time.monotonic()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        pipe = cast(io.BufferedReader, proc.stdout)
+        try:
+            while chunk := pipe.read1(65536):
+                console.write(chunk)
+                console.flush()
+                log.write(chunk)
+                tail.feed(chunk)
+            returncode = proc.wait()
+        except BaseException:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+    return Outcome(returncode=returncode, log_tail=tail.lines(), seconds=time.monotonic() - started)

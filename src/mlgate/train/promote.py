@@ -1,0 +1,136 @@
+"""`mlgate promote`: after merge, move the production alias to the candidate version whose gate passed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from mlgate.config import Config
+from mlgate.config import tracking_uri as resolve_uri
+from mlgate.errors import EXIT_PASSED, BadInput, GateFailed
+from mlgate.train import ci
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+    from mlgate.registry import VersionInfo
+
+ACCEPTED = ("passed", "warned")
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+
+
+def check_verdict(target: VersionInfo, *, force: bool) -> str:
+    """The version's gate verdict; GateFailed (exit 1) unless it passed or warned, or --force."""
+    verdict = target.tags.get("mlgate.verdict")
+    if verdict in ACCEPTED or (verdict is None and target.tags.get("mlgate.verdict.passed") == "true"):
+        return verdict or "passed"
+    if force:
+        click.echo(f"warning: promoting {target.name} version {target.version} although its gate verdict is "
+                   f"{verdict or 'missing'} (--force)", err=True)
+        return verdict or "missing"
+    if verdict is None:
+        why = "no gate verdict is recorded on it: `mlgate compare --candidate-run` never ran on this version"
+    else:
+        why = f"its gate verdict is {verdict!r} (model-version tag mlgate.verdict)"
+    raise GateFailed(f"refusing to promote {target.name} version {target.version}", why,
+                     "run the gate on it and fix the regression, promote another version with --version, "
+                     "or pass --force to promote anyway")
+
+
+def _git_lines(root: Path, *args: str) -> list[str]:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def merge_clues(root: Path, commit: str) -> tuple[list[str], int | None]:
+    """What a merge commit says about the PR it merged: its other parents, and `(#N)` of a squash."""
+    parents = _git_lines(root, "rev-list", "--parents", "-n", "1", commit)[2:]
+    try:
+        subject = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%s", commit],
+                                 capture_output=True, text=True, timeout=60, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        subject = ""
+    match = _SQUASH_PR.search(subject)
+    return parents, int(match.group(1)) if match else None
+
+
+def find_by_commit(client: MlflowClient, uri: str, config: Config, commit: str) -> VersionInfo:
+    """The newest version trained from the commit, from the PR it merged, or from the PR's head."""
+    from mlgate import registry
+
+    name, tried = config.model.name, []
+    clues: list[tuple[str, str]] = [("mlgate.commit", commit), ("mlgate.head_sha", commit)]
+    payload = ci.event()
+    if ci.pull_request(payload).get("merged"):
+        head, number = ci.head_sha(payload), ci.pr_number(payload)
+        clues += [("mlgate.head_sha", head), ("mlgate.commit", head)] if head else []
+        clues += [("mlgate.pr", str(number))] if number is not None else []
+    parents, squashed = merge_clues(config.root, commit)
+    for parent in parents:
+        clues += [("mlgate.head_sha", parent), ("mlgate.commit", parent)]
+    clues += [("mlgate.pr", str(squashed))] if squashed is not None else []
+    for tag, value in dict.fromkeys(clues):
+        tried.append(f"{tag}={value}")
+        found = registry.versions_tagged(client, uri, name, tag, value)
+        if found:
+            return found[0]
+    raise BadInput(f"no version of {name} was built from commit {commit}",
+                   "looked for model-version tags " + ", ".join(tried),
+                   "pass --version N, or run promote on the merged pull_request event "
+                   "(it names the PR's head)")
+
+
+def choose(client: MlflowClient, uri: str, config: Config, version: str | None,
+           commit: str | None) -> VersionInfo:
+    from mlgate import registry
+
+    if version:
+        return registry.get_version(client, uri, config.model.name, version)
+    commit = commit or os.environ.get("GITHUB_SHA")
+    if not commit:
+        raise BadInput("which version to promote?", "neither --version nor --commit is given, and GITHUB_SHA "
+                       "is not set", "pass --version N or --commit SHA")
+    return find_by_commit(client, uri, config, commit)
+
+
+def run_promote(config: Config, *, version: str | None, commit: str | None, force: bool, out: Path,
+                tracking_uri: str | None) -> int:
+    """The `mlgate promote` command. 0 promoted (or already production), 1 refused."""
+    from mlgate import registry
+    from mlgate.github.workflow_commands import set_output
+
+    model = config.model
+    uri = resolve_uri(config, out, tracking_uri)
+    client = registry.connect(uri)
+    target = choose(client, uri, config, version, commit)
+    current = registry.version_by_alias(client, uri, model.name, model.production_alias)
+    set_output("version", target.version)
+    if current is not None and current.version == target.version:
+        click.echo(f"{model.name} version {target.version} is already "
+                   f"@{model.production_alias}; nothing to do")
+        return EXIT_PASSED
+    verdict = check_verdict(target, force=force)
+    if current is not None:
+        registry.set_alias(client, uri, model.name, model.previous_alias, current.version)
+    registry.set_alias(client, uri, model.name, model.production_alias, target.version)
+    tags = {
+        "mlgate.promoted_by": ci.actor(),
+        "mlgate.promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "mlgate.promoted_from_commit": commit or target.tags.get("mlgate.commit", ""),
+        "mlgate.promoted_verdict": verdict,
+    }
+    registry.set_version_tags(client, uri, model.name, target.version, {k: v for k, v in tags.items() if v})
+    before = f"; version {current.version} is now @{model.previous_alias}" if current else ""
+    click.echo(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
+    set_output("previous-version", current.version if current else "")
+    return EXIT_PASSED

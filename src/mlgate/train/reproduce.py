@@ -1,0 +1,130 @@
+"""`mlgate reproduce RUN_ID`: re-run training from a run's recorded pins; compare the model byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mlgate.config import Config
+from mlgate.config import tracking_uri as resolve_uri
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
+from mlgate.train.compare_files import FileDiff, diff_files
+from mlgate.train.data_pin import data_differences
+from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
+from mlgate.train.image import is_pinned, pinned_reference
+from mlgate.train.pins import code_pin, sha256_file
+from mlgate.train.runtimes import Runtime, make_runtime
+from mlgate.train.stage import warn
+from mlgate.workdir import write_json
+
+REPORT = "reproduce.json"
+
+
+def _recorded(document: dict[str, Any], run_id: str) -> None:
+    """The recorded run must have succeeded and listed its model files."""
+    if document.get("status") != "succeeded" or not (document.get("model") or {}).get("files"):
+        raise BadInput(f"run {run_id} did not finish training successfully: there is no model to reproduce",
+                       f"its lineage status is {document.get('status')!r}", "pick a run that succeeded")
+
+
+def check_workspace(document: dict[str, Any], root: Path) -> None:
+    """Refuse when the data or the params in the workspace differ from the recorded ones; warn on code."""
+    problems = data_differences(document.get("data") or [], root)
+    if problems:
+        commit = (document.get("code") or {}).get("commit") or "the recorded commit"
+        raise BadInput("the workspace data differs from the versions the run recorded", "; ".join(problems),
+                       f"check out {commit} and bring the data to that version (`dvc checkout`, `dvc pull`)")
+    conf = document.get("configuration") or {}
+    params_file, want = conf.get("params_file"), conf.get("params_sha256")
+    if params_file and want:
+        path = root / params_file
+        now = sha256_file(path) if path.is_file() else None
+        if now != want:
+            raise BadInput(f"the params file {params_file} differs from the one the run recorded",
+                           f"recorded sha256 {want}, workspace {now or 'has no such file'}",
+                           f"restore it from commit {(document.get('code') or {}).get('commit')}")
+    recorded_commit = (document.get("code") or {}).get("commit")
+    now_code = code_pin(root)
+    if recorded_commit and (now_code["commit"] != recorded_commit or now_code["dirty"]):
+        warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code['commit']}"
+             f"{', with uncommitted changes' if now_code['dirty'] else ''}); the model may differ")
+
+
+def choose_runtime(document: dict[str, Any], config: Config, override: str | None) -> Runtime:
+    """The recorded environment: the same image digest; the engine may be another one."""
+    env = document.get("environment") or {}
+    recorded = str(env.get("runtime") or "auto")
+    requested = override or (recorded if recorded == "local" or shutil.which(recorded) else "auto")
+    image = env.get("image")
+    if image and env.get("image_digest") and not is_pinned(image):
+        image = pinned_reference(image, env["image_digest"])
+    if requested != "local" and not env.get("pinned"):
+        warn("the recorded environment was not pinned by digest; the result may differ")
+    run_args = config.train.runtime_args if config.train else []
+    return make_runtime(requested, image, run_args)
+
+
+def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Path, uri: str) -> Job:
+    conf, root = document.get("configuration") or {}, config.root
+    metrics_path = root / str(conf.get("metrics_file") or "metrics.json")
+    model_path = root / str(document["model"]["path"])
+    params = root / conf["params_file"] if conf.get("params_file") else None
+    env = job_env(seed=conf.get("seed"), params_path=params, metrics_path=metrics_path, model_path=model_path,
+                  out=out, tracking_uri=uri, run_id=None, experiment_id=None,
+                  user_env=config.train.env if config.train else {})
+    return Job(runtime=runtime, command=str(conf["command"]), root=root, out=out, metrics_path=metrics_path,
+               model_path=model_path, env=env)
+
+
+def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path,
+                  tracking_uri: str | None) -> int:
+    """The `mlgate reproduce` command. 0 byte-for-byte identical, 1 when model files differ."""
+    from mlgate import registry
+
+    out = out.resolve()
+    uri = resolve_uri(config, out, tracking_uri)
+    client = registry.connect(uri)
+    document = registry.run_lineage(client, uri, run_id)
+    _recorded(document, run_id)
+    check_workspace(document, config.root)
+    chosen = choose_runtime(document, config, runtime)
+    job = make_job(document, config, chosen, out, uri)
+    click.echo(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
+    result, started = execute(job)
+    if result.outcome.returncode != 0:
+        raise GateFailed(f"the training command failed with exit code {result.outcome.returncode}",
+                         (result.outcome.log_tail or ["it printed nothing"])[-1],
+                         f"read the training log above (also in {out / LOG_NAME})")
+    produced = check_outputs(job, started)
+    diff = diff_files(document["model"]["files"], produced.files)
+    record(client, uri, run_id, out, diff, produced.metrics, document)
+    return say(diff)
+
+
+def record(client: Any, uri: str, run_id: str, out: Path, diff: FileDiff, metrics: dict[str, float],
+           document: dict[str, Any]) -> None:
+    """reproduce.json in the work directory, and `mlgate.reproduced*` tags on the recorded run."""
+    from mlgate import registry
+
+    write_json(out / REPORT, {
+        "run_id": run_id, "identical": diff.identical, "changed": diff.changed, "missing": diff.missing,
+        "extra": diff.extra, "metrics": metrics, "recorded_metrics": document.get("metrics") or {},
+    })
+    registry.log_run(client, uri, run_id, params={}, metrics={}, tags={
+        "mlgate.reproduced": str(diff.identical).lower(),
+        "mlgate.reproduced_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })
+
+
+def say(diff: FileDiff) -> int:
+    if diff.identical:
+        click.echo("reproducible byte-for-byte: every model file has the recorded sha256")
+        return EXIT_PASSED
+    click.echo("not reproducible: the model files differ from the recorded ones")
+    for line in diff.lines():
+        click.echo(f"  {line}")
+    return EXIT_GATE_FAILED

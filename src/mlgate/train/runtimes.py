@@ -1,0 +1,213 @@
+"""Where the training command runs: a container engine (docker, podman) with the image, or the host.
+
+Every runtime runs the same small shell wrapper: it records the Python version it finds (the environment
+pin) in a file, then execs `sh -c "$MLGATE_COMMAND"`. The workspace is mounted at the same path inside the
+container and is the working directory, so paths in the config and in the command mean the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlgate.errors import BadInput, ServiceError
+from mlgate.train.process import Outcome, stream
+
+ENGINES = ("docker", "podman")
+PYTHON_PROBE = "import platform; print(platform.python_version())"
+WRAPPER = (
+    'v=$( (python3 -c "$MLGATE_PYTHON_PROBE" || python -c "$MLGATE_PYTHON_PROBE") 2>/dev/null ); '
+    'printf "%s" "$v" > "$MLGATE_PYTHON_VERSION_FILE" 2>/dev/null; '
+    'exec /bin/sh -c "$MLGATE_COMMAND"'
+)
+# Lines an engine prints when it, not the training, failed to start the container.
+_ENGINE_FAILURE_MARKERS = ("OCI runtime", "OCI permission denied", "runc create failed", "crun:",
+                           "Cannot connect to the Docker daemon", "error while creating mount source")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One training run: the command, where it runs, the variables it gets, where its log goes."""
+
+    command: str
+    workdir: Path
+    env: Mapping[str, str]
+    log_path: Path
+    python_version_file: Path
+    mounts: tuple[Path, ...] = ()
+
+    def variables(self) -> dict[str, str]:
+        """The variables the command sees, besides the inherited ones (local) or none (containers)."""
+        return {
+            **self.env,
+            "MLGATE_COMMAND": self.command,
+            "MLGATE_PYTHON_PROBE": PYTHON_PROBE,
+            "MLGATE_PYTHON_VERSION_FILE": str(self.python_version_file),
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """How the run went, and the Python version found where it ran (None when there was none)."""
+
+    outcome: Outcome
+    python_version: str | None
+
+
+@dataclass(frozen=True)
+class LocalRuntime:
+    """Runs the command on the host: for laptops and the demo. The environment is not pinned."""
+
+    name: str = "local"
+    pinned: bool = False
+
+    def run(self, inv: Invocation) -> Result:
+        env = {**os.environ, **inv.variables()}
+        try:
+            outcome = stream(["/bin/sh", "-c", WRAPPER], cwd=inv.workdir, env=env, log_path=inv.log_path)
+        except OSError as exc:
+            raise ServiceError("cannot start /bin/sh to run the training command", str(exc),
+                               "run mlgate on a POSIX system, or use the docker or podman runtime") from exc
+        return Result(outcome, _read_version(inv.python_version_file))
+
+    def image_digest(self, image: str | None) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ContainerRuntime:
+    """docker or podman: `<engine> run --rm` with the workspace mounted at the same path."""
+
+    name: str
+    executable: str
+    image: str
+    run_args: tuple[str, ...] = field(default_factory=tuple)
+    pinned: bool = True
+
+    def argv(self, inv: Invocation) -> list[str]:
+        """The engine command line. Variables go as `-e NAME` (values from the environment, not argv)."""
+        argv = [self.executable, "run", "--rm", "--entrypoint", "/bin/sh"]
+        for folder in _mount_set(inv.workdir, inv.mounts):
+            argv += ["-v", f"{folder}:{folder}"]
+        argv += ["-w", str(inv.workdir)]
+        for name in sorted(inv.variables()):
+            argv += ["-e", name]
+        return [*argv, *self.run_args, self.image, "-c", WRAPPER]
+
+    def run(self, inv: Invocation) -> Result:
+        env = {**os.environ, **inv.variables()}
+        try:
+            outcome = stream(self.argv(inv), cwd=inv.workdir, env=env, log_path=inv.log_path)
+        except OSError as exc:
+            raise ServiceError(f"cannot start the container engine {self.executable}", str(exc),
+                               f"install {self.name}, or choose another train.runtime") from exc
+        if engine_failed(outcome):
+            raise ServiceError(
+                f"{self.name} could not run the training container (exit {outcome.returncode})",
+                (outcome.log_tail or ["no output"])[-1],
+                _engine_fix(self.name),
+            )
+        return Result(outcome, _read_version(inv.python_version_file))
+
+    def image_digest(self, image: str | None) -> str | None:
+        """The digest of an image the engine has locally (for a tag reference, after the run pulled it)."""
+        if not image:
+            return None
+        fmt = "{{.Digest}}" if self.name == "podman" else "{{index .RepoDigests 0}}"
+        try:
+            done = subprocess.run([self.executable, "image", "inspect", "--format", fmt, image],
+                                  capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        value = done.stdout.strip().rsplit("@", 1)[-1]
+        return value if done.returncode == 0 and value.startswith("sha256:") else None
+
+
+Runtime = LocalRuntime | ContainerRuntime
+
+
+def engine_failed(outcome: Outcome) -> bool:
+    """True when the engine itself failed (125) or could not start the container (OCI errors)."""
+    if outcome.returncode == 125:
+        return True
+    if outcome.returncode in (126, 127):
+        return any(marker in line for line in outcome.log_tail for marker in _ENGINE_FAILURE_MARKERS)
+    return False
+
+
+def _engine_fix(name: str) -> str:
+    fix = f"check that {name} works (`{name} run --rm <image> true`) and that the image can be pulled"
+    if name == "podman":
+        fix += ("; where crun fails on setrlimit, set [engine] runtime = \"runc\" and [containers] "
+                "default_ulimits = [] in /etc/containers/containers.conf, or add "
+                "[\"--runtime\", \"runc\", \"--ulimit\", \"host\"] to train.runtime_args")
+    return fix
+
+
+def _mount_set(workdir: Path, mounts: Sequence[Path]) -> list[Path]:
+    """The workspace plus extra folders that are not already inside a mounted folder."""
+    chosen: list[Path] = []
+    for folder in sorted({workdir.resolve(), *(m.resolve() for m in mounts)}, key=lambda p: len(p.parts)):
+        if not any(folder == c or c in folder.parents for c in chosen):
+            chosen.append(folder)
+    return chosen
+
+
+def _read_version(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+    return text or None
+
+
+def _docker_works(executable: str) -> bool:
+    """A docker CLI is not enough: its daemon must answer."""
+    try:
+        done = subprocess.run([executable, "version", "--format", "{{.Server.Version}}"],
+                              capture_output=True, timeout=15, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def find_engine(requested: str) -> tuple[str, str]:
+    """(name, executable) of the engine to use: the one requested, or for auto docker then podman."""
+    if requested in ENGINES:
+        executable = shutil.which(requested)
+        if executable is None:
+            raise ServiceError(f"container engine {requested!r} not found on PATH",
+                               f"train.runtime (or --runtime) is {requested}",
+                               f"install {requested}, or choose another runtime (docker, podman, local)")
+        return requested, executable
+    looked = []
+    for name in ENGINES:
+        executable = shutil.which(name)
+        if executable is None:
+            looked.append(f"{name} (not on PATH)")
+        elif name == "docker" and not _docker_works(executable):
+            looked.append(f"docker at {executable} (its daemon does not answer)")
+        else:
+            return name, executable
+    raise ServiceError(
+        "no container engine found for train.runtime auto",
+        "looked for " + " and ".join(looked),
+        "install docker or podman, or set train.runtime: local to run on the host (not pinned)",
+    )
+
+
+def make_runtime(requested: str, image: str | None, run_args: Sequence[str]) -> Runtime:
+    """The runtime for `train.runtime` / `--runtime`. A container runtime needs an image."""
+    if requested == "local":
+        return LocalRuntime()
+    if not image:
+        raise BadInput("train.image is not set", f"the {requested} runtime runs the command in an image",
+                       "set train.image to an image pinned by digest (name@sha256:…), or use runtime local")
+    name, executable = find_engine(requested)
+    return ContainerRuntime(name=name, executable=executable, image=image, run_args=tuple(run_args))

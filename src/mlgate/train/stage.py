@@ -1,0 +1,247 @@
+"""`mlgate train`: pin, run the training in its container, log to MLflow, register the candidate."""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mlgate.config import Config, TrainSettings
+from mlgate.config import tracking_uri as resolve_uri
+from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
+from mlgate.train import ci, lineage
+from mlgate.train.data_pin import data_pin
+from mlgate.train.execute import LOG_NAME, Job, Produced, check_outputs, execute, job_env
+from mlgate.train.image import digest_of, is_pinned
+from mlgate.train.pins import (
+    code_pin,
+    files_digest,
+    flat_params,
+    optional_sha256,
+    read_params,
+    relative_to_root,
+)
+from mlgate.train.runtimes import Runtime, make_runtime
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+
+def settings_of(config: Config) -> TrainSettings:
+    if config.train is None:
+        raise BadInput("mlgate.yaml has no train section", "mlgate train runs train.command",
+                       "add a train: section with at least image and command (see the README)")
+    return config.train
+
+
+def check_image(settings: TrainSettings, runtime: str) -> None:
+    """Refuse an image without a digest (exit 2) unless allow_unpinned; local runs need none."""
+    if runtime == "local" or not settings.image or is_pinned(settings.image) or settings.allow_unpinned:
+        return
+    raise BadInput(
+        f"train.image {settings.image!r} is not pinned by digest",
+        "a tag can point at another image tomorrow, so the run could not be reproduced",
+        "pin it as name@sha256:<digest> (`docker buildx imagetools inspect NAME` or "
+        "`podman image inspect --format '{{.Digest}}' NAME` prints it), or set train.allow_unpinned: true "
+        "to run it marked not reproducible",
+    )
+
+
+def configuration_pin(config: Config, settings: TrainSettings) -> dict[str, Any]:
+    params_path = config.resolve(settings.params) if settings.params else None
+    return {
+        "command": settings.command,
+        "metrics_file": relative_to_root(config.resolve(settings.metrics), config.root),
+        "params_file": relative_to_root(params_path, config.root) if params_path else None,
+        "params_sha256": optional_sha256(params_path, "train.params"),
+        "params": read_params(params_path) if params_path else {},
+        "seed": settings.seed,
+        "env": sorted(settings.env),
+    }
+
+
+def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path) -> dict[str, Any]:
+    """Everything recorded before the command runs (the code pin must see the tree before training)."""
+    lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
+    image = None if runtime.name == "local" else settings.image
+    environment = lineage.environment_pin(
+        runtime=runtime.name, image=image, image_digest=digest_of(image) if image else None,
+        pinned=runtime.pinned and bool(image and is_pinned(image)),
+        lockfile=relative_to_root(lockfile, config.root) if lockfile else None,
+        lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
+    )
+    document = lineage.build(code=code_pin(config.root), data=data_pin(config, out), environment=environment,
+                             configuration=configuration_pin(config, settings))
+    document["ci"] = {"pr": ci.pr_number(), "head_sha": ci.head_sha(), "run_url": ci.run_url()}
+    return document
+
+
+@dataclass
+class Tracking:
+    """The MLflow run this training logs to."""
+
+    client: MlflowClient
+    uri: str
+    experiment_id: str
+    run_id: str
+    artifact_uri: str
+
+
+def open_run(config: Config, settings: TrainSettings, uri: str, document: dict[str, Any]) -> Tracking:
+    from mlgate import registry
+
+    client = registry.connect(uri)
+    experiment_id = registry.ensure_experiment(client, uri, settings.experiment or config.model.name)
+    commit = document["code"].get("commit") or "nogit"
+    run_id, artifact_uri = registry.start_run(client, uri, experiment_id, f"{config.model.name}-{commit[:8]}",
+                                              lineage.run_tags(document))
+    document["run"] = {"run_id": run_id, "experiment_id": experiment_id,
+                       "url": registry.run_url(uri, experiment_id, run_id)}
+    return Tracking(client, uri, experiment_id, run_id, artifact_uri)
+
+
+def _mounts(uri: str) -> tuple[Path, ...]:
+    from mlgate.registry import sqlite_path
+
+    db = sqlite_path(uri)
+    return (db.parent,) if db is not None and db.parent.is_dir() else ()
+
+
+def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
+             tracking: Tracking | None) -> Job:
+    metrics_path, model_path = config.resolve(settings.metrics), config.resolve(settings.model)
+    env = job_env(
+        seed=settings.seed, params_path=config.resolve(settings.params) if settings.params else None,
+        metrics_path=metrics_path, model_path=model_path, out=out,
+        tracking_uri=tracking.uri if tracking else None, run_id=tracking.run_id if tracking else None,
+        experiment_id=tracking.experiment_id if tracking else None, user_env=settings.env,
+    )
+    return Job(runtime=runtime, command=settings.command, root=config.root, out=out,
+               metrics_path=metrics_path, model_path=model_path, env=env,
+               mounts=_mounts(tracking.uri) if tracking else ())
+
+
+def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
+              tracking_uri: str | None) -> int:
+    """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise."""
+    settings = settings_of(config)
+    out = out.resolve()
+    requested = runtime or settings.runtime
+    check_image(settings, requested)
+    chosen = make_runtime(requested, settings.image, settings.runtime_args)
+    document = pins(config, settings, chosen, out)
+    uri = resolve_uri(config, out, tracking_uri)
+    tracking = open_run(config, settings, uri, document)
+    lineage.write(out, document)
+    started = time.monotonic()
+    try:
+        produced = train_and_check(config, settings, chosen, out, tracking, document)
+        finish(config, settings, out, tracking, document, produced, register=register)
+    except MlgateError as exc:
+        fail(out, tracking, document, exc)
+        raise
+    finally:
+        document["duration_seconds"] = round(time.monotonic() - started, 3)
+        lineage.write(out, document)
+    report(config, document)
+    return EXIT_PASSED
+
+
+def train_and_check(config: Config, settings: TrainSettings, runtime: Runtime, out: Path, tracking: Tracking,
+                    document: dict[str, Any]) -> Produced:
+    job = make_job(config, settings, runtime, out, tracking)
+    click.echo(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
+    result, started = execute(job)
+    env = document["environment"]
+    env["python_version"] = result.python_version
+    if runtime.name != "local" and not env["image_digest"]:
+        env["image_digest"] = runtime.image_digest(settings.image)
+    if result.outcome.returncode != 0:
+        document["log_tail"] = result.outcome.log_tail
+        raise GateFailed(
+            f"the training command failed with exit code {result.outcome.returncode}",
+            (result.outcome.log_tail or ["it printed nothing"])[-1],
+            f"read the training log above (also in {out / LOG_NAME}; its tail is in lineage.json)",
+        )
+    produced = check_outputs(job, started)
+    document["metrics"] = produced.metrics
+    document["model"] = {"path": relative_to_root(job.model_path, config.root), "files": produced.files,
+                         "sha256": files_digest(produced.files)}
+    for name in produced.skipped:
+        warn(f"metric {name} in {settings.metrics} is not a finite number; it was not logged")
+    return produced
+
+
+def describe(runtime: Runtime, settings: TrainSettings) -> str:
+    if runtime.name == "local":
+        return "runtime local: on this host, the environment is not pinned"
+    return f"{runtime.name}, image {settings.image}"
+
+
+def finish(config: Config, settings: TrainSettings, out: Path, tracking: Tracking, document: dict[str, Any],
+           produced: Produced, *, register: bool) -> None:
+    """Log params, metrics, pins and artifacts; register the candidate; end the run."""
+    from mlgate import registry
+
+    client, uri, run_id = tracking.client, tracking.uri, tracking.run_id
+    document["status"] = "succeeded"
+    params = flat_params(document["configuration"]["params"])
+    registry.log_run(client, uri, run_id, params=params, metrics=produced.metrics,
+                     tags=lineage.run_tags(document))
+    registry.log_artifact(client, uri, run_id, config.resolve(settings.model), "model")
+    registry.log_artifact(client, uri, run_id, config.resolve(settings.metrics), "mlgate")
+    registry.log_artifact(client, uri, run_id, out / LOG_NAME, "mlgate")
+    if register:
+        name, alias = config.model.name, config.model.candidate_alias
+        version = registry.register_version(
+            client, uri, name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
+            tags=lineage.version_tags(document), alias=alias)
+        document["registered"] = {"name": name, "version": version, "alias": alias}
+    lineage.write(out, document)
+    registry.log_artifact(client, uri, run_id, out / "lineage.json", "mlgate")
+    registry.finish_run(client, uri, run_id, "FINISHED")
+
+
+def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateError) -> None:
+    """Record a failed training in lineage.json and in MLflow (best effort: the first error wins)."""
+    from mlgate import registry
+
+    document["status"] = "failed"
+    document["error"] = exc.message()
+    lineage.write(out, document)
+    with suppress(MlgateError):
+        registry.log_run(tracking.client, tracking.uri, tracking.run_id, params={}, metrics={},
+                         tags=lineage.run_tags(document))
+        if (out / LOG_NAME).is_file():
+            registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / LOG_NAME, "mlgate")
+        registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / "lineage.json", "mlgate")
+        registry.finish_run(tracking.client, tracking.uri, tracking.run_id, "FAILED")
+
+
+def warn(message: str) -> None:
+    from mlgate.github.workflow_commands import command, in_actions
+
+    click.echo(command("warning", message) if in_actions() else f"warning: {message}", err=not in_actions())
+
+
+def report(config: Config, document: dict[str, Any]) -> None:
+    """What a person reads at the end, plus step outputs inside GitHub Actions."""
+    from mlgate.github.workflow_commands import set_output
+
+    run, registered = document["run"], document["registered"]
+    click.echo(f"mlgate train: run {run['run_id']} logged {len(document['metrics'])} metrics and "
+               f"{len(document['model']['files'])} model files")
+    if registered:
+        click.echo(f"registered {registered['name']} version {registered['version']} "
+                   f"as @{registered['alias']}")
+    if document["reproducible"]:
+        click.echo("reproducible: yes (code, data, environment and configuration are pinned)")
+    else:
+        warn("this run is not reproducible: " + "; ".join(document["not_reproducible_because"]))
+    set_output("run-id", run["run_id"])
+    set_output("model-version", registered["version"] if registered else "")
+    set_output("reproducible", str(document["reproducible"]).lower())

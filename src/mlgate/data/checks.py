@@ -34,12 +34,16 @@ class RowCount:
             return []
         low, high = self.bounds.min, self.bounds.max
         if low is not None and rows < low:
-            return [Failure("rows", None, f"{rows:,} rows, fewer than the minimum {low:,}",
+            return [Failure("rows", None, f"{_plural(rows)}, fewer than the minimum {low:,}",
                             details={"rows": rows, "min": low})]
         if high is not None and rows > high:
-            return [Failure("rows", None, f"{rows:,} rows, more than the maximum {high:,}",
+            return [Failure("rows", None, f"{_plural(rows)}, more than the maximum {high:,}",
                             details={"rows": rows, "max": high})]
         return []
+
+
+def _plural(rows: int) -> str:
+    return "1 row" if rows == 1 else f"{rows:,} rows"
 
 
 class NullFractions:

@@ -103,3 +103,7 @@ def mlflow_server_url(_mlflow_template: Path, tmp_path_factory: pytest.TempPathF
 
     with mlflow_server(_mlflow_template, tmp_path_factory.mktemp("mlflow-server")) as url:
         yield url
+
+
+# The fake GitHub REST API (tests/support/github_server.py): `github_server` yields a running FakeGitHub.
+from tests.support.github_server import github_server  # noqa: E402, F401

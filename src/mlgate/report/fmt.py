@@ -37,7 +37,7 @@ def number(value: float) -> str:
     if value == 0:
         return "0"
     if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+        return f"{int(value):,}"
     if abs(value) >= 1000:
         return f"{value:,.1f}"
     return f"{value:.4g}"

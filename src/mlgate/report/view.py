@@ -331,7 +331,7 @@ def _env_pin(lineage: Doc) -> Safe:
     if env.get("runtime"):
         parts.append(f"runtime {md(env.get('runtime'), 20)}")
     if env.get("python_version"):
-        parts.append(f"Python {md(env.get('python_version'), 20)}")
+        parts.append(f"Python {code(env.get('python_version'), 20)}")
     if env.get("lockfile_sha256"):
         parts.append(f"lockfile {code(str(env.get('lockfile_sha256'))[:12])}")
     if env.get("pinned") is False:

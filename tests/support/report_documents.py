@@ -1,0 +1,135 @@
+"""Work-directory documents for report tests, shaped as the stages write them (see the README's contract).
+
+`verdict()`, `validation()`, `lineage()` return fresh dicts (mutate freely); `write_workdir` writes them
+with mlgate.workdir so they carry schema_version exactly as the real stages do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_json
+
+HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the head of PR #2 in the webhook payloads
+HOSTILE = "<img src=x onerror=alert(1)> | @octocat </details> [x](javascript:alert(1)) ``` #1 **b**"
+
+
+def metric(name: str, candidate: Any, production: Any, *, status: str = "pass", direction: str = "maximize",
+           baseline: Any = None, delta: float | None = None, delta_pct: float | None = None,
+           reasons: list[str] | None = None, severity: str = "fail") -> dict[str, Any]:
+    return {"name": name, "direction": direction, "severity": severity, "candidate": candidate,
+            "production": production, "baseline": baseline, "delta": delta, "delta_pct": delta_pct,
+            "baseline_delta": None, "status": status, "reasons": reasons or []}
+
+
+def side(role: str, metrics: dict[str, Any], *, run_id: str | None = None, version: str | None = None,
+         source: str = "", url: str | None = None, params: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"role": role, "source": source or role, "run_id": run_id, "version": version, "url": url,
+            "metrics": metrics, "params": params or {}}
+
+
+def verdict(status: str = "failed") -> dict[str, Any]:
+    failed = status == "failed"
+    return {
+        "schema_version": 1,
+        "passed": not failed,
+        "status": status,
+        "summary": ("roc_auc fell 0.031 below production (0.912 → 0.881; at most 0.01 allowed)" if failed
+                    else "All 3 gated metrics are at least as good as production"),
+        "model": {"name": "churn", "production_alias": "production"},
+        "framing": {"decision": "Ship the churn model when it ranks churners at least as well as production",
+                    "primary_metric": "roc_auc"},
+        "primary_metric": "roc_auc",
+        "candidate": side("candidate", {"roc_auc": 0.881 if failed else 0.921, "f1": 0.71, "latency_ms": 12.5},
+                          run_id="5f1c0ffee0ddba11d00d5f1c0ffee0dd", version="7",
+                          source="MLflow run 5f1c0ffee0dd",
+                          url="http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd",
+                          params={"max_depth": "8", "n_estimators": "300"}),
+        "production": side("production", {"roc_auc": 0.912, "f1": 0.70, "latency_ms": 11.0},
+                           run_id="0123456789abcdef0123456789abcdef", version="6",
+                           source="churn@production (version 6)"),
+        "baseline": side("baseline", {"roc_auc": 0.75}, source="metrics file baseline.json"),
+        "notes": ["latency_ms is only warned about (severity warn)"],
+        "metrics": [
+            metric("roc_auc", 0.881 if failed else 0.921, 0.912, baseline=0.75,
+                   delta=-0.031 if failed else 0.009, delta_pct=-3.4 if failed else 0.99,
+                   status="fail" if failed else "pass",
+                   reasons=["fell 0.031 below production (at most 0.01 allowed)"] if failed else []),
+            metric("f1", 0.71, 0.70, delta=0.01, delta_pct=1.43),
+            metric("latency_ms", 12.5, 11.0, direction="minimize", delta=1.5, delta_pct=13.6, status="warn",
+                   severity="warn", reasons=["rose 13.6% above production (at most 10% allowed)"]),
+        ],
+        "params_diff": [{"name": "max_depth", "candidate": "8", "production": "6"},
+                        {"name": "n_estimators", "candidate": "300", "production": None}],
+        "history": [
+            {"version": "4", "run_id": "a" * 32, "value": 0.894, "created_at": 1700000000000,
+             "aliases": ["previous-production"]},
+            {"version": "5", "run_id": "b" * 32, "value": 0.905, "created_at": 1700100000000, "aliases": []},
+            {"version": "6", "run_id": "c" * 32, "value": 0.912, "created_at": 1700200000000,
+             "aliases": ["production"]},
+        ],
+    }
+
+
+def validation(passed: bool = False) -> dict[str, Any]:
+    datasets = [
+        {"dataset": "train", "path": "data/train.csv", "format": "csv", "status": "valid",
+         "version": {"kind": "dvc-md5", "value": "3f2a9c1d0b8e7f6a5d4c3b2a19081726"}, "rows": 12000,
+         "bytes": 480000, "failures": []},
+    ]
+    if not passed:
+        datasets.append(
+            {"dataset": "eval", "path": "data/eval.parquet", "format": "parquet", "status": "invalid",
+             "version": {"kind": "sha256", "value": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"}, "rows": 3000,
+             "bytes": 91000, "failures": [
+                 {"check": "in_range", "column": "age", "message": "age must be between 0 and 120",
+                  "failing_rows": 2, "samples": [{"row": 17, "age": -3, "country": "FR"},
+                                                  {"row": 912, "age": 430, "country": "DE"}]},
+                 {"check": "not_null", "column": "country", "message": "country has 1 null value",
+                  "failing_rows": 1, "samples": [{"row": 44, "age": 31, "country": None}]},
+             ]})
+    return {"schema_version": 1, "passed": passed, "base": "origin/main", "datasets": datasets}
+
+
+def lineage() -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "status": "finished",
+        "reproducible": True,
+        "not_reproducible_because": [],
+        "code": {"commit": HEAD_SHA, "dirty": False, "diff_sha256": None},
+        "data": [{"path": "data/train.csv", "version": {"kind": "dvc-md5", "value": "3f2a9c1d0b8e7f6a"},
+                  "bytes": 480000, "rows": 12000, "source": "validation"}],
+        "environment": {"runtime": "podman", "image": "ghcr.io/acme/train:1.4",
+                        "image_digest": "sha256:4b7c1f0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9988",
+                        "pinned": True, "lockfile": "requirements.lock",
+                        "lockfile_sha256": "aa11bb22cc33dd44ee55ff66", "python_version": "3.11.9"},
+        "configuration": {"params_file": "params.yaml", "params_sha256": "77aa88bb99cc00dd", "params": {},
+                          "seed": 42},
+        "model": {"path": "model/", "files": []},
+        "run": {"run_id": "5f1c0ffee0ddba11d00d5f1c0ffee0dd", "experiment_id": "3", "url": None},
+        "registered": {"name": "churn", "version": "7", "alias": "candidate"},
+    }
+
+
+def write_workdir(out: Path, *, verdict_doc: dict[str, Any] | None = None,
+                  validation_doc: dict[str, Any] | None = None,
+                  lineage_doc: dict[str, Any] | None = None) -> Path:
+    for name, doc in ((VERDICT, verdict_doc), (VALIDATION, validation_doc), (LINEAGE, lineage_doc)):
+        if doc is not None:
+            write_json(out / name, doc)
+    return out
+
+
+def config_file(root: Path, *, template: str | None = None) -> Path:
+    """A minimal mlgate.yaml for the report stage."""
+    lines = ["model:", "  name: churn", "framing:", "  decision: Ship the churn model when it ranks churners "
+             "at least as well as production", "  primary_metric: roc_auc", "metrics:",
+             "  roc_auc: {direction: maximize, max_regression: 0.01}", "  f1: {direction: maximize}",
+             "  latency_ms: {direction: minimize, max_regression_pct: 10, severity: warn}"]
+    if template:
+        lines += ["report:", f"  template: {template}"]
+    path = root / "mlgate.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,117 @@
+"""Formatting, the outcome, the mermaid chart, tables and truncation: the report's plain parts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from markdown_it import MarkdownIt
+
+from mlgate.report import chart, fmt
+from mlgate.report.outcome import decide
+from mlgate.report.tables import table
+from mlgate.report.truncate import fit, utf8_bytes
+from tests.support import report_documents as docs
+
+GFM = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    (0.912345, "0.9123"), (1, "1"), (1.0, "1"), (12345.678, "12,345.7"), (25000, "25,000"), (0, "0"),
+    (-0.5, "-0.5"), (1e-07, "1e-07"), ("0.5", "0.5"), (1234, "1,234"), (None, "—"), ("", "—"), (math.nan, "NaN"), ("nan", "NaN"),
+    (math.inf, "∞"), ("-inf", "-∞"), (True, "True"), ("n/a | x", "n/a \\| x"), ("<b>", "&lt;b&gt;"),
+])
+def test_value(raw: object, shown: str) -> None:
+    assert fmt.value(raw) == shown
+
+
+def test_change_and_status() -> None:
+    assert fmt.change(-0.031, -3.4) == "-0.031 (-3.4%)"
+    assert fmt.change(0.01, None) == "+0.01"
+    assert fmt.change(0.0001, 0.011) == "+0.0001 (+0.011%)"
+    assert fmt.change(None, 5) == "—"
+    assert fmt.change("nan", "nan") == "—"
+    assert fmt.status("fail") == "❌ fail"
+    assert fmt.status("<x>") == "&lt;x&gt;"
+
+
+def test_outcome_follows_the_verdict_and_the_data() -> None:
+    assert decide(docs.verdict("passed"), None).state == "success"
+    assert decide(docs.verdict("warned"), None).word == "passed with warnings"
+    failed = decide(docs.verdict("failed"), docs.validation(passed=True))
+    assert (failed.state, failed.passed) == ("failure", False)
+    bad_data = decide(docs.verdict("passed"), docs.validation(passed=False))
+    assert bad_data.state == "failure" and bad_data.summary.startswith("Data validation failed for 1 dataset")
+    assert decide(None, None).state == "error"
+    assert decide(None, docs.validation(passed=True)).state == "error"
+    assert decide(None, docs.validation(passed=False)).state == "failure"
+
+
+def test_status_description_fits_github() -> None:
+    verdict = docs.verdict("failed")
+    verdict["summary"] = "x" * 1000
+    description = decide(verdict, None).description()
+    assert len(description) == 140 and description.endswith("…")
+
+
+def test_chart_points_and_block() -> None:
+    history = [{"version": "10", "value": 0.9}, {"version": "9", "value": "0.8"}, {"version": "8", "value": None},
+               {"version": "11", "value": "nan"}]
+    series = chart.points(history, 0.95)
+    assert [(p.label, p.value) for p in series] == [("v9", 0.8), ("v10", 0.9), ("this PR", 0.95)]
+    block = chart.mermaid('auc"] ; click x', series)
+    assert block is not None
+    lines = block.splitlines()
+    assert lines[0] == "```mermaid" and lines[1] == "xychart-beta" and lines[-1] == "```"
+    assert 'x-axis ["v9", "v10", "this PR"]' in block
+    assert "line [0.8, 0.9, 0.95]" in block
+    assert '"auc_ _ click x: production versions and this PR"' in block  # quotes and brackets removed
+
+
+def test_chart_needs_two_numbers() -> None:
+    assert chart.mermaid("auc", chart.points([], 0.9)) is None
+    assert chart.mermaid("auc", chart.points([{"version": "1", "value": "oops"}], "nan")) is None
+
+
+def test_table_is_gfm_with_escaped_cells() -> None:
+    text = table(["Name", "Value"], [["a|b", "<i>x</i>"], ["@me", 3]])
+    rendered = GFM.render(text)
+    assert rendered.count("<tr>") == 3 and rendered.count("<td>") == 4
+    assert "<i>" not in rendered
+    assert table(["A"], []) == ""
+
+
+def test_table_caps_rows() -> None:
+    text = table(["A"], [[str(i)] for i in range(10)], max_rows=3)
+    assert "7 more rows not shown" in text and GFM.render(text).count("<tr>") == 5
+
+
+REPORT = "\n".join([
+    "<!-- marker -->", "## title", "", "**verdict**", "",
+    "<!-- section: metrics -->", "", "metrics " + "m" * 100, "",
+    "<!-- section: data -->", "", "data " + "d" * 300, "",
+    "<!-- section: pins -->", "", "pins " + "p" * 50, "",
+    "<!-- section: footer -->", "", "<sub>footer</sub>", "",
+])
+
+
+def test_fit_keeps_what_fits_between_head_and_footer() -> None:
+    assert fit(REPORT, len(REPORT)) == REPORT
+    cut = fit(REPORT, 420, where="the job summary")
+    assert len(cut) <= 420
+    assert cut.startswith("<!-- marker -->\n## title") and cut.rstrip().endswith("<sub>footer</sub>")
+    assert "metrics m" in cut and "data d" not in cut and "pins p" not in cut  # stops at the first misfit
+    assert "This report was cut to fit** (1 of 3 sections shown). The full report is in the job summary." in cut
+
+
+def test_fit_measures_bytes_for_the_step_summary() -> None:
+    text = REPORT.replace("m" * 100, "é" * 100)
+    cut = fit(text, 450, measure=utf8_bytes)
+    assert utf8_bytes(cut) <= 450 and "metrics" not in cut
+
+
+def test_fit_hard_cuts_a_head_that_is_too_long() -> None:
+    text = "<!-- marker -->\n<details><summary>s</summary>\n\n" + "line\n" * 1000
+    cut = fit(text, 300)
+    assert len(cut) <= 300 and cut.count("<details>") == cut.count("</details>")
+    assert "This report was cut to fit" in cut

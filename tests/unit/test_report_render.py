@@ -1,0 +1,230 @@
+"""The rendered report: snapshots of the markdown, and its structure read back by a GFM parser.
+
+Snapshots live in tests/snapshots/report/. After an intended change, regenerate them with
+`UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/unit/test_report_render.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from mlgate.errors import BadInput
+from mlgate.report.render import COMMENT_LIMIT, render
+from mlgate.report.view import Context, Documents
+from tests.support import report_documents as docs
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "report"
+GFM = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+CTX = Context(model="churn", server_url="https://github.com", repository="acme/churn",
+              run_url="https://github.com/acme/churn/actions/runs/42", head_sha=docs.HEAD_SHA,
+              tracking_uri="http://mlflow.example:5000")
+
+
+def snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.md"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"snapshot {path} did not exist: written, review it and re-run")
+    assert text == path.read_text(encoding="utf-8"), f"report differs from {path} (UPDATE_SNAPSHOTS=1 to accept)"
+
+
+def full() -> Documents:
+    return Documents(verdict=docs.verdict("failed"), validation=docs.validation(passed=False),
+                     lineage=docs.lineage())
+
+
+def test_snapshot_failed_with_everything() -> None:
+    snapshot("failed-full", render(full(), CTX).text)
+
+
+def test_snapshot_passed_verdict_only() -> None:
+    snapshot("passed-verdict-only", render(Documents(verdict=docs.verdict("passed")), CTX).text)
+
+
+def test_snapshot_no_verdict_data_only() -> None:
+    snapshot("data-only", render(Documents(validation=docs.validation(passed=False)), Context(model="churn")).text)
+
+
+def hostile_documents() -> Documents:
+    verdict = docs.verdict("failed")
+    verdict["summary"] = docs.HOSTILE
+    verdict["framing"]["decision"] = docs.HOSTILE
+    verdict["metrics"].append(docs.metric(docs.HOSTILE, docs.HOSTILE, "nan", status=docs.HOSTILE,
+                                          reasons=[docs.HOSTILE]))
+    verdict["params_diff"].append({"name": docs.HOSTILE, "candidate": docs.HOSTILE, "production": "|"})
+    verdict["notes"].append(docs.HOSTILE)
+    verdict["candidate"]["url"] = "javascript:alert(1)"
+    verdict["history"].append({"version": docs.HOSTILE, "value": 0.5})
+    verdict["primary_metric"] = 'roc_auc"]\n```\n<script>'
+    validation = docs.validation(passed=False)
+    failure = validation["datasets"][1]["failures"][0]
+    failure.update(message=docs.HOSTILE, column=docs.HOSTILE, check=docs.HOSTILE)
+    failure["samples"] = [{"row": 1, docs.HOSTILE: docs.HOSTILE, "age": docs.HOSTILE}]
+    validation["datasets"][1]["path"] = "data/</summary></details><b>x</b>.csv"
+    lineage = docs.lineage()
+    lineage["code"]["commit"] = docs.HOSTILE
+    lineage["environment"]["image"] = docs.HOSTILE
+    lineage["run"]["url"] = docs.HOSTILE
+    return Documents(verdict=verdict, validation=validation, lineage=lineage)
+
+
+def test_snapshot_hostile_strings() -> None:
+    snapshot("hostile", render(hostile_documents(), CTX).text)
+
+
+# --- structure, read back with a GFM parser ---------------------------------------------------------
+
+
+def plain(content: str) -> str:
+    """What a reader sees of inline markdown: rendered, tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", GFM.renderInline(content)))
+
+
+def tables(tokens: list[Token]) -> list[list[list[str]]]:
+    """Every table as rows of cell texts as a reader sees them (header row first)."""
+    found: list[list[list[str]]] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
+    for token in tokens:
+        if token.type == "table_open":
+            rows = []
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and token.level >= 4:  # a cell: table > thead/tbody > tr > td
+            row.append(plain(token.content))
+        elif token.type == "tr_close":
+            rows.append(row)
+        elif token.type == "table_close":
+            found.append(rows)
+    return found
+
+
+def headings(tokens: list[Token]) -> list[str]:
+    return [plain(tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def html_blocks(tokens: list[Token]) -> str:
+    return "".join(t.content for t in tokens if t.type == "html_block")
+
+
+def test_gfm_structure_of_the_full_report() -> None:
+    tokens = GFM.parse(render(full(), CTX).text)
+    assert headings(tokens) == ["❌ mlgate · churn: failed", "Metrics", "roc_auc over the last production versions",
+                                "Data validation", "Notes"]
+    found = tables(tokens)
+    metrics = next(t for t in found if t[0][0] == "Metric")
+    assert metrics[0] == ["Metric", "This PR", "Production", "Baseline", "Change", "Status", "Why"]
+    assert [r[0] for r in metrics[1:]] == ["roc_auc ↑", "f1 ↑", "latency_ms ↓"]
+    assert all(len(r) == 7 for r in metrics)
+    assert metrics[1][5] == "❌ fail" and metrics[3][5] == "⚠️ warn"
+    params = next(t for t in found if t[0][0] == "Param")
+    assert params[1:] == [["max_depth", "8", "6"], ["n_estimators", "300", "—"]]
+    data = next(t for t in found if t[0][0] == "Dataset")
+    assert [r[4] for r in data[1:]] == ["✅ valid", "❌ invalid"]
+    samples = [t for t in found if t[0][0] == "Row"]
+    assert samples[0][1:] == [["17", "-3", "FR"], ["912", "430", "DE"]]
+    pins = next(t for t in found if t[0][0] == "Pin")
+    assert [r[0] for r in pins[1:]] == ["Code", "Data", "Environment", "Configuration", "MLflow run", "Registered"]
+    assert pins[1][1] == "commit ec26c3e"
+    links = re.findall(r'href="([^"]+)"', GFM.render(render(full(), CTX).text))
+    assert f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}" in links
+    assert "http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd" in links
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [f.info for f in fences] == ["mermaid"] and fences[0].content.startswith("xychart-beta\n")
+    blocks = html_blocks(tokens)
+    assert blocks.count("<details>") == blocks.count("</details>") == 3
+
+
+def test_gfm_hostile_strings_stay_text() -> None:
+    text = render(hostile_documents(), CTX).text
+    tokens = GFM.parse(text)
+    html_out = GFM.render(text)
+    assert re.findall(r'href="([^"]+)"', html_out) == [
+        "http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd",  # from the tracking URI
+        "https://github.com/acme/churn/actions/runs/42", f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}"]
+    assert "<img" not in html_out and "<script" not in html_out and "<b>" not in html_out
+    assert 'href="javascript' not in html_out
+    assert not re.search(r"(?<![\w@])@octocat", html_out)
+    blocks = html_blocks(tokens)
+    assert blocks.count("<details>") == blocks.count("</details>") == 3
+    assert blocks.count("<summary>") == blocks.count("</summary>") == 3
+    for rows in tables(tokens):  # no row gained or lost a column
+        assert len({len(r) for r in rows}) == 1, rows
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [f.info for f in fences] == ["mermaid"]
+    assert "<script" not in fences[0].content and "```" not in fences[0].content
+
+
+def test_report_has_the_marker_first_and_fits_a_comment() -> None:
+    rendered = render(full(), CTX)
+    assert rendered.text.startswith("<!-- mlgate-report: churn -->\n")
+    assert rendered.comment() == rendered.text
+
+
+def test_a_huge_report_is_cut_between_sections_for_the_comment() -> None:
+    validation = docs.validation(passed=False)
+    failure: dict[str, Any] = validation["datasets"][1]["failures"][0]
+    validation["datasets"][1]["failures"] = [dict(failure, check=f"check_{i}", message="m" * 250)
+                                             for i in range(190)]
+    validation["datasets"] = [dict(validation["datasets"][1], path=f"data/part-{i}.parquet") for i in range(3)]
+    rendered = render(Documents(verdict=docs.verdict("failed"), validation=validation, lineage=docs.lineage()), CTX)
+    assert len(rendered.text) > COMMENT_LIMIT
+    body = rendered.comment(where="the job summary")
+    assert len(body) <= COMMENT_LIMIT
+    assert body.startswith("<!-- mlgate-report: churn -->")
+    assert "### Metrics" in body and "### Data validation" not in body
+    assert "This report was cut to fit" in body and "The full report is in the job summary." in body
+    assert body.rstrip().endswith("</sub>")
+
+
+def test_user_template_overrides_blocks(tmp_path: Path) -> None:
+    template = tmp_path / "report.md.j2"
+    template.write_text('{% extends "report.md.j2" %}\n{% block pins %}{% endblock %}\n'
+                        "{% block notes %}\n### Our notes\n\n{{ view.headline }} and {{ view.model|upper }}\n"
+                        "{% endblock %}\n", encoding="utf-8")
+    text = render(full(), CTX, template).text
+    assert "### Our notes" in text and "four pins" not in text and "### Metrics" in text
+    assert "CHURN" in text
+
+
+def test_user_template_output_is_escaped_unless_safe(tmp_path: Path) -> None:
+    template = tmp_path / "t.md.j2"
+    template.write_text('{% extends "report.md.j2" %}{% block notes %}{{ "<b>@octocat</b>" }}{% endblock %}',
+                        encoding="utf-8")
+    text = render(full(), CTX, template).text
+    assert "&lt;b&gt;@\u200doctocat&lt;/b&gt;" in text
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{% block x %}", "syntax error on line 1"),
+    ("{{ view.nope }}", "failed to render"),
+    ("{{ ''.__class__.__mro__ }}", "failed to render"),  # the sandbox refuses
+])
+def test_broken_user_templates_are_bad_input(tmp_path: Path, source: str, message: str) -> None:
+    template = tmp_path / "t.md.j2"
+    template.write_text(source, encoding="utf-8")
+    with pytest.raises(BadInput, match=message):
+        render(full(), CTX, template)
+
+
+def test_missing_user_template_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="not found"):
+        render(full(), CTX, tmp_path / "nope.md.j2")
+
+
+def test_partial_and_odd_documents_render() -> None:
+    odd = {"schema_version": 1, "metrics": [{"name": "x", "candidate": {"a": 1}, "status": None}, "junk"],
+           "history": "nope", "candidate": None, "params_diff": [None], "notes": "x"}
+    text = render(Documents(verdict=odd, lineage={"schema_version": 1, "code": "?"}), Context()).text
+    assert "## ❌ mlgate · model: failed" in text
+    assert tables(GFM.parse(text))

@@ -15,10 +15,11 @@ import stat
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlgate import __version__
 from mlgate.errors import BadInput
+from mlgate.github.context import REPOSITORY
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
 
 META = "mlgate-bundle.json"
@@ -37,7 +38,7 @@ class BundleMeta(BaseModel):
     schema_version: Literal[1] = 1
     kind: Literal["mlgate-report-bundle"] = "mlgate-report-bundle"
     mlgate_version: str = Field(default=__version__, max_length=40)
-    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", max_length=200)
+    repository: str = Field(max_length=200)
     pr_number: int | None = Field(default=None, gt=0, lt=10**9)
     head_sha: str = Field(pattern=r"^[0-9a-f]{40}$")
     model: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -45,6 +46,13 @@ class BundleMeta(BaseModel):
     primary_metric: str | None = Field(default=None, max_length=200)
     tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
     files: dict[str, str] = Field(default_factory=dict)  # name -> sha256 of its bytes
+
+    @field_validator("repository")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        if not REPOSITORY.fullmatch(value):
+            raise ValueError("must be owner/name")
+        return value
 
 
 def _sha256(path: Path) -> str:

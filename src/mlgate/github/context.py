@@ -19,7 +19,7 @@ from mlgate.errors import BadInput
 
 DEFAULT_API = "https://api.github.com"
 DEFAULT_SERVER = "https://github.com"
-REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 SHA = re.compile(r"[0-9a-f]{40}")
 
 

@@ -1,0 +1,89 @@
+"""The GitHub context from real webhook payloads (tests/fixtures/github-events)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlgate.errors import BadInput
+from mlgate.github.context import GitHubContext
+from mlgate.github.status import context_name, request
+
+PR_HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+MERGE_SHA = "0000000000000000000000000000000000000abc"
+RUN_HEAD = "3484a3fb816e0859fd6e1cea078d76385ff50625"
+
+
+def ctx(events: Path, name: str, event: str, **extra: str) -> GitHubContext:
+    env = {"GITHUB_EVENT_PATH": str(events / f"{name}.payload.json"), "GITHUB_EVENT_NAME": event,
+           "GITHUB_REPOSITORY": "Codertocat/Hello-World", "GITHUB_SHA": MERGE_SHA, **extra}
+    return GitHubContext.from_env(env)
+
+
+def test_pull_request_event_names_the_pr_and_its_head_not_the_merge_commit(events: Path) -> None:
+    context = ctx(events, "pull_request.synchronize", "pull_request")
+    assert context.pr_number() == 2
+    assert context.head_sha() == PR_HEAD
+    assert context.head_branch() == "changes"
+
+
+def test_workflow_run_with_pull_requests(events: Path) -> None:
+    context = ctx(events, "workflow_run.completed.with-pull-requests", "workflow_run")
+    assert context.head_sha() == RUN_HEAD
+    # the listed PR's head is another commit than the run's: it is not this run's PR
+    assert context.pr_number() is None
+
+
+def test_workflow_run_of_a_fork_lists_no_pull_requests(events: Path) -> None:
+    context = ctx(events, "workflow_run.completed", "workflow_run")
+    assert context.pr_number() is None
+    assert context.head_sha() == RUN_HEAD
+    assert context.workflow_run()["html_url"].endswith("/actions/runs/289782451")
+
+
+def test_push_event_falls_back_to_github_sha(events: Path) -> None:
+    context = ctx(events, "push", "push")
+    assert context.pr_number() is None and context.head_sha() == MERGE_SHA
+
+
+def test_outside_actions() -> None:
+    context = GitHubContext.from_env({})
+    assert (context.repository, context.pr_number(), context.head_sha(), context.run_url()) == (None,) * 4
+    assert context.api_url == "https://api.github.com" and context.server_url == "https://github.com"
+
+
+def test_enterprise_urls_and_run_url() -> None:
+    context = GitHubContext.from_env({"GITHUB_API_URL": "https://ghe.example/api/v3/",
+                                      "GITHUB_SERVER_URL": "https://ghe.example/", "GITHUB_REPOSITORY": "a/b",
+                                      "GITHUB_RUN_ID": "77", "GITHUB_RUN_ATTEMPT": "2"})
+    assert context.api_url == "https://ghe.example/api/v3"
+    assert context.run_url() == "https://ghe.example/a/b/actions/runs/77/attempts/2"
+
+
+def test_token_is_not_in_repr() -> None:
+    context = GitHubContext.from_env({"GITHUB_TOKEN": "ghs_secretvalue123"})
+    assert context.token == "ghs_secretvalue123"
+    assert "ghs_secretvalue123" not in repr(context)
+
+
+@pytest.mark.parametrize("env", [{"GITHUB_REPOSITORY": "not a repo"}, {"GITHUB_EVENT_PATH": "/nonexistent.json"}])
+def test_bad_environment_is_bad_input(env: dict[str, str]) -> None:
+    with pytest.raises(BadInput):
+        GitHubContext.from_env(env)
+
+
+def test_malformed_event_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(BadInput, match="cannot read the GitHub event"):
+        GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
+
+
+def test_status_request_limits() -> None:
+    status = request(PR_HEAD, "failure", "é" * 300, "churn <model>@x", "javascript:alert(1)")
+    assert len(status.description) == 140
+    assert status.context == "mlgate/churn -model-x" == context_name("churn <model>@x")
+    assert status.target_url is None
+    with pytest.raises(ValueError):
+        request(PR_HEAD, "failed", "", "m", None)

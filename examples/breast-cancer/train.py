@@ -17,6 +17,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -30,15 +31,15 @@ from sklearn.preprocessing import StandardScaler
 HERE = Path(__file__).resolve().parent
 
 
-def load_params() -> dict:
+def load_params() -> dict[str, Any]:
     params_path = Path(os.environ.get("MLGATE_PARAMS") or HERE / "params.yaml")
-    params = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+    params: dict[str, Any] = yaml.safe_load(params_path.read_text(encoding="utf-8"))
     if os.environ.get("MLGATE_SEED"):
         params["seed"] = int(os.environ["MLGATE_SEED"])
     return params
 
 
-def split(params: dict):
+def split(params: dict[str, Any]) -> Any:
     frame = pd.read_csv(HERE / params["data"])
     features = frame.drop(columns=[params["target"]])
     labels = frame[params["target"]]
@@ -47,7 +48,7 @@ def split(params: dict):
     )
 
 
-def evaluate(model, x_test, y_test) -> dict[str, float]:
+def evaluate(model: Any, x_test: Any, y_test: Any) -> dict[str, float]:
     proba = model.predict_proba(x_test)[:, 1]
     predicted = model.predict(x_test)
     return {
@@ -58,7 +59,7 @@ def evaluate(model, x_test, y_test) -> dict[str, float]:
     }
 
 
-def write_json(path: Path, payload: dict) -> None:
+def write_json(path: Path, payload: dict[str, float]) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -77,7 +78,8 @@ def main(argv: list[str]) -> int:
     out = Path(os.environ.get("MLGATE_MODEL") or HERE / "model")
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.pkl").write_bytes(pickle.dumps(model, protocol=5))
-    write_json(Path(os.environ.get("MLGATE_METRICS") or HERE / "metrics.json"), evaluate(model, x_test, y_test))
+    metrics = Path(os.environ.get("MLGATE_METRICS") or HERE / "metrics.json")
+    write_json(metrics, evaluate(model, x_test, y_test))
     return 0
 
 

@@ -1,0 +1,319 @@
+"""`mlgate demo`: the whole gate, twice, on the bundled breast-cancer example — offline, in under a minute.
+
+1. main: the example becomes a git + DVC repository; validate → train → compare → report → promote.
+   The first model becomes production.
+2. a pull request that relabels every tenth row of the data (a labelling bug, still schema-valid) and
+   regularises the model hard: validate → train → compare (fails) → report.
+
+Everything lives in one folder: the project (git + DVC), an embedded SQLite MLflow store, and the work
+directories of both runs. The stages run in this process through the CLI (`mlgate ...` as a user would
+type it), with the local runtime and GitHub out of reach: no network, nothing posted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+EXAMPLE = "breast-cancer"
+PR_BRANCH = "pr/relabel-and-regularise"
+DATA = "data/breast_cancer.csv"
+# Files of the example that are generated, never copied (a checkout may have run train.py).
+SKIP = {"__pycache__", ".mlgate", "metrics.json", "model", "mlruns", "mlartifacts"}
+GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\n__pycache__/\n"
+GIT_IDENTITY = ("-c", "user.name=mlgate demo", "-c", "user.email=demo@mlgate.invalid", "-c",
+                "commit.gpgsign=false")
+
+
+def example_files() -> Traversable:
+    """The example project shipped inside the package (a copy of examples/breast-cancer)."""
+    return resources.files("mlgate") / "demo_data" / EXAMPLE
+
+
+class _Stop(Exception):
+    """A stage did not exit as the demo expects: the rest would only repeat the failure."""
+
+
+@dataclass
+class Demo:
+    """Where the demo's files are, and what each stage returned."""
+
+    root: Path
+    codes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def project(self) -> Path:
+        return self.root / EXAMPLE
+
+    @property
+    def store(self) -> Path:
+        return self.root / "mlflow" / "mlflow.db"
+
+    def out(self, loop: str) -> Path:
+        return self.root / "out" / loop
+
+
+def run_demo(workdir: Path | None) -> int:
+    """The `mlgate demo` command: 0 when the demo ran as designed (its second gate fails on purpose)."""
+    started = time.monotonic()
+    demo = Demo(root=_prepare_root(workdir))
+    _banner(f"mlgate demo in {demo.root}")
+    copy_example(example_files(), demo.project)
+    with _isolated(demo):
+        try:
+            _main_loop(demo)
+            _pull_request_loop(demo)
+        except _Stop:
+            pass
+    return _conclude(demo, time.monotonic() - started)
+
+
+# --- set-up -----------------------------------------------------------------------------------------
+
+
+def _prepare_root(workdir: Path | None) -> Path:
+    if workdir is None:
+        return Path(tempfile.mkdtemp(prefix="mlgate-demo-")).resolve()
+    root = workdir.resolve()
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise BadInput(f"--dir {workdir} is not an empty folder",
+                       "the demo creates a git repository, an MLflow store and work directories there",
+                       "pass a new or empty folder, or leave --dir out to use a temporary one")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def copy_example(source: Traversable, target: Path) -> None:
+    """Copy the packaged example (works from a wheel, a zip or a source checkout)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.name in SKIP or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            copy_example(item, target / item.name)
+        else:
+            (target / item.name).write_bytes(item.read_bytes())
+
+
+@contextmanager
+def _isolated(demo: Demo) -> Iterator[None]:
+    """Run inside the project with the demo's own MLflow store; GitHub and the user's MLflow out of reach."""
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    shims = demo.root / "bin"
+    shims.mkdir(exist_ok=True)
+    python = shims / "python"  # train.command `python train.py` runs with this interpreter (and its packages)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "MLFLOW_", "MLGATE_", "RUNNER_")) or name == "CI":
+            del os.environ[name]
+    demo.store.parent.mkdir(parents=True, exist_ok=True)
+    os.environ.update({
+        "MLFLOW_TRACKING_URI": f"sqlite:///{demo.store}",
+        "PATH": os.pathsep.join([str(shims), os.environ.get("PATH", "")]),
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+    })
+    os.chdir(demo.project)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _tool(argv: list[str], what: str) -> str:
+    """Run git or dvc in the project; a failure is a ServiceError naming the command."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ServiceError(f"the demo could not {what}", str(exc),
+                           f"check that `{argv[0]}` is installed and on PATH") from exc
+    if done.returncode != 0:
+        raise ServiceError(f"the demo could not {what}: `{' '.join(argv[:4])}` exited {done.returncode}",
+                           (done.stderr or done.stdout).strip()[-500:], "see the message above")
+    return done.stdout
+
+
+def git(*args: str) -> str:
+    return _tool(["git", *GIT_IDENTITY, *args], f"run git {args[0]}")
+
+
+def dvc(*args: str) -> str:
+    return _tool([sys.executable, "-m", "dvc", *args], f"run dvc {args[0]}")
+
+
+def _make_repository() -> None:
+    Path(".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    git("init", "-q")
+    git("symbolic-ref", "HEAD", "refs/heads/main")
+    dvc("init", "-q")
+    dvc("add", "-q", DATA)
+    git("add", "-A")
+    git("commit", "-q", "-m", "Breast-cancer classifier: data (DVC), schema, training, gate policy")
+
+
+# --- the two loops ----------------------------------------------------------------------------------
+
+
+def _main_loop(demo: Demo) -> None:
+    _banner("1/2  main: the first model becomes production")
+    _make_repository()
+    out = demo.out("1-main")
+    _stage(demo, "main validate", ["validate", "--all", "--out", str(out)])
+    _stage(demo, "main train", ["train", "--runtime", "local", "--out", str(out)])
+    run_id = _run_id(out)
+    _stage(demo, "main compare", ["compare", "--candidate-run", run_id, "--out", str(out)])
+    _stage(demo, "main report", ["report", "--no-post", "--out", str(out)])
+    _stage(demo, "main promote", ["promote", "--version", _version(out), "--out", str(out)])
+
+
+def _pull_request_loop(demo: Demo) -> None:
+    _banner("2/2  a pull request: every tenth label flipped, and C from 1.0 to 0.01")
+    git("checkout", "-q", "-b", PR_BRANCH)
+    flipped = relabel(Path(DATA), every=10)
+    params = Path("params.yaml")
+    params.write_text(params.read_text(encoding="utf-8").replace("C: 1.0", "C: 0.01"), encoding="utf-8")
+    dvc("add", "-q", DATA)
+    git("add", "-A")
+    git("commit", "-q", "-m", f"Relabel {flipped} samples and regularise harder")
+    out = demo.out("2-pr")
+    _stage(demo, "pr validate", ["validate", "--base", "main", "--out", str(out)])
+    _stage(demo, "pr train", ["train", "--runtime", "local", "--out", str(out)])
+    _stage(demo, "pr compare", ["compare", "--candidate-run", _run_id(out), "--out", str(out)])
+    _stage(demo, "pr report", ["report", "--no-post", "--out", str(out)])
+    _show_report(out)
+
+
+def relabel(path: Path, *, every: int) -> int:
+    """Flip the 0/1 `target` of every `every`-th row (a labelling bug that the schema cannot see)."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    column = rows[0].index("target")
+    flipped = 0
+    for index, row in enumerate(rows[1:]):
+        if index % every == every - 1:
+            row[column] = "1" if row[column] == "0" else "0"
+            flipped += 1
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return flipped
+
+
+def _stage(demo: Demo, label: str, args: list[str]) -> int:
+    """Run `mlgate ARGS` in this process, as a user would type it; record its exit code."""
+    from mlgate.cli import cli
+
+    click.secho(f"\n$ mlgate {' '.join(_shown(args, demo.root))}", bold=True)
+    sys.stdout.flush()
+    try:
+        cli.main(args=args, prog_name="mlgate", standalone_mode=False)
+        code = EXIT_PASSED
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    demo.codes[label] = code
+    if code != EXIT_PASSED:
+        click.echo(f"(exit {code})")
+    if code != EXPECTED[label]:
+        raise _Stop(label)
+    return code
+
+
+def _shown(args: list[str], root: Path) -> list[str]:
+    return [str(Path(a).relative_to(root.parent)) if a.startswith(str(root)) else a for a in args]
+
+
+def _read(out: Path, name: str) -> dict[str, Any]:
+    path = out / name
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _run_id(out: Path) -> str:
+    run = _read(out, "lineage.json").get("run") or {}
+    return str(run.get("run_id") or "missing-run-id")
+
+
+def _version(out: Path) -> str:
+    registered = _read(out, "lineage.json").get("registered") or {}
+    return str(registered.get("version") or "1")
+
+
+def _show_report(out: Path) -> None:
+    report = out / "report.md"
+    if report.is_file():
+        _banner(f"the report a reviewer reads on the pull request ({report})")
+        click.echo(report.read_text(encoding="utf-8"))
+
+
+# --- the end ----------------------------------------------------------------------------------------
+
+EXPECTED: Mapping[str, int] = {
+    "main validate": EXIT_PASSED, "main train": EXIT_PASSED, "main compare": EXIT_PASSED,
+    "main report": EXIT_PASSED, "main promote": EXIT_PASSED,
+    "pr validate": EXIT_PASSED, "pr train": EXIT_PASSED, "pr compare": EXIT_GATE_FAILED,
+    "pr report": EXIT_PASSED,
+}
+
+
+def _conclude(demo: Demo, seconds: float) -> int:
+    verdict = _read(demo.out("2-pr"), "verdict.json")
+    unexpected = {label: code for label, code in demo.codes.items() if EXPECTED.get(label) != code}
+    missing = [label for label in EXPECTED if label not in demo.codes]
+    _banner(f"mlgate demo finished in {seconds:.0f}s")
+    if verdict:
+        click.echo(f"The pull request's verdict: {str(verdict.get('status', '?')).upper()} - "
+                   f"{verdict.get('summary', '')}")
+        for metric in verdict.get("metrics") or []:
+            if metric.get("status") != "pass":
+                reasons = "; ".join(metric.get("reasons") or [])
+                click.echo(f"  {metric.get('name')}: {metric.get('status')} - {reasons}")
+    _where(demo)
+    if unexpected or missing:
+        details = ", ".join(f"{k} exited {v} (expected {EXPECTED.get(k)})" for k, v in unexpected.items())
+        details = details or "stages missing: " + ", ".join(missing)
+        click.echo(f"\nThe demo did not go as designed: {details}.", err=True)
+        return EXIT_GATE_FAILED
+    click.echo("\nThe demo ran as designed: the first model became production, and the gate stopped the "
+               "pull request that made it worse (`mlgate compare` exited 1, which fails the CI job and the "
+               "required status).")
+    return EXIT_PASSED
+
+
+def _where(demo: Demo) -> None:
+    click.echo("\nIts files:")
+    click.echo(f"  project      {demo.project}  (git + DVC; branches main and {PR_BRANCH})")
+    click.echo(f"  MLflow store sqlite:///{demo.store}")
+    click.echo(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
+    for loop in ("1-main", "2-pr"):
+        click.echo(f"  work dir     {demo.out(loop)}  (validation, lineage, verdict .json and report.md)")
+
+
+def _banner(text: str) -> None:
+    click.secho(f"\n{'=' * 8} {text} {'=' * max(0, 90 - len(text))}", bold=True)
+

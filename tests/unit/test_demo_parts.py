@@ -1,0 +1,40 @@
+"""Pure parts of the demo: the pull request's label noise and copying the packaged example."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from mlgate.demo import copy_example, example_files, relabel
+
+
+def test_relabel_flips_every_tenth_target_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    rows = [["a", "target"], *([str(i), str(i % 2)] for i in range(25))]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    assert relabel(path, every=10) == 2
+    after = list(csv.reader(path.open()))
+    changed = [i for i, (old, new) in enumerate(zip(rows[1:], after[1:], strict=True)) if old != new]
+    assert changed == [9, 19]
+    assert all(new[1] == str(1 - int(old[1])) for old, new in zip(rows[1:], after[1:], strict=True) if old != new)
+    assert [r[0] for r in after[1:]] == [r[0] for r in rows[1:]]
+
+
+def test_copy_example_skips_generated_and_hidden_files(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "model").mkdir(parents=True)
+    (source / "model" / "model.pkl").write_bytes(b"x")
+    (source / ".github").mkdir()
+    (source / ".github" / "w.yml").write_text("x")
+    (source / "data").mkdir()
+    (source / "data" / "d.csv").write_text("a\n1\n")
+    (source / "train.py").write_text("print()\n")
+    copy_example(source, tmp_path / "dst")  # type: ignore[arg-type]  # a Path is a Traversable
+    copied = sorted(str(p.relative_to(tmp_path / "dst")) for p in (tmp_path / "dst").rglob("*") if p.is_file())
+    assert copied == ["data/d.csv", "train.py"]
+
+
+def test_the_packaged_example_is_reachable_through_importlib_resources() -> None:
+    files = example_files()
+    assert (files / "mlgate.yaml").is_file()
+    assert b"breast-cancer-classifier" in (files / "mlgate.yaml").read_bytes()

@@ -118,6 +118,7 @@ def run_promote(config: Config, *, version: str | None, commit: str | None, forc
     if current is not None and current.version == target.version:
         click.echo(f"{model.name} version {target.version} is already "
                    f"@{model.production_alias}; nothing to do")
+        set_output("previous-version", "")
         return EXIT_PASSED
     verdict = check_verdict(target, force=force)
     if current is not None:

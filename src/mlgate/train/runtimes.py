@@ -150,8 +150,8 @@ def _engine_fix(name: str) -> str:
 
 def _mount_set(workdir: Path, mounts: Sequence[Path]) -> list[Path]:
     """The workspace plus extra folders that are not already inside a mounted folder."""
-    chosen: list[Path] = []
-    for folder in sorted({workdir.resolve(), *(m.resolve() for m in mounts)}, key=lambda p: len(p.parts)):
+    chosen: list[Path] = [workdir.resolve()]
+    for folder in sorted({m.resolve() for m in mounts}, key=lambda p: (len(p.parts), str(p))):
         if not any(folder == c or c in folder.parents for c in chosen):
             chosen.append(folder)
     return chosen

@@ -1,0 +1,234 @@
+"""`mlgate train` with the local runtime: real git, a real SQLite MLflow store, a shell training script."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MlflowStore
+from tests.support.train_project import git, invoke, lineage, make_project, train_args
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_train_records_the_four_pins_logs_and_registers(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    assert "training: seed=42" in result.output  # the log streams to the console
+    assert "registered churn version 1 as @candidate" in result.output
+    doc = lineage(out)
+    assert doc["schema_version"] == 1 and doc["status"] == "succeeded"
+    # code
+    assert doc["code"] == {"commit": git(git_repo, "rev-parse", "HEAD"), "dirty": False, "diff_sha256": None}
+    # data
+    assert doc["data"] == [{"path": "data/train.csv", "bytes": 12, "rows": None, "source": "computed",
+                            "version": {"kind": "sha256", "value": sha256(git_repo / "data/train.csv")}}]
+    # environment
+    env = doc["environment"]
+    assert env["runtime"] == "local" and env["pinned"] is False and env["image_digest"] is None
+    assert env["lockfile"] == "requirements.lock"
+    assert env["lockfile_sha256"] == sha256(git_repo / "requirements.lock")
+    assert env["python_version"] and env["python_version"][0] == "3"
+    # configuration
+    conf = doc["configuration"]
+    assert conf["params"] == {"lr": 0.1, "model": {"depth": 3, "use_bias": True}}
+    assert conf["params_sha256"] == sha256(git_repo / "params.yaml")
+    assert conf["seed"] == 42 and conf["command"] == "sh train.sh" and conf["metrics_file"] == "metrics.json"
+    # model, reproducibility
+    weights = git_repo / "model" / "weights.txt"
+    assert doc["model"]["files"] == {"weights.txt": sha256(weights), "extra.txt": sha256(git_repo / "model/extra.txt")}
+    assert weights.read_text().startswith("seed 42\nlr: 0.1")
+    assert doc["reproducible"] is False
+    assert doc["not_reproducible_because"] == ["ran on the host (runtime local): the environment is not pinned"]
+    assert doc["metrics"] == {"accuracy": 0.91, "test.auc": 0.87}
+    assert "metric note" in result.output  # a non-number is named, not logged
+
+    client = mlflow_store.client()
+    run = client.get_run(doc["run"]["run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics == {"accuracy": 0.91, "test.auc": 0.87}
+    assert run.data.params == {"lr": "0.1", "model.depth": "3", "model.use_bias": "true"}
+    assert run.data.tags["mlgate.commit"] == doc["code"]["commit"]
+    assert run.data.tags["mlgate.params_sha256"] == conf["params_sha256"]
+    assert run.data.tags["mlgate.lockfile_sha256"] == env["lockfile_sha256"]
+    assert json.loads(run.data.tags["mlgate.data"])[0]["value"] == doc["data"][0]["version"]["value"]
+    assert run.data.tags["mlgate.reproducible"] == "false"
+    assert run.data.tags["mlgate.status"] == "succeeded"
+    # artifacts next to the database, never in the cwd's ./mlruns
+    artifacts = Path(run.info.artifact_uri.removeprefix("file://"))
+    assert artifacts.is_relative_to(mlflow_store.db.parent / "mlartifacts")
+    assert (artifacts / "model" / "weights.txt").read_bytes() == weights.read_bytes()
+    assert json.loads((artifacts / "mlgate" / "lineage.json").read_text())["registered"]["version"] == "1"
+    assert (artifacts / "mlgate" / "train.log").is_file()
+    assert not (Path.cwd() / "mlruns").exists()
+
+    version = client.get_model_version_by_alias("churn", "candidate")
+    assert str(version.version) == "1" and version.run_id == doc["run"]["run_id"]
+    assert version.tags["mlgate.commit"] == doc["code"]["commit"]
+    assert doc["registered"] == {"name": "churn", "version": "1", "alias": "candidate"}
+
+
+def test_a_second_train_moves_the_candidate_alias(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
+    assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
+    assert str(mlflow_store.client().get_model_version_by_alias("churn", "candidate").version) == "2"
+
+
+def test_dirty_tree_is_pinned_by_a_diff_hash(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    (git_repo / "train.sh").write_text((git_repo / "train.sh").read_text() + "# local edit\n")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    first = lineage(out)["code"]
+    assert first["dirty"] is True and len(first["diff_sha256"]) == 64
+    (git_repo / "notes.txt").write_text("untracked")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    second = lineage(out)["code"]
+    assert second["diff_sha256"] != first["diff_sha256"]  # an untracked file counts too
+    assert "the work tree had uncommitted changes" in lineage(out)["not_reproducible_because"]
+
+
+def test_seed_params_and_mlgate_variables_reach_the_command(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, train={
+        "command": 'sh train.sh && env | grep -E "^(MLGATE_|PYTHONHASHSEED|MLFLOW_)" | sort > model/env.txt',
+        "seed": 7, "env": {"CUSTOM": "yes"}})
+    assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
+    seen = dict(line.split("=", 1) for line in (git_repo / "model" / "env.txt").read_text().splitlines())
+    assert seen["MLGATE_SEED"] == "7" and seen["PYTHONHASHSEED"] == "7"
+    assert seen["MLGATE_PARAMS"] == str(git_repo / "params.yaml")
+    assert seen["MLGATE_METRICS"] == str(git_repo / "metrics.json")
+    assert seen["MLGATE_MODEL"] == str(git_repo / "model")
+    assert seen["MLFLOW_TRACKING_URI"] == mlflow_store.uri
+    assert seen["MLFLOW_RUN_ID"] == lineage(git_repo / ".mlgate")["run"]["run_id"]
+    assert lineage(git_repo / ".mlgate")["configuration"]["env"] == ["CUSTOM"]  # names only, never values
+
+
+def test_no_register(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    result = invoke(config, *train_args(git_repo / ".mlgate", ["--no-register"]))
+    assert result.exit_code == 0
+    assert lineage(git_repo / ".mlgate")["registered"] is None
+    assert mlflow_store.client().search_registered_models() == []
+
+
+def test_pr_number_and_run_url_from_github_actions(git_repo: Path, mlflow_store: MlflowStore, events: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_project(git_repo)
+    payload = json.loads((events / "pull_request.opened.payload.json").read_text())
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(events / "pull_request.opened.payload.json"))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "octo/churn")
+    monkeypatch.setenv("GITHUB_RUN_ID", "991")
+    assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
+    version = mlflow_store.client().get_model_version("churn", "1")
+    assert version.tags["mlgate.pr"] == str(payload["pull_request"]["number"])
+    assert version.tags["mlgate.head_sha"] == payload["pull_request"]["head"]["sha"]
+    assert version.tags["mlgate.run_url"] == "https://github.com/octo/churn/actions/runs/991"
+
+
+def test_validation_json_lends_rows_and_status(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    out.mkdir()
+    value = sha256(git_repo / "data/train.csv")
+    (out / "validation.json").write_text(json.dumps({"schema_version": 1, "datasets": [
+        {"path": "data/train.csv", "version": {"kind": "sha256", "value": value}, "rows": 2, "bytes": 12,
+         "status": "passed"}]}))
+    assert invoke(config, *train_args(out)).exit_code == 0
+    entry = lineage(out)["data"][0]
+    assert (entry["rows"], entry["source"], entry["validation"]) == (2, "validation", "passed")
+
+
+def test_training_failure_exits_1_with_the_log_tail(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, train={"env": {"MODE": "fail"}})
+    out = git_repo / ".mlgate"
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 1
+    assert "the training command failed with exit code 7" in result.output
+    doc = lineage(out)
+    assert doc["status"] == "failed"
+    assert doc["log_tail"][-1] == "loss exploded at step 3"
+    assert doc["registered"] is None
+    assert mlflow_store.client().get_run(doc["run"]["run_id"]).info.status == "FAILED"
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("no-metrics", "did not write its metrics file"),
+        ("bad-metrics", "is malformed"),
+        ("no-model", "did not write its model"),
+    ],
+)
+def test_missing_or_malformed_outputs_exit_2(git_repo: Path, mlflow_store: MlflowStore, mode: str,
+                                             message: str) -> None:
+    config = make_project(git_repo, train={"env": {"MODE": mode}})
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert lineage(git_repo / ".mlgate")["status"] == "failed"
+
+
+def test_a_stale_metrics_file_is_not_taken_for_a_new_one(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    import os
+
+    config = make_project(git_repo, train={"env": {"MODE": "no-metrics"}})
+    stale = git_repo / "metrics.json"
+    stale.write_text('{"accuracy": 0.99}')
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2
+    assert "was not written by this training run" in result.output
+
+
+@pytest.mark.parametrize(
+    ("train", "message"),
+    [
+        ({"params": "nope.yaml"}, "train.params names it"),
+        ({"lockfile": "nope.lock"}, "train.lockfile"),
+        ({"deps": ["data/missing.csv"]}, "data/missing.csv not found"),
+        ({"runtime": "podman"}, "train.image is not set"),
+        ({"runtime": "podman", "image": "python:3.11"}, "is not pinned by digest"),
+        ({"runtime": "docker", "image": "python:3.11"}, "allow_unpinned"),
+    ],
+)
+def test_bad_input_exits_2(git_repo: Path, mlflow_store: MlflowStore, train: dict[str, object],
+                           message: str) -> None:
+    config = make_project(git_repo, train=train)
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_no_train_section_exits_2(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = git_repo / "mlgate.yaml"
+    config.write_text("model:\n  name: churn\n")
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2
+    assert "no train section" in result.output
+
+
+def test_unreachable_tracking_server_exits_3_with_a_redacted_uri(git_repo: Path) -> None:
+    config = make_project(git_repo)
+    uri = "http://user:hunter2@127.0.0.1:9/"
+    result = invoke(config, *train_args(git_repo / ".mlgate", ["--tracking-uri", uri]))
+    assert result.exit_code == 3
+    assert "127.0.0.1:9" in result.output
+    assert "hunter2" not in result.output
+
+
+def test_default_store_is_sqlite_under_out(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_project(git_repo)
+    monkeypatch.chdir(git_repo)
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert (out / "mlflow.db").is_file()
+    assert (out / "mlartifacts" / "churn").is_dir()
+    assert not (git_repo / "mlruns").exists()

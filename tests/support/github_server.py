@@ -489,7 +489,8 @@ def start() -> tuple[FakeGitHub, _Server, threading.Thread]:
     server = _Server(("127.0.0.1", 0), _Handler)
     host, port = server.server_address[:2]
     server.fake = FakeGitHub(str(host), int(port))
-    thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github",
+                              daemon=True)
     thread.start()
     return server.fake, server, thread
 

@@ -10,7 +10,7 @@ import csv
 import gzip
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlgate.errors import BadInput
 
@@ -207,3 +207,48 @@ def _jsonl_chunks(path: Path, rel: str, chunk_rows: int,
         ) from exc
     except (OSError, EOFError) as exc:
         raise BadInput(f"{rel} cannot be read", str(exc), "check the file (a broken .gz?)", file=rel) from exc
+
+
+def prefetch(chunks: Iterator[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
+    """Read the next chunk in a background thread while the caller validates this one.
+
+    The parsers release the GIL for much of their work, so reading and checking overlap on two cores;
+    at most `depth` chunks wait in the queue, so memory stays bounded. Errors are re-raised here.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(("chunk", chunk)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="mlgate-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -8,6 +8,7 @@ validation.json is written before the BadInput is raised.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,10 @@ def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[Loaded
     path = root / target.rel
     fmt = detect_format(path, target.dataset.format)
     sniff(path, fmt, target.rel)
-    outcome = validate_file(path, target.rel, fmt, target.dataset, target.where, schemas)
-    version = dataset_version(path, root, index=index, rows=outcome.rows)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlgate-version") as pool:
+        hashing = pool.submit(dataset_version, path, root, index=index)  # overlaps with validation
+        outcome = validate_file(path, target.rel, fmt, target.dataset, target.where, schemas)
+        version = hashing.result()
     return FileResult(
         dataset=target.dataset.path, path=target.rel, status=INVALID if outcome.failures else VALID,
         format=fmt, version={k: v for k, v in version.items() if k not in ("bytes", "rows")},

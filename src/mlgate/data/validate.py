@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config import Dataset
 from mlgate.data.checks import ClassCounts, NullFractions, RowCount, Uniqueness
-from mlgate.data.formats import Format, read_chunks
+from mlgate.data.formats import Format, prefetch, read_chunks
 from mlgate.data.result import Failure, json_value, record
 from mlgate.data.schema import LoadedSchema
 from mlgate.errors import BadInput
@@ -122,7 +122,7 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
     balance = ClassCounts(checks.class_balance) if checks.class_balance else None
     pandera = PanderaFailures()
     rows, first = 0, True
-    for chunk in chunks():
+    for chunk in prefetch(chunks()):
         if first:
             _require_columns(chunk, dataset, where, rel, keys)
             nulls.start(str(c) for c in chunk.columns)

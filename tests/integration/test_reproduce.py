@@ -1,0 +1,136 @@
+"""`mlgate reproduce RUN_ID`: re-run from the recorded pins, compare model files byte for byte."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MlflowStore
+from tests.support.podman import BusyboxImage, busybox_image, needs_podman  # noqa: F401
+from tests.support.train_project import git, invoke, lineage, make_project, train_args
+
+
+def trained(config: Path, out: Path) -> str:
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    return str(lineage(out)["run"]["run_id"])
+
+
+@pytest.mark.podman
+@needs_podman
+def test_a_pinned_run_reproduces_byte_for_byte(git_repo: Path, mlflow_store: MlflowStore,
+                                               busybox_image: BusyboxImage) -> None:  # noqa: F811
+    config = make_project(git_repo, image=busybox_image.reference, runtime="podman")
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    (git_repo / "model" / "weights.txt").write_text("tampered")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "reproducible byte-for-byte" in result.output
+    report = json.loads((out / "reproduce.json").read_text())
+    assert report["identical"] is True and report["changed"] == []
+    tags = mlflow_store.client().get_run(run_id).data.tags
+    assert tags["mlgate.reproduced"] == "true" and "mlgate.reproduced_at" in tags
+
+
+@pytest.mark.podman
+@needs_podman
+def test_reproduce_uses_the_recorded_image_and_command_not_the_current_config(
+        git_repo: Path, mlflow_store: MlflowStore, busybox_image: BusyboxImage) -> None:  # noqa: F811
+    config = make_project(git_repo, image=busybox_image.reference, runtime="podman",
+                          train={"command": "sh train.sh && cat /bin/busybox | sha256sum > model/env.sha"})
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    # the config now names another command; reproduce still runs the recorded one in the recorded image
+    make_project(git_repo, image=busybox_image.reference, runtime="local", train={"command": "false"})
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "(podman)" in result.output
+
+
+def test_a_nondeterministic_training_is_caught(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, train={"command": "EXTRA=$$-$(date +%s%N) sh train.sh"})
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 1
+    assert "not reproducible: the model files differ" in result.output
+    assert "differs: extra.txt" in result.output
+    assert "weights.txt" not in result.output  # the deterministic file matched
+    assert json.loads((out / "reproduce.json").read_text())["changed"] == ["extra.txt"]
+    assert mlflow_store.client().get_run(run_id).data.tags["mlgate.reproduced"] == "false"
+
+
+def test_a_local_run_reproduces(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 0
+    assert "reproducible byte-for-byte" in result.output
+
+
+def test_changed_data_is_refused(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    (git_repo / "data" / "train.csv").write_text("x,y\n9,9\n")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 2
+    assert "the workspace data differs from the versions the run recorded" in result.output
+    assert "data/train.csv: recorded" in result.output
+    assert git(git_repo, "rev-parse", "HEAD") in result.output  # how to fix: check out the recorded commit
+
+
+def test_missing_data_is_refused(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    (git_repo / "data" / "train.csv").unlink()
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 2
+    assert "data/train.csv not found" in result.output
+
+
+def test_changed_params_are_refused(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    (git_repo / "params.yaml").write_text("lr: 0.5\n")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 2
+    assert "params file params.yaml differs" in result.output
+
+
+def test_changed_code_is_a_warning_and_the_files_tell(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    script = git_repo / "train.sh"
+    script.write_text(script.read_text().replace('echo "seed $MLGATE_SEED"', 'echo "SEED $MLGATE_SEED"'))
+    git(git_repo, "commit", "-qam", "change the training")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 1
+    assert "the code is not the recorded commit" in result.output
+    assert "differs: weights.txt" in result.output
+
+
+def test_unknown_run_and_failed_run(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    result = invoke(config, "reproduce", "0" * 32, "--out", str(out))
+    assert result.exit_code == 2
+    assert "not found" in result.output
+
+    other = mlflow_store.client().create_run(mlflow_store.experiment()).info.run_id  # a run not made by mlgate
+    result = invoke(config, "reproduce", other, "--out", str(out))
+    assert result.exit_code == 2
+    assert "has no mlgate lineage" in result.output
+
+    failing = make_project(git_repo, train={"env": {"MODE": "fail"}})
+    assert invoke(failing, *train_args(out)).exit_code == 1
+    result = invoke(failing, "reproduce", lineage(out)["run"]["run_id"], "--out", str(out))
+    assert result.exit_code == 2
+    assert "did not finish training successfully" in result.output

@@ -59,7 +59,7 @@ def test_invalid_rows_collects_every_failure_with_row_numbers(project: DataProje
         "record": {"id": 13, "sepal_length": 5.0, "sepal_width": 2.0, "species": "dog"},
     }
     assert by_check["unique"]["samples"] == [{"row": 15, "value": 5, "first_row": 6}]
-    assert "are below the minimum" in minimum["message"]
+    assert minimum["message"] == "1 row in column sepal_length: below the minimum (e.g. row 13: -3.0)"
     assert project.validation()["passed"] is False
     assert "INVALID   data/train.csv" in result.output
 

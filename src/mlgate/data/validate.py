@@ -81,24 +81,24 @@ def describe(failure: Failure) -> str:
     if check == "column_in_schema":
         return f"column {column} is not in the schema, which is strict"
     if check == "not_nullable":
-        return f"{_rows(rows)} have no value in column {column}, which the schema does not allow{tail}"
+        return f"{_rows(rows)} in column {column}: null, which the schema does not allow{tail}"
     if check.startswith("coerce_dtype("):
-        return f"{rows:,} values in column {column} cannot be read as {check[13:-1]}{tail}"
+        return f"{_rows(rows)} in column {column}: cannot be read as {check[13:-1]}{tail}"
     if check.startswith("dtype("):
         if rows:
-            return f"{rows:,} values in column {column} are not of type {check[6:-1]}{tail}"
+            return f"{_rows(rows)} in column {column}: not of type {check[6:-1]}{tail}"
         return f"column {column} has type {case}, expected {check[6:-1]}"
     if not rows and case is not None:
         return f"check {check} failed on column {column}: {case}"
-    return f"{_rows(rows)} in column {column} {_CHECK_WORDS.get(check.split('(')[0], f'fail {check}')}{tail}"
+    return f"{_rows(rows)} in column {column}: {_CHECK_WORDS.get(check.split('(')[0], f'fail {check}')}{tail}"
 
 
 _CHECK_WORDS = {
-    "greater_than_or_equal_to": "are below the minimum", "greater_than": "are not above the minimum",
-    "less_than_or_equal_to": "are above the maximum", "less_than": "are not below the maximum",
-    "in_range": "are out of range", "isin": "are not one of the allowed values",
-    "notin": "hold a forbidden value", "equal_to": "differ from the required value",
-    "str_matches": "do not match the pattern", "str_length": "have the wrong length",
+    "greater_than_or_equal_to": "below the minimum", "greater_than": "not above the minimum",
+    "less_than_or_equal_to": "above the maximum", "less_than": "not below the maximum",
+    "in_range": "out of range", "isin": "not one of the allowed values",
+    "notin": "a forbidden value", "equal_to": "not the required value",
+    "str_matches": "not matching the pattern", "str_length": "of the wrong length",
 }
 
 

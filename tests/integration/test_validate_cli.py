@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tests.support.data_factories import IRIS_HEADER, DataProject, iris_project, iris_rows
 
 

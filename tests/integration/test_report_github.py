@@ -244,3 +244,14 @@ def test_user_template_from_the_config(project: Path, github_server: FakeGitHub)
     docs.config_file(project, template="report.md.j2")
     assert report().exit_code == 0
     assert "Our team note." in github_server.comments(2)[0]["body"]
+
+
+def test_a_copied_marker_we_may_not_edit_gets_a_new_comment(project: Path, github_server: FakeGitHub) -> None:
+    """Someone pasted our marker into their own comment: it is left alone, ours is created."""
+    theirs = github_server.add_comment(2, MARKER + "\nlooks like a report", user="mallory")
+    result = report()
+    assert result.exit_code == 0, result.output
+    assert "could not edit comment" in result.output
+    comments = github_server.comments(2)
+    assert comments[0] == theirs
+    assert len(comments) == 2 and comments[1]["user"]["type"] == "Bot" and "### Metrics" in comments[1]["body"]

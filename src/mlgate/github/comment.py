@@ -47,14 +47,14 @@ def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker:
                 _warn(f"could not delete duplicate mlgate comment {comment.id}: {exc}")
         if newest.body == body:
             return Posted(url=newest.html_url, action="unchanged", deleted=deleted)
-        try:
-            newest.edit(body)
-            return Posted(url=newest.html_url, action="updated", deleted=deleted)
-        except GithubException as exc:
-            if exc.status not in (403, 404):
-                with api(ctx, f"editing comment {newest.id}"):
+        with api(ctx, f"editing comment {newest.id}"):
+            try:
+                newest.edit(body)
+                return Posted(url=newest.html_url, action="updated", deleted=deleted)
+            except GithubException as exc:
+                if exc.status not in (403, 404):
                     raise
-            _warn(f"could not edit comment {newest.id} (GitHub answered {exc.status}); creating a new one")
+                _warn(f"could not edit comment {newest.id} (GitHub answered {exc.status}); posting a new one")
     with api(ctx, f"commenting on pull request #{number}"):
         created = issue.create_comment(body)
     return Posted(url=created.html_url, action="created", deleted=deleted)

@@ -19,7 +19,7 @@ from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github.context import GitHubContext
 from mlgate.github.summary import append_summary, set_outputs
 from mlgate.github.workflow_commands import in_actions
-from mlgate.report.escape import safe_url
+from mlgate.report.escape import md, safe_url
 from mlgate.report.render import Rendered, render
 from mlgate.report.view import Context, Documents
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_text
@@ -80,7 +80,7 @@ def run_report(config: Config, *, post: bool | None, bundle_dir: Path | None, ou
         _bundle(config, gh, ctx, docs, rendered, bundle_dir)
     elif post if post is not None else in_actions():
         comment_url = _post(config, gh, rendered)
-    append_summary(rendered.text, where=f"`{path}`")
+    append_summary(rendered.text, where=md(str(path)))
     set_outputs({"passed": str(outcome.passed).lower(), "comment-url": comment_url, "report-path": str(path)})
     return EXIT_PASSED
 

@@ -449,6 +449,13 @@ def _create_status(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: An
     return 201, status, {}
 
 
+def _get_commit(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, sha: str) -> Response:
+    return 200, {"sha": sha, "node_id": f"C_{sha}", "url": f"{fake.url}/repos/{repo.full_name}/commits/{sha}",
+                 "html_url": f"{fake.html}/{repo.full_name}/commit/{sha}",
+                 "commit": {"message": "Update the model", "tree": {"sha": "0" * 40}},
+                 "parents": [], "files": []}, {}
+
+
 def _list_statuses(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, sha: str) -> Response:
     items = list(reversed(repo.statuses.get(sha, [])))
     return _page(fake, f"/repos/{repo.full_name}/commits/{sha}/statuses", items, query)
@@ -465,6 +472,7 @@ _ROUTES = [
     (r"DELETE /issues/comments/(\d+)", _delete_comment),
     (r"POST /statuses/([0-9a-fA-F]{4,40})", _create_status),
     (r"GET /commits/([0-9a-fA-F]{4,40})/statuses", _list_statuses),
+    (r"GET /commits/([0-9a-fA-F]{40})", _get_commit),
 ]
 
 

@@ -1,0 +1,80 @@
+"""The fake GitHub API answers the real PyGithub client as GitHub does (so the other tests can trust it)."""
+
+from __future__ import annotations
+
+import pytest
+from github import Auth, Github, GithubException
+
+from tests.support.github_server import DEFAULT_REPO, READ_TOKEN, WRITE_TOKEN, FakeGitHub
+
+SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+
+
+def client(server: FakeGitHub, token: str = WRITE_TOKEN, per_page: int = 30) -> Github:
+    return Github(auth=Auth.Token(token), base_url=server.url, per_page=per_page, retry=None,
+                  seconds_between_requests=None, seconds_between_writes=None)
+
+
+def test_pagination_follows_link_headers(github_server: FakeGitHub) -> None:
+    github_server.seed_comments(2, 65)
+    comments = list(client(github_server).get_repo(DEFAULT_REPO).get_issue(2).get_comments())
+    assert [c.body for c in comments][:2] == ["Comment 0: looks good to me", "Comment 1: looks good to me"]
+    assert len(comments) == 65
+    pages = [r.query.get("page", "1") for r in github_server.requests if r.path.endswith("/comments")]
+    assert pages == ["1", "2", "3"]  # 30 a page by default
+
+
+def test_comment_lifecycle_and_shapes(github_server: FakeGitHub) -> None:
+    issue = client(github_server).get_repo(DEFAULT_REPO).get_issue(2)
+    created = issue.create_comment("hello")
+    assert created.user.login == "github-actions[bot]" and created.html_url.endswith(f"#issuecomment-{created.id}")
+    created.edit("edited")
+    assert [c["body"] for c in github_server.comments(2)] == ["edited"]
+    created.delete()
+    assert github_server.comments(2) == []
+
+
+def test_limits_are_422(github_server: FakeGitHub) -> None:
+    repo = client(github_server).get_repo(DEFAULT_REPO)
+    with pytest.raises(GithubException) as too_long:
+        repo.get_issue(2).create_comment("x" * 65537)
+    assert too_long.value.status == 422 and "maximum is 65536" in str(too_long.value.data)
+    repo.get_issue(2).create_comment("x" * 65536)  # exactly the limit is fine
+    commit = repo.get_commit(SHA)
+    with pytest.raises(GithubException) as description:
+        commit.create_status("success", description="d" * 141, context="mlgate/m")
+    assert description.value.status == 422 and "maximum is 140" in str(description.value.data)
+    with pytest.raises(GithubException) as state:
+        commit.create_status("passed", context="mlgate/m")
+    assert state.value.status == 422
+
+
+def test_tokens(github_server: FakeGitHub) -> None:
+    with pytest.raises(GithubException) as read_only:
+        client(github_server, READ_TOKEN).get_repo(DEFAULT_REPO).get_issue(2).create_comment("hi")
+    assert read_only.value.status == 403
+    assert read_only.value.data["message"] == "Resource not accessible by integration"
+    with pytest.raises(GithubException) as unknown:
+        client(github_server, "ghs_nope").get_repo(DEFAULT_REPO).full_name  # noqa: B018
+    assert unknown.value.status == 401
+    assert {r.auth for r in github_server.requests} == {"read", "unknown"}
+
+
+def test_pulls_and_the_pulls_of_a_commit(github_server: FakeGitHub) -> None:
+    github_server.add_pull(2, head_sha=SHA, head_repo="forker/Hello-World")
+    repo = client(github_server).get_repo(DEFAULT_REPO)
+    pull = repo.get_pull(2)
+    assert (pull.head.sha, pull.head.repo.full_name, pull.head.repo.fork) == (SHA, "forker/Hello-World", True)
+    assert [p.number for p in repo.get_commit(SHA).get_pulls()] == [2]
+    with pytest.raises(GithubException) as missing:
+        repo.get_pull(3).title  # noqa: B018
+    assert missing.value.status == 404
+
+
+def test_injected_failures_answer_once(github_server: FakeGitHub) -> None:
+    github_server.rate_limit("GET", r"/issues/2$", status=429, retry_after=7)
+    repo = client(github_server).get_repo(DEFAULT_REPO)
+    with pytest.raises(GithubException) as limited:
+        repo.get_issue(2).title  # noqa: B018
+    assert limited.value.status == 429 and limited.value.headers.get("retry-after") == "7"
+    assert repo.get_issue(2).number == 2

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-HASHES_IN_MEMORY = 8_000_000  # 64 MB of hashes before spilling to disk
+HASHES_IN_MEMORY = 1_000_000  # 8 MB of hashes in memory; past that they are spilled to disk
 PARTITION_BITS = 6
 MAX_CLASSES = 10_000
 
@@ -176,10 +176,10 @@ class HashStore:
             self.folder = tempfile.TemporaryDirectory(prefix="mlgate-unique-")
         data = np.concatenate(self.buffers) if self.buffers else np.empty(0, dtype="uint64")
         self.buffers, self.buffered = [], 0
-        parts = data >> np.uint64(64 - PARTITION_BITS)
-        order = np.argsort(parts, kind="stable")
-        data, parts = data[order], parts[order]
-        bounds = np.searchsorted(parts, np.arange((1 << PARTITION_BITS) + 1, dtype="uint64"))
+        data.sort()  # sorted by value is sorted by partition (the top bits): no index arrays needed
+        shift = np.uint64(64 - PARTITION_BITS)
+        starts = np.arange(1 << PARTITION_BITS, dtype="uint64") << shift
+        bounds = [*np.searchsorted(data, starts).tolist(), len(data)]
         for index in range(1 << PARTITION_BITS):
             start, stop = bounds[index], bounds[index + 1]
             if stop > start:
@@ -200,10 +200,11 @@ class HashStore:
 
 
 def _repeated(hashes: np.ndarray) -> np.ndarray:
+    """The values that occur more than once, sorted (sorts `hashes` in place: no extra copy)."""
     import numpy as np
 
-    values, counts = np.unique(hashes, return_counts=True)
-    return np.asarray(values[counts > 1])
+    hashes.sort()
+    return np.asarray(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
 
 
 class Uniqueness:

@@ -144,6 +144,9 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     except MlgateError as exc:
         fail(out, tracking, document, exc)
         raise
+    except KeyboardInterrupt:
+        fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
+        raise
     finally:
         document["duration_seconds"] = round(time.monotonic() - started, 3)
         lineage.write(out, document)
@@ -206,7 +209,8 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     registry.finish_run(client, uri, run_id, "FINISHED")
 
 
-def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateError) -> None:
+def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateError,
+         status: str = "FAILED") -> None:
     """Record a failed training in lineage.json and in MLflow (best effort: the first error wins)."""
     from mlgate import registry
 
@@ -219,7 +223,7 @@ def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateErr
         if (out / LOG_NAME).is_file():
             registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / LOG_NAME, "mlgate")
         registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / "lineage.json", "mlgate")
-        registry.finish_run(tracking.client, tracking.uri, tracking.run_id, "FAILED")
+        registry.finish_run(tracking.client, tracking.uri, tracking.run_id, status)
 
 
 def warn(message: str) -> None:

@@ -284,7 +284,10 @@ def log_run(client: MlflowClient, tracking_uri: str, run_id: str, *, params: dic
 
     now = int(time.time() * 1000)
     with service(tracking_uri, f"logging to run {run_id}"):
-        items = [Param(k, v[:6000]) for k, v in params.items()]
+        # A script inside the container may have logged params into this run already (MLFLOW_RUN_ID):
+        # MLflow refuses to change a param's value, so those keep the script's value.
+        logged = client.get_run(run_id).data.params if params else {}
+        items = [Param(k, v[:6000]) for k, v in params.items() if k not in logged]
         for start in range(0, len(items), 100):
             client.log_batch(run_id, params=items[start:start + 100])
         values = [Metric(k, v, now, 0) for k, v in metrics.items()]

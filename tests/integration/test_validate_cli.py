@@ -229,3 +229,24 @@ def test_no_datasets_declared(git_repo: Path) -> None:
     assert result.exit_code == 0
     assert project.validation()["datasets"] == []
     assert "nothing to validate" in result.output
+
+
+def test_column_required_by_the_schema_is_invalid_data(project: DataProject) -> None:
+    project.branch()
+    project.write("data/train.csv", "id,sepal_length,species\n" + "".join(
+        f"{i},5.0,setosa\n" for i in range(12)))
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    (failure,) = [f for f in project.dataset("data/train.csv")["failures"] if f["check"] == "column_in_dataframe"]
+    assert failure["column"] == "sepal_width"
+    assert failure["message"] == "column sepal_width is missing (the schema requires it)"
+
+
+def test_header_only_file_has_zero_rows(project: DataProject) -> None:
+    project.branch()
+    project.write("data/train.csv", IRIS_HEADER)
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["rows"] == 0
+    assert [f["message"] for f in entry["failures"]] == ["0 rows, fewer than the minimum 10"]

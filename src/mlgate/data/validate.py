@@ -146,6 +146,9 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
 def _validate_chunk(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFailures, rel: str) -> None:
     from pandera.errors import SchemaDefinitionError, SchemaErrors
 
+    if chunk.empty:  # no rows (a header-only file): no types to check, only the columns
+        _missing_columns(schema, chunk, found)
+        return
     try:
         schema.schema.validate(chunk, lazy=True)
     except SchemaErrors as exc:
@@ -153,6 +156,14 @@ def _validate_chunk(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFai
     except SchemaDefinitionError as exc:
         raise BadInput(f"schema {schema.source} cannot be applied to {rel}", str(exc),
                        "fix the schema", file=schema.source) from exc
+
+
+def _missing_columns(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFailures) -> None:
+    present = {str(c) for c in chunk.columns}
+    for name, column in schema.schema.columns.items():
+        key = ("column_in_dataframe", str(name))
+        if getattr(column, "required", True) and str(name) not in present and key not in found.found:
+            found.found[key] = Failure("column_in_dataframe", str(name), "")
 
 
 def _require_columns(chunk: pd.DataFrame, dataset: Dataset, where: str, rel: str,

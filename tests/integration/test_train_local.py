@@ -252,3 +252,17 @@ def test_a_script_logging_to_mlflow_itself_logs_into_mlgates_run(git_repo: Path,
     assert data.params["lr"] == "as-the-script-said"  # the script's value is kept, not an MLflow error
     assert data.params["model.depth"] == "3"
     assert data.metrics["script_metric"] == 1.5 and data.metrics["accuracy"] == 0.91
+
+
+def test_dataset_globs_are_pinned_file_by_file(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, commit=False)
+    (git_repo / "data" / "more").mkdir()
+    (git_repo / "data" / "more" / "b.csv").write_text("x,y\n3,1\n")
+    text = config.read_text() + "data:\n  - path: data/**/*.csv\n"
+    config.write_text(text)
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "globbed data")
+    assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
+    pinned = {d["path"]: d["version"]["value"] for d in lineage(git_repo / ".mlgate")["data"]}
+    assert pinned == {"data/train.csv": sha256(git_repo / "data/train.csv"),
+                      "data/more/b.csv": sha256(git_repo / "data/more/b.csv")}

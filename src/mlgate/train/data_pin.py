@@ -6,6 +6,8 @@ Rows and the validation status are taken from validation.json when it describes 
 
 from __future__ import annotations
 
+import glob
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,18 @@ from mlgate.errors import BadInput
 from mlgate.train.pins import relative_to_root
 from mlgate.workdir import VALIDATION, read_json
 
+_GLOB = re.compile(r"[*?\[]")
+
 
 def declared_paths(config: Config) -> list[str]:
-    """Every dataset path and train.deps path, once each, in config order."""
-    paths = [d.path for d in config.data] + (list(config.train.deps) if config.train else [])
+    """Every dataset path (globs expanded to the files they match) and train.deps path, once each."""
+    paths: list[str] = []
+    for pattern in [d.path for d in config.data] + (list(config.train.deps) if config.train else []):
+        if not _GLOB.search(pattern):
+            paths.append(pattern)
+            continue
+        found = glob.glob(str(config.resolve(pattern)), recursive=True)
+        paths += sorted(relative_to_root(Path(p), config.root) for p in found if Path(p).is_file())
     return list(dict.fromkeys(paths))
 
 

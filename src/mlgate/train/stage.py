@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +136,6 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     uri = resolve_uri(config, out, tracking_uri)
     tracking = open_run(config, settings, uri, document)
     lineage.write(out, document)
-    started = time.monotonic()
     try:
         produced = train_and_check(config, settings, chosen, out, tracking, document)
         finish(config, settings, out, tracking, document, produced, register=register)
@@ -147,9 +145,6 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     except KeyboardInterrupt:
         fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
         raise
-    finally:
-        document["duration_seconds"] = round(time.monotonic() - started, 3)
-        lineage.write(out, document)
     report(config, document)
     return EXIT_PASSED
 
@@ -159,6 +154,7 @@ def train_and_check(config: Config, settings: TrainSettings, runtime: Runtime, o
     job = make_job(config, settings, runtime, out, tracking)
     click.echo(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
     result, started = execute(job)
+    document["duration_seconds"] = round(result.outcome.seconds, 3)
     env = document["environment"]
     env["python_version"] = result.python_version
     if runtime.name != "local" and not env["image_digest"]:

@@ -26,6 +26,7 @@ import math
 import os
 import re
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class StepResult:
     outcome: str  # success | failure | skipped
     exit_code: int = 0
     outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -463,12 +465,14 @@ class ActionRunner:
         if not workdir.is_dir():
             job.log.append(f"[{step_id}] working directory {workdir} does not exist\n")
             return StepResult(id=step_id, name=name, outcome="failure", exit_code=1)
+        started = time.monotonic()
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(folder / "script.sh")],
             cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=self.timeout,
             check=False,
         )
-        job.log.append(f"::group::{step_id} ({name}) exit {proc.returncode}\n")
+        seconds = time.monotonic() - started
+        job.log.append(f"::group::{step_id} ({name}) exit {proc.returncode} in {seconds:.1f}s\n")
         job.log.append(proc.stdout.decode("utf-8", errors="replace"))
         job.log.append("::endgroup::\n")
         added = parse_key_values(files["GITHUB_ENV"].read_text(encoding="utf-8"))
@@ -478,7 +482,8 @@ class ActionRunner:
         job.summary.append(files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8"))
         outputs = parse_key_values(files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
         outcome = "success" if proc.returncode == 0 else "failure"
-        return StepResult(id=step_id, name=name, outcome=outcome, exit_code=proc.returncode, outputs=outputs)
+        return StepResult(id=step_id, name=name, outcome=outcome, exit_code=proc.returncode, outputs=outputs,
+                          seconds=seconds)
 
     # contexts ------------------------------------------------------------------------------------
 

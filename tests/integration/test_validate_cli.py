@@ -250,3 +250,13 @@ def test_header_only_file_has_zero_rows(project: DataProject) -> None:
     entry = project.dataset("data/train.csv")
     assert entry["rows"] == 0
     assert [f["message"] for f in entry["failures"]] == ["0 rows, fewer than the minimum 10"]
+
+
+def test_tsv_is_tab_delimited_by_default(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.config([{"path": "data/t.tsv", "checks": {"unique": ["id"]}}])
+    project.write("data/t.tsv", "id\tname\n1\ta,b\n1\tc\n")
+    project.commit()
+    result = project.validate("--all")
+    assert result.exit_code == 1, result.output
+    assert project.dataset("data/t.tsv")["failures"][0]["samples"] == [{"row": 2, "value": 1, "first_row": 1}]

@@ -110,9 +110,12 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
                   schemas: Sequence[LoadedSchema], *, hash_limit: int | None = None) -> Outcome:
     """Read the file once in chunks, validate each, accumulate the dataset-level checks."""
     checks = dataset.checks
+    delimiter = dataset.delimiter
+    if "delimiter" not in dataset.model_fields_set and path.name.lower().endswith((".tsv", ".tsv.gz")):
+        delimiter = "\t"
 
     def chunks(columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
-        return read_chunks(path, fmt, rel, chunk_rows=dataset.chunk_rows, delimiter=dataset.delimiter,
+        return read_chunks(path, fmt, rel, chunk_rows=dataset.chunk_rows, delimiter=delimiter,
                            columns=columns)
 
     keys = [((k,) if isinstance(k, str) else tuple(k)) for k in checks.unique]

@@ -182,3 +182,29 @@ def test_unreachable_registry_exits_3(project: Path) -> None:
     result = invoke(project, "promote", "--version", "1", "--tracking-uri", "http://127.0.0.1:9")
     assert result.exit_code == 3
     assert "127.0.0.1:9" in result.output
+
+
+def test_train_compare_promote_end_to_end(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """The real chain: compare --candidate-run writes the verdict tags that promote reads."""
+    config = make_project(git_repo, commit=False)
+    config.write_text(config.read_text() + "metrics:\n  accuracy: {direction: maximize, min: 0.95}\n")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "gate accuracy >= 0.95")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    run_id, version = lineage(out)["run"]["run_id"], lineage(out)["registered"]["version"]
+    assert invoke(config, "compare", "--candidate-run", run_id, "--out", str(out)).exit_code == 1  # 0.91 < 0.95
+    assert tags(mlflow_store, version)["mlgate.verdict"] == "failed"
+    result = invoke(config, "promote", "--commit", git(git_repo, "rev-parse", "HEAD"))
+    assert result.exit_code == 1
+    assert "its gate verdict is 'failed'" in result.output
+    assert "production" not in aliases(mlflow_store)
+
+    config.write_text(config.read_text().replace("min: 0.95", "min: 0.9"))
+    git(git_repo, "commit", "-q", "-am", "gate accuracy >= 0.9")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    run_id, version = lineage(out)["run"]["run_id"], lineage(out)["registered"]["version"]
+    assert invoke(config, "compare", "--candidate-run", run_id, "--out", str(out)).exit_code == 0
+    result = invoke(config, "promote", "--commit", git(git_repo, "rev-parse", "HEAD"))
+    assert result.exit_code == 0, result.output
+    assert aliases(mlflow_store)["production"] == version

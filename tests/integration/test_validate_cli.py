@@ -53,13 +53,12 @@ def test_invalid_rows_collects_every_failure_with_row_numbers(project: DataProje
     assert minimum["column"] == "sepal_length"
     assert minimum["failing_rows"] == 1
     assert minimum["samples"][0]["row"] == 13
-    assert minimum["samples"][0]["value"] == -3.0
-    assert minimum["samples"][0]["record"]["id"] == 12
+    assert minimum["samples"][0]["sepal_length"] == -3.0
+    assert minimum["samples"][0]["id"] == 12
     assert by_check["isin"]["samples"][0] == {
-        "row": 14, "value": "dog",
-        "record": {"id": 13, "sepal_length": 5.0, "sepal_width": 2.0, "species": "dog"},
+        "row": 14, "species": "dog", "id": 13, "sepal_length": 5.0, "sepal_width": 2.0,
     }
-    assert by_check["unique"]["samples"] == [{"row": 15, "value": 5, "first_row": 6}]
+    assert by_check["unique"]["samples"] == [{"row": 15, "id": 5, "first_row": 6}]
     assert minimum["message"] == "1 row in column sepal_length: below the minimum (e.g. row 13: -3.0)"
     assert project.validation()["passed"] is False
     assert "INVALID   data/train.csv" in result.output
@@ -139,7 +138,7 @@ def test_annotations_in_actions_escape_untrusted_values(project: DataProject) ->
     assert not any(line.startswith("::warning") for line in result.output.splitlines())
     assert any("100%25\\n::warning::owned" in line for line in lines), lines
     sample = project.dataset("data/train.csv")["failures"][0]["samples"][0]
-    assert sample["value"] == "100%\n::warning::owned"  # the JSON keeps the real value
+    assert sample["species"] == "100%\n::warning::owned"  # the JSON keeps the real value
 
 
 def test_outside_actions_no_annotations(project: DataProject) -> None:
@@ -182,7 +181,7 @@ def test_other_formats_report_rows(git_repo: Path, suffix: str) -> None:
     assert entry["bytes"] == path.stat().st_size
     by_check = {f["check"].split("(")[0]: f for f in entry["failures"]}
     assert by_check["isin"]["samples"][0]["row"] == 8
-    assert by_check["unique"]["samples"] == [{"row": 10, "value": 2, "first_row": 3}]
+    assert by_check["unique"]["samples"] == [{"row": 10, "id": 2, "first_row": 3}]
 
 
 def test_declarative_column_checks(git_repo: Path) -> None:
@@ -199,7 +198,7 @@ def test_declarative_column_checks(git_repo: Path) -> None:
     failures = {(f["check"], f["column"]): f for f in project.dataset("data/t.csv")["failures"]}
     assert failures[("coerce_dtype('int64')", "age")]["samples"][0]["row"] == 3
     assert "cannot be read as 'int64'" in failures[("coerce_dtype('int64')", "age")]["message"]
-    assert failures[("isin(['f', 'm'])", "sex")]["samples"][0]["value"] == "x"
+    assert failures[("isin(['f', 'm'])", "sex")]["samples"][0]["sex"] == "x"
     assert ("height", ) not in {(f["column"],) for f in failures.values()}
 
 
@@ -219,7 +218,7 @@ def test_python_schema_model(git_repo: Path) -> None:
     failures = {f["check"].split("(")[0]: f for f in project.dataset("data/t.csv")["failures"]}
     assert failures["less_than_or_equal_to"]["samples"][0]["row"] == 3
     # unique=True in the schema is checked over the whole file, across chunks of 2 rows
-    assert failures["unique"]["samples"] == [{"row": 4, "value": 1, "first_row": 1}]
+    assert failures["unique"]["samples"] == [{"row": 4, "id": 1, "first_row": 1}]
 
 
 def test_no_datasets_declared(git_repo: Path) -> None:
@@ -259,4 +258,4 @@ def test_tsv_is_tab_delimited_by_default(git_repo: Path) -> None:
     project.commit()
     result = project.validate("--all")
     assert result.exit_code == 1, result.output
-    assert project.dataset("data/t.tsv")["failures"][0]["samples"] == [{"row": 2, "value": 1, "first_row": 1}]
+    assert project.dataset("data/t.tsv")["failures"][0]["samples"] == [{"row": 2, "id": 1, "first_row": 1}]

@@ -39,7 +39,7 @@ def test_changed_dvc_file_is_validated_with_its_dvc_version(project: DataProject
     assert result.exit_code == 1, result.output
     entry = project.dataset("data/train.csv")
     assert entry["status"] == "invalid"
-    assert entry["failures"][0]["samples"][0] == {"row": 26, "value": 3, "first_row": 4}
+    assert entry["failures"][0]["samples"][0] == {"row": 26, "id": 3, "first_row": 4}
     md5 = hashlib.md5(content.encode()).hexdigest()
     assert recorded_md5(project.root / "data" / "train.csv.dvc") == md5
     assert entry["version"] == {

@@ -49,7 +49,7 @@ def test_uniqueness_samples_name_rows_across_chunks() -> None:
     for chunk in chunks_of(frame, 3):
         check.update(chunk)
     (failure,) = check.finish(lambda columns: chunks_of(frame[columns], 3))
-    assert failure.samples == [{"row": 6, "value": 2, "first_row": 2}, {"row": 8, "value": 1, "first_row": 1}]
+    assert failure.samples == [{"row": 6, "id": 2, "first_row": 2}, {"row": 8, "id": 1, "first_row": 1}]
 
 
 def test_int_and_float_chunks_of_the_same_values_are_duplicates() -> None:

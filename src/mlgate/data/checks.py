@@ -86,7 +86,7 @@ class NullFractions:
                     f"{limit:.2%}", nulls, details={"fraction": fraction, "max": limit},
                 )
                 for row in self.samples.get(column, []):
-                    failure.add_sample({"row": row + 1, "value": None})
+                    failure.add_sample({"row": row + 1, column: None})
                 failures.append(failure)
         return failures
 
@@ -242,8 +242,8 @@ class Uniqueness:
                 earlier = first_seen.setdefault(key, int(row))
                 if earlier != row:
                     failure.failing_rows += 1
-                    shown = key[0] if len(key) == 1 else dict(zip(self.key, key, strict=True))
-                    failure.add_sample({"row": int(row) + 1, "value": shown, "first_row": earlier + 1})
+                    failure.add_sample({"row": int(row) + 1, **dict(zip(self.key, key, strict=True)),
+                                        "first_row": earlier + 1})
         if not failure.failing_rows:
             return []  # every repeated hash was a collision of different values
         count = failure.failing_rows

@@ -96,6 +96,6 @@ def _is_missing(value: Any) -> bool:
 
 
 def record(row: Any) -> dict[str, Any]:
-    """A row (pandas Series) as a JSON object, at most 30 columns."""
+    """A row (pandas Series) as a JSON object, at most 30 columns (the samples of a failure)."""
     items = list(row.items())[:MAX_RECORD_COLUMNS]
     return {str(key): json_value(value) for key, value in items}

@@ -53,10 +53,7 @@ class PanderaFailures:
         for index, value in zip(rows["index"], rows["failure_case"], strict=True):
             if len(failure.samples) >= 10:
                 break
-            sample: dict[str, Any] = {"row": int(index) + 1, "value": json_value(value)}
-            if index in chunk.index:
-                sample["record"] = record(chunk.loc[index])
-            failure.add_sample(sample)
+            failure.add_sample(_sample(int(index), column, value, chunk))
 
     def failures(self) -> list[Failure]:
         for failure in self.found.values():
@@ -64,6 +61,16 @@ class PanderaFailures:
             if failure.details and failure.failing_rows:
                 failure.details = None
         return list(self.found.values())
+
+
+def _sample(index: int, column: str | None, value: Any, chunk: pd.DataFrame) -> dict[str, Any]:
+    """{"row": 1-based row, <failing column>: the failing value, <other columns>: the row's values}."""
+    sample: dict[str, Any] = {"row": index + 1, column or "value": json_value(value)}
+    if index in chunk.index:
+        for key, cell in record(chunk.loc[index]).items():
+            if key not in sample:
+                sample[key] = cell
+    return sample
 
 
 def _missing(value: Any) -> bool:
@@ -74,7 +81,7 @@ def describe(failure: Failure) -> str:
     """A sentence for a person, from pandera's check name."""
     check, column, rows = failure.check, failure.column, failure.failing_rows
     case = (failure.details or {}).get("first_case")
-    examples = ", ".join(f"row {s['row']}: {s['value']!r}" for s in failure.samples[:3])
+    examples = ", ".join(f"row {s['row']}: {s.get(column or 'value')!r}" for s in failure.samples[:3])
     tail = f" (e.g. {examples})" if examples else ""
     if check == "column_in_dataframe":
         return f"column {column} is missing (the schema requires it)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,13 +28,19 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
 
 def test_the_demo_runs_both_loops_as_designed(tmp_path: Path) -> None:
     root = tmp_path / "demo"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "mlgate", "demo", "--dir", str(root)], capture_output=True,
-                          text=True, env=demo_env(tmp_path), timeout=300, check=False)
+                          text=True, env=demo_env(tmp_path), timeout=600, check=False)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert seconds < 120, f"the demo took {seconds:.0f}s"
+    # Under a minute on a laptop: CPU time (the demo and its git, dvc and training processes) does not
+    # depend on how busy a shared CI machine is; wall time only gets a generous bound.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 60, f"the demo used {cpu:.0f}s of CPU"
+    assert seconds < 300, f"the demo took {seconds:.0f}s"
     assert "The demo ran as designed" in output
     assert str(root) in output  # it says where its files are
 

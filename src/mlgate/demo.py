@@ -131,6 +131,7 @@ def _isolated(demo: Demo) -> Iterator[None]:
         "MLFLOW_TRACKING_URI": f"sqlite:///{demo.store}",
         "PATH": os.pathsep.join([str(shims), os.environ.get("PATH", "")]),
         "DVC_NO_ANALYTICS": "1",
+        "MLFLOW_LOGGING_LEVEL": "WARNING",  # not "Creating initial MLflow database tables..."
         "GIT_TERMINAL_PROMPT": "0",
     })
     os.chdir(demo.project)

@@ -140,7 +140,9 @@ def test_validation_json_lends_rows_and_status(git_repo: Path, mlflow_store: Mlf
     value = sha256(git_repo / "data/train.csv")
     (out / "validation.json").write_text(json.dumps({"schema_version": 1, "datasets": [
         {"path": "data/train.csv", "version": {"kind": "sha256", "value": value}, "rows": 2, "bytes": 12,
-         "status": "passed"}]}))
+         "status": "passed"},
+        {"path": "data/unchanged.csv", "version": None, "rows": None, "bytes": None, "status": "unchanged"},
+        "not an entry"]}))
     assert invoke(config, *train_args(out)).exit_code == 0
     entry = lineage(out)["data"][0]
     assert (entry["rows"], entry["source"], entry["validation"]) == (2, "validation", "passed")
@@ -266,3 +268,17 @@ def test_dataset_globs_are_pinned_file_by_file(git_repo: Path, mlflow_store: Mlf
     pinned = {d["path"]: d["version"]["value"] for d in lineage(git_repo / ".mlgate")["data"]}
     assert pinned == {"data/train.csv": sha256(git_repo / "data/train.csv"),
                       "data/more/b.csv": sha256(git_repo / "data/more/b.csv")}
+
+
+def test_an_unchanged_dataset_in_validation_json_has_no_version(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """validate lists an unchanged dataset with `version: null`; the data pin computes it instead."""
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    out.mkdir()
+    (out / "validation.json").write_text(json.dumps({"schema_version": 1, "datasets": [
+        {"path": "data/train.csv", "version": None, "rows": None, "bytes": None, "status": "unchanged"}]}))
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    entry = lineage(out)["data"][0]
+    assert entry["source"] == "computed"
+    assert entry["version"]["value"] == sha256(git_repo / "data/train.csv")

@@ -53,6 +53,12 @@ def _absolute(path: str, root: Path) -> Path:
     return candidate if candidate.is_absolute() else root / candidate
 
 
+def _version_value(entry: dict[str, Any]) -> Any:
+    """The version value of a validation.json entry; None when it has none (an unchanged dataset)."""
+    version = entry.get("version")
+    return version.get("value") if isinstance(version, dict) else None
+
+
 def version_of(path: Path, root: Path) -> dict[str, Any]:
     """The current version of one data path (BadInput when it is missing or not pulled)."""
     from mlgate.data.versions import dataset_version
@@ -76,7 +82,7 @@ def data_pin(config: Config, out: Path) -> list[dict[str, Any]]:
             "source": "computed",
         }
         checked = known.get(key)
-        if checked and checked.get("version", {}).get("value") == current["value"]:
+        if checked and _version_value(checked) == current["value"]:
             entry["source"] = "validation"
             entry["rows"] = entry["rows"] if entry["rows"] is not None else checked.get("rows")
             entry["validation"] = checked.get("status")

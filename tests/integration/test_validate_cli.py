@@ -259,3 +259,22 @@ def test_tsv_is_tab_delimited_by_default(git_repo: Path) -> None:
     result = project.validate("--all")
     assert result.exit_code == 1, result.output
     assert project.dataset("data/t.tsv")["failures"][0]["samples"] == [{"row": 2, "id": 1, "first_row": 1}]
+
+
+def test_json_lines_records_with_different_keys(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.config([{"path": "data/t.jsonl", "chunk_rows": 2, "checks": {
+        "unique": ["id"], "max_null_fraction": {"note": 0.5},
+        "class_balance": {"column": "label", "min_fraction": 0.1}}}])
+    project.write("data/t.jsonl", "".join([
+        '{"id": 1, "label": "a", "note": "x"}\n', '{"id": 2, "label": "b", "note": "y"}\n',
+        '{"id": 3, "label": "a"}\n', '{"id": 4, "label": "b"}\n',  # a chunk without "note"
+        '{"label": "a"}\n', '{"id": 1, "label": "b"}\n',  # a record without "id"; a repeated id
+    ]))
+    project.commit()
+    result = project.validate("--all")
+    assert result.exit_code == 1, result.output
+    failures = {f["check"]: f for f in project.dataset("data/t.jsonl")["failures"]}
+    assert failures["max_null_fraction"]["failing_rows"] == 4
+    assert failures["unique"]["samples"] == [{"row": 6, "id": 1, "first_row": 1}]
+    assert "class_balance.min_fraction" not in failures

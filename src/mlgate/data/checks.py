@@ -64,8 +64,11 @@ class NullFractions:
                 self.columns[column] = default
 
     def update(self, chunk: pd.DataFrame) -> None:
+        import numpy as np
+
         for column in self.columns:
-            mask = chunk[column].isna().to_numpy()
+            # a column absent from this chunk (a JSON-lines record without the key) is null there
+            mask = chunk[column].isna().to_numpy() if column in chunk else np.ones(len(chunk), dtype=bool)
             count = int(mask.sum())
             if not count:
                 continue
@@ -99,6 +102,8 @@ class ClassCounts:
         self.counts: Counter[Any] = Counter()
 
     def update(self, chunk: pd.DataFrame) -> None:
+        if self.spec.column not in chunk:
+            return
         counts = chunk[self.spec.column].value_counts(dropna=True)
         for value, count in counts.items():
             self.counts[json_value(value)] += int(count)
@@ -219,7 +224,7 @@ class Uniqueness:
         return ", ".join(self.key)
 
     def update(self, chunk: pd.DataFrame) -> None:
-        hashes, _ = key_hashes(chunk[list(self.key)])
+        hashes, _ = key_hashes(chunk.reindex(columns=list(self.key)))
         self.store.add(hashes)
 
     def finish(self, reread: Callable[[list[str]], Iterator[pd.DataFrame]]) -> list[Failure]:
@@ -232,7 +237,8 @@ class Uniqueness:
         first_seen: dict[tuple[Any, ...], int] = {}
         failure = Failure("unique", self.label, "")
         for chunk in reread(list(self.key)):
-            hashes, rows = key_hashes(chunk[list(self.key)])
+            chunk = chunk.reindex(columns=list(self.key))
+            hashes, rows = key_hashes(chunk)
             hit = np.isin(hashes, suspects)
             if not hit.any():
                 continue

@@ -101,11 +101,23 @@ def test_tracked_directory(git_repo: Path) -> None:
     project.write("images/b.csv", "x\n1\n")
     project.dvc("add", "-q", "images")
     project.commit()
+    (project.root / "images" / "a.csv").unlink()
+    project.write("images/c.csv", "x\n1\n2\n")
+    project.dvc("add", "-q", "images")
+    project.commit()
     result = project.validate("--base", "main")
     assert result.exit_code == 1, result.output
+    # both .dir manifests are in the local cache: only the files that changed inside the directory
     statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
-    assert statuses == {"images/a.csv": "valid", "images/b.csv": "invalid"}
+    assert statuses == {"images/a.csv": "deleted", "images/b.csv": "invalid", "images/c.csv": "valid"}
     assert project.dataset("images/b.csv")["version"]["dvc"]["out"] == "images"
+
+    for manifest in (project.root / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()  # as in CI after `dvc pull` of another commit: every file of the directory counts
+    project.write("images/d.csv", "x\n1\n2\n")
+    project.validate("--base", "main")
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/b.csv": "invalid", "images/c.csv": "valid", "images/d.csv": "valid"}
 
 
 def test_dvc_lock_stage_output(git_repo: Path) -> None:

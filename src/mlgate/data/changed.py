@@ -21,11 +21,18 @@ DEFAULT_BASE = "origin/HEAD"
 
 
 @dataclass(frozen=True)
+class DvcChange:
+    status: str  # A/M/D
+    out: DvcOut  # as recorded now (as recorded at the base, for D)
+    before: DvcOut | None  # as recorded at the base (None for A)
+
+
+@dataclass(frozen=True)
 class Changes:
     base: str  # the ref as given (or found in the event)
     base_sha: str
     files: dict[str, str]  # path → A/M/D, from git
-    dvc: dict[str, tuple[str, DvcOut]]  # DVC output path → (A/M/D, the output as recorded now or before)
+    dvc: dict[str, DvcChange]  # DVC output path → how it changed
 
 
 def git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -98,9 +105,9 @@ def changed_files(repo: Path, since: str) -> dict[str, str]:
     return {path: ("M" if status in "MTC" else status) for path, status in found.items()}
 
 
-def changed_dvc_outs(repo: Path, since: str, metafiles: list[str]) -> dict[str, tuple[str, DvcOut]]:
+def changed_dvc_outs(repo: Path, since: str, metafiles: list[str]) -> dict[str, DvcChange]:
     """DVC outputs whose recorded hash differs between `since` and the workspace metafiles."""
-    changed: dict[str, tuple[str, DvcOut]] = {}
+    changed: dict[str, DvcChange] = {}
     for metafile in metafiles:
         before = {out.path: out for out in _outs_at(repo, since, metafile)}
         now_path = repo / metafile
@@ -109,12 +116,12 @@ def changed_dvc_outs(repo: Path, since: str, metafiles: list[str]) -> dict[str, 
         for path, out in now.items():
             old = before.get(path)
             if old is None:
-                changed[path] = ("A", out)
+                changed[path] = DvcChange("A", out, None)
             elif old.md5 != out.md5:
-                changed[path] = ("M", out)
+                changed[path] = DvcChange("M", out, old)
         for path, out in before.items():
             if path not in now:
-                changed.setdefault(path, ("D", out))
+                changed.setdefault(path, DvcChange("D", out, out))
     return changed
 
 

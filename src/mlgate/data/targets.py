@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.config import Config, Dataset
-from mlgate.data.changed import Changes
+from mlgate.data.changed import Changes, DvcChange
 from mlgate.data.dvcmeta import DvcIndex, DvcOut
-from mlgate.data.versions import not_pulled
+from mlgate.data.versions import cached_manifest, not_pulled
 from mlgate.errors import BadInput
 
 VALIDATE, DELETED, SKIPPED = "validate", "deleted", "skipped"
@@ -104,7 +104,8 @@ def _changed(root: Path, pattern: str, matcher: re.Pattern[str], changes: Change
     for rel in changes.files:
         if matcher.match(rel):
             chosen[rel] = VALIDATE if (root / rel).is_file() else DELETED
-    for out_path, (status, out) in changes.dvc.items():
+    for out_path, change in changes.dvc.items():
+        status, out = change.status, change.out
         if not could_hold(out, pattern, matcher):
             continue
         location = root / out_path
@@ -118,10 +119,26 @@ def _changed(root: Path, pattern: str, matcher: re.Pattern[str], changes: Change
             if matcher.match(out_path):
                 chosen[out_path] = VALIDATE
             continue
+        inside = changed_inside(root, change)
         for rel in workspace_files(root, pattern):
-            if out.contains(rel):
+            if out.contains(rel) and (inside is None or rel in inside):
                 chosen[rel] = VALIDATE
+        for rel in inside or ():
+            if matcher.match(rel) and not (root / rel).exists():
+                chosen[rel] = DELETED
     return chosen
+
+
+def changed_inside(root: Path, change: DvcChange) -> set[str] | None:
+    """The files of a tracked directory that changed, from the `.dir` manifests in the local DVC cache;
+    None when a manifest is not there (then every file of the directory counts as changed)."""
+    now = cached_manifest(change.out.md5, root)
+    before = cached_manifest(change.before.md5, root) if change.before else {}
+    if now is None or before is None:
+        return None
+    prefix = change.out.path.rstrip("/") + "/"
+    names = {name for name in now.keys() | before.keys() if now.get(name) != before.get(name)}
+    return {prefix + name for name in names}
 
 
 def _nothing_found(dataset: Dataset, number: int, pattern: str, tracked: list[DvcOut], all_mode: bool,

@@ -111,18 +111,18 @@ def _in_sync(out: DvcOut, rel: str, value: str, size: int, repo_root: Path) -> b
         if out.hash_name != "md5":  # DVC 2 metafile (md5 of text with CRLF made LF): compare sizes only
             return out.size == size if out.size is not None else None
         return out.md5 == value
-    manifest = _cached_manifest(out, repo_root)
+    manifest = cached_manifest(out.md5, repo_root)
     if manifest is None:
         return None
     inner = rel[len(out.path.rstrip("/")) + 1:]
     return manifest.get(inner) == value
 
 
-def _cached_manifest(out: DvcOut, repo_root: Path) -> dict[str, str] | None:
-    """relpath → md5 of a tracked directory, from the `.dir` object in the local DVC cache, if there."""
-    if not out.md5 or not out.is_dir:
+def cached_manifest(md5: str | None, repo_root: Path) -> dict[str, str] | None:
+    """relpath → md5 of a tracked directory, from its `.dir` object in the local DVC cache, if there."""
+    if not md5 or not md5.endswith(".dir"):
         return None
-    cache = repo_root / ".dvc" / "cache" / "files" / "md5" / out.md5[:2] / out.md5[2:]
+    cache = repo_root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
     try:
         entries = json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -278,3 +278,20 @@ def test_json_lines_records_with_different_keys(git_repo: Path) -> None:
     assert failures["max_null_fraction"]["failing_rows"] == 4
     assert failures["unique"]["samples"] == [{"row": 6, "id": 1, "first_row": 1}]
     assert "class_balance.min_fraction" not in failures
+
+
+def test_real_process_exit_code_and_summary(project: DataProject) -> None:
+    import os
+    import subprocess
+    import sys
+
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(12) + "12,5.0,2.0,dog\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlgate", "--config", str(project.root / "mlgate.yaml"), "validate", "--all",
+         "--out", str(project.out)],
+        cwd=project.root, capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": "true"},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "INVALID   data/train.csv  13 rows" in done.stdout
+    assert "::error file=data/train.csv,title=mlgate validate%3A isin" in done.stdout
+    assert project.validation()["passed"] is False

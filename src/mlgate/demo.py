@@ -3,7 +3,8 @@
 1. main: the example becomes a git + DVC repository; validate → train → compare → report → promote.
    The first model becomes production.
 2. a pull request that relabels every tenth row of the data (a labelling bug, still schema-valid) and
-   regularises the model hard: validate → train → compare (fails) → report.
+   regularises the model hard. Its first push also has a typo (a negative radius) that validation catches;
+   after the fix: validate → train → compare (fails) → report.
 
 Everything lives in one folder: the project (git + DVC), an embedded SQLite MLflow store, and the work
 directories of both runs. The stages run in this process through the CLI (`mlgate ...` as a user would
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 EXAMPLE = "breast-cancer"
 PR_BRANCH = "pr/relabel-and-regularise"
+BAD_ROW = 57  # the data row the pull request's first push gets wrong
 DATA = "data/breast_cancer.csv"
 # Files of the example that are generated, never copied (a checkout may have run train.py).
 SKIP = {"__pycache__", ".mlgate", "metrics.json", "model", "mlruns", "mlartifacts"}
@@ -190,20 +192,41 @@ def _main_loop(demo: Demo) -> None:
 
 
 def _pull_request_loop(demo: Demo) -> None:
-    _banner("2/2  a pull request: every tenth label flipped, and C from 1.0 to 0.01")
+    _banner("2/2  a pull request: every tenth label flipped, C from 1.0 to 0.01, and a typo in one row")
     git("checkout", "-q", "-b", PR_BRANCH)
     flipped = relabel(Path(DATA), every=10)
     params = Path("params.yaml")
     params.write_text(params.read_text(encoding="utf-8").replace("C: 1.0", "C: 0.01"), encoding="utf-8")
-    dvc("add", "-q", DATA)
-    git("add", "-A")
-    git("commit", "-q", "-m", f"Relabel {flipped} samples and regularise harder")
+    original = set_first_field(Path(DATA), BAD_ROW, "-14.2")
+    _commit(f"Relabel {flipped} samples, regularise harder")
+    click.echo(f"\nFirst push: row {BAD_ROW} has a negative mean_radius; the gate stops at validation.")
+    first = demo.out("2-pr-first-push")
+    _stage(demo, "pr validate (first push)", ["validate", "--base", "main", "--out", str(first)])
+
+    set_first_field(Path(DATA), BAD_ROW, original)
+    _commit(f"Fix the typo in row {BAD_ROW}")
+    click.echo("\nSecond push: the row is fixed and the data is valid, but is the model as good?")
     out = demo.out("2-pr")
     _stage(demo, "pr validate", ["validate", "--base", "main", "--out", str(out)])
     _stage(demo, "pr train", ["train", "--runtime", "local", "--out", str(out)])
     _stage(demo, "pr compare", ["compare", "--candidate-run", _run_id(out), "--out", str(out)])
     _stage(demo, "pr report", ["report", "--no-post", "--out", str(out)])
     _show_report(out)
+
+
+def _commit(message: str) -> None:
+    dvc("add", "-q", DATA)
+    git("add", "-A")
+    git("commit", "-q", "-m", message)
+
+
+def set_first_field(path: Path, row: int, value: str) -> str:
+    """Replace the first field (mean_radius) of data row `row` (1-based, after the header); the old value."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    old, rest = lines[row].split(",", 1)
+    lines[row] = f"{value},{rest}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return old
 
 
 def relabel(path: Path, *, every: int) -> int:
@@ -277,6 +300,7 @@ def _show_report(out: Path) -> None:
 EXPECTED: Mapping[str, int] = {
     "main validate": EXIT_PASSED, "main train": EXIT_PASSED, "main compare": EXIT_PASSED,
     "main report": EXIT_PASSED, "main promote": EXIT_PASSED,
+    "pr validate (first push)": EXIT_GATE_FAILED,
     "pr validate": EXIT_PASSED, "pr train": EXIT_PASSED, "pr compare": EXIT_GATE_FAILED,
     "pr report": EXIT_PASSED,
 }
@@ -300,9 +324,9 @@ def _conclude(demo: Demo, seconds: float) -> int:
         details = details or "stages missing: " + ", ".join(missing)
         click.echo(f"\nThe demo did not go as designed: {details}.", err=True)
         return EXIT_GATE_FAILED
-    click.echo("\nThe demo ran as designed: the first model became production, and the gate stopped the "
-               "pull request that made it worse (`mlgate compare` exited 1, which fails the CI job and the "
-               "required status).")
+    click.echo("\nThe demo ran as designed: the first model became production; the gate stopped the pull "
+               "request twice, first on invalid data (`mlgate validate` exited 1), then, with valid data, "
+               "on a worse model (`mlgate compare` exited 1): each fails the CI job and the required status.")
     return EXIT_PASSED
 
 
@@ -311,8 +335,11 @@ def _where(demo: Demo) -> None:
     click.echo(f"  project      {demo.project}  (git + DVC; branches main and {PR_BRANCH})")
     click.echo(f"  MLflow store sqlite:///{demo.store}")
     click.echo(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
-    for loop in ("1-main", "2-pr"):
-        click.echo(f"  work dir     {demo.out(loop)}  (validation, lineage, verdict .json and report.md)")
+    for loop in ("1-main", "2-pr-first-push", "2-pr"):
+        folder = demo.out(loop)
+        if folder.is_dir():
+            files = sorted(p.name for p in folder.iterdir() if p.suffix in {".json", ".md"})
+            click.echo(f"  work dir     {folder}  ({', '.join(files)})")
 
 
 def _banner(text: str) -> None:

@@ -49,7 +49,10 @@ def test_the_demo_runs_both_loops_as_designed(tmp_path: Path) -> None:
     assert main["passed"] is True and pr["passed"] is False and pr["status"] == "failed"
     failing = {m["name"] for m in pr["metrics"] if m["status"] == "fail"}
     assert "roc_auc" in failing
-    assert json.loads((root / "out/2-pr/validation.json").read_text())  # validated the changed data
+    first_push = json.loads((root / "out/2-pr-first-push/validation.json").read_text())
+    assert first_push["passed"] is False  # the typo in row 57 is caught before training
+    assert "row 57" in output
+    assert json.loads((root / "out/2-pr/validation.json").read_text())["passed"] is True
     report = (root / "out/2-pr/report.md").read_text()
     assert "failed" in report and report in done.stdout  # the rendered report is shown
 

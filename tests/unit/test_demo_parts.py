@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from mlgate.demo import copy_example, example_files, relabel
+from mlgate.demo import copy_example, example_files, relabel, set_first_field
 
 
 def test_relabel_flips_every_tenth_target_and_nothing_else(tmp_path: Path) -> None:
@@ -38,3 +38,13 @@ def test_the_packaged_example_is_reachable_through_importlib_resources() -> None
     files = example_files()
     assert (files / "mlgate.yaml").is_file()
     assert b"breast-cancer-classifier" in (files / "mlgate.yaml").read_bytes()
+
+
+def test_set_first_field_changes_one_row_and_can_undo_it(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    text = "a,b\n1.5,x\n2.5,y\n"
+    path.write_text(text)
+    assert set_first_field(path, 2, "-1") == "2.5"
+    assert path.read_text() == "a,b\n1.5,x\n-1,y\n"
+    set_first_field(path, 2, "2.5")
+    assert path.read_text() == text

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 EXAMPLE = "breast-cancer"
 PR_BRANCH = "pr/relabel-and-regularise"
+INTERRUPTED = 130  # the exit code of `mlgate` after Ctrl-C
 BAD_ROW = 57  # the data row the pull request's first push gets wrong
 DATA = "data/breast_cancer.csv"
 # Files of the example that are generated, never copied (a checkout may have run train.py).
@@ -255,6 +256,8 @@ def _stage(demo: Demo, label: str, args: list[str]) -> int:
         code = EXIT_PASSED
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code == INTERRUPTED:
+            raise  # Ctrl-C stops the demo, not just the stage
     demo.codes[label] = code
     if code != EXIT_PASSED:
         click.echo(f"(exit {code})")

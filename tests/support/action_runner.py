@@ -424,6 +424,9 @@ class ActionRunner:
         self, step: Mapping[str, Any], step_id: str, contexts: Mapping[str, Any], action_path: str, job: _Job
     ) -> StepResult:
         name = str(step.get("name", step_id))
+        unsupported = sorted(set(step) & {"continue-on-error", "timeout-minutes"})
+        if unsupported:
+            raise RunnerError(f"step {step_id!r}: {unsupported} are not supported by the test runner")
         step_env = {str(k): interpolate(v, contexts) for k, v in (step.get("env") or {}).items()}
         if "uses" in step:
             with_ = {str(k): interpolate(v, contexts) for k, v in (step.get("with") or {}).items()}

@@ -47,7 +47,8 @@ def out_option(func: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         default=Path(".mlgate"),
         show_default=True,
-        help="Work directory every stage reads and writes (validation.json, lineage.json, verdict.json, report.md).",
+        help="Work directory every stage reads and writes "
+        "(validation.json, lineage.json, verdict.json, report.md).",
     )(func)
 
 
@@ -170,7 +171,8 @@ def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, trac
 
 @cli.command()
 @click.option("--version", "version", default=None, help="The model version to promote.")
-@click.option("--commit", default=None, help="Promote the version built from this commit (default: $GITHUB_SHA).")
+@click.option("--commit", default=None,
+              help="Promote the version built from this commit (default: $GITHUB_SHA).")
 @click.option("--force", is_flag=True, help="Promote even if the version's gate did not pass.")
 @out_option
 @tracking_option

@@ -1,6 +1,7 @@
 """One error hierarchy. Each known failure carries what failed, why, how to fix it, and its exit code.
 
-Exit codes (the contract): 0 passed · 1 the gate failed · 2 bad input · 3 an outside service or runtime failed.
+Exit codes (the contract): 0 passed · 1 the gate failed · 2 bad input ·
+3 an outside service or runtime failed.
 A regression is a result (a Verdict), not an exception.
 """
 

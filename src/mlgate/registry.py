@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
@@ -35,16 +34,8 @@ _HTTP_DEFAULTS = {
 
 
 def redact(uri: str) -> str:
-    """A tracking URI fit to print: user, password and token query values removed."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparseable tracking URI>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = re.sub(r"(?i)((?:token|password|secret|key)[^=&]*=)[^&]*", r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """A tracking URI fit to print: user, password and token-like query values removed, the rest as given."""
+    return scrub(uri)
 
 
 def connect(tracking_uri: str) -> MlflowClient:
@@ -83,7 +74,7 @@ _UNREACHABLE = ("Max retries exceeded", "Connection refused", "Failed to establi
 def scrub(text: str) -> str:
     """Remove credentials from any URL inside a message (mlflow's errors repeat the full URI)."""
     text = re.sub(r"(?<=//)[^/@\s]+@", "***@", text)
-    return re.sub(r"(?i)((?:token|password|secret)[^=&\s]*=)[^&\s]*", r"\1***", text)
+    return re.sub(r"(?i)((?:token|password|secret|key)[^=&\s]*=)[^&\s]*", r"\1***", text)
 
 
 def call(tracking_uri: str, doing: str, func: Callable[[], T]) -> T:

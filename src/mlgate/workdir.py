@@ -40,7 +40,8 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
 def read_json(path: Path) -> dict[str, Any]:
     """Read a work-directory JSON file; a missing, malformed or newer file is BadInput."""
     if not path.is_file():
-        raise BadInput(f"{path} not found", "an earlier stage writes it", "run that stage first, or pass --out")
+        raise BadInput(f"{path} not found", "an earlier stage writes it",
+                       "run that stage first, or pass --out")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -37,7 +37,7 @@ def in_actions() -> bool:
 
 
 def set_output(name: str, value: str) -> bool:
-    """Append `name=value` to $GITHUB_OUTPUT (multi-line safe, with a random delimiter). False outside Actions."""
+    """Append `name=value` to $GITHUB_OUTPUT (multi-line safe, random delimiter). False outside Actions."""
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return False

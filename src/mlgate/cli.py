@@ -57,7 +57,7 @@ def tracking_option(func: F) -> F:
         "--tracking-uri",
         default=None,
         help="MLflow tracking URI. Default: $MLFLOW_TRACKING_URI, else tracking_uri in the config, "
-        "else an embedded SQLite store under --out.",
+        "else an embedded SQLite store, .mlgate/mlflow.db beside the config.",
     )(func)
 
 

@@ -255,3 +255,24 @@ def test_a_copied_marker_we_may_not_edit_gets_a_new_comment(project: Path, githu
     comments = github_server.comments(2)
     assert comments[0] == theirs
     assert len(comments) == 2 and comments[1]["user"]["type"] == "Bot" and "### Metrics" in comments[1]["body"]
+
+
+def test_a_person_quoting_the_marker_is_never_edited_or_deleted(project: Path, github_server: FakeGitHub) -> None:
+    """A human comment that starts with our marker, newer than ours: ours is edited, theirs survives runs."""
+    ours = github_server.add_comment(2, MARKER + "\nold report", bot=True)
+    theirs = github_server.add_comment(2, MARKER + "\nI copied this from the report", user="mallory")
+    for _ in range(2):
+        result = report()
+        assert result.exit_code == 0, result.output
+    comments = github_server.comments(2)
+    assert [c["id"] for c in comments] == [ours["id"], theirs["id"]]
+    assert "### Metrics" in comments[0]["body"] and comments[1]["body"] == theirs["body"]
+    assert github_server.count("DELETE") == 0
+
+
+def test_duplicates_of_another_author_are_not_deleted(project: Path, github_server: FakeGitHub) -> None:
+    """Only the kept comment's author's older duplicates are deleted, never another account's."""
+    mine = github_server.add_comment(2, MARKER + "\nolder, by a person's token", user="alice")
+    newest = github_server.add_comment(2, MARKER + "\nnewest", bot=True)
+    assert report().exit_code == 0
+    assert [c["id"] for c in github_server.comments(2)] == [mine["id"], newest["id"]]

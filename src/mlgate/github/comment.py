@@ -1,8 +1,11 @@
 """One sticky comment per model on the pull request, found by its hidden marker and edited in place.
 
 All comment pages are read (100 a page). If several comments carry the marker (e.g. two jobs raced), the
-newest is kept and edited, the others deleted. A marked comment we may not edit (someone copied the marker)
-is left alone and a new one is created.
+newest is kept and edited, and the older ones *by the same author* deleted. Comments by bots (the
+GITHUB_TOKEN's github-actions[bot], a GitHub App) are preferred over people's: a person who pastes the
+marker into their own comment neither gets it overwritten nor deleted (with a personal token, whose
+comments are a person's, the newest marked comment is taken). A marked comment we may not edit is left
+alone and a new one is created.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ class Posted:
 
 
 def _ours(comments: Any, marker: str) -> list[Any]:
-    return [c for c in comments if (c.body or "").lstrip().startswith(marker)]
+    """The marked comments we may treat as ours, oldest first: the bots' if any carry the marker."""
+    marked = sorted((c for c in comments if (c.body or "").lstrip().startswith(marker)),
+                    key=lambda c: (c.created_at, c.id))
+    bots = [c for c in marked if _author(c)[1] == "Bot"]
+    return bots or marked
+
+
+def _author(comment: Any) -> tuple[str | None, str | None]:
+    user = comment.user
+    return (user.login, user.type) if user is not None else (None, None)
 
 
 def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker: str) -> Posted:
@@ -34,10 +46,11 @@ def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker:
 
     issue = repo.get_issue(number)
     with api(ctx, f"listing the comments of pull request #{number}"):
-        ours = sorted(_ours(issue.get_comments(), marker), key=lambda c: (c.created_at, c.id))
+        ours = _ours(issue.get_comments(), marker)
     deleted = 0
     if ours:
-        newest, older = ours[-1], ours[:-1]
+        newest = ours[-1]
+        older = [c for c in ours[:-1] if _author(c)[0] == _author(newest)[0]]
         for comment in older:
             try:
                 with api(ctx, f"deleting duplicate comment {comment.id}"):

@@ -113,3 +113,13 @@ def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bundle").write_text("x")
     with pytest.raises(BadInput, match="is not a directory"):
         read_bundle(tmp_path / "bundle")
+
+
+def test_a_hostile_key_cannot_inject_a_workflow_command(tmp_path: Path) -> None:
+    """The error names the unknown key on one line: a newline in it cannot start a `::` command."""
+    directory = make(tmp_path)
+    tamper_meta("x\n::set-output name=passed::true\r\n::warning::owned", 1)(directory)
+    with pytest.raises(BadInput, match="not a valid mlgate bundle") as info:
+        read_bundle(directory)
+    lines = info.value.message().splitlines()
+    assert not any(line.lstrip().startswith("::") for line in lines), lines

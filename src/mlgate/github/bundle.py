@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mlgate import __version__
 from mlgate.errors import BadInput
 from mlgate.github.context import REPOSITORY
+from mlgate.report.escape import clean
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
 
 META = "mlgate-bundle.json"
@@ -117,7 +118,8 @@ def read_bundle(directory: Path) -> tuple[BundleMeta, dict[str, dict[str, Any]]]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{META} in {directory} is not valid JSON", str(exc), "re-run the report job") from exc
     except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
+        # field names come from the bundle (extra keys): one line, cut, so they cannot start a `::` command
+        fields = "; ".join(f"{clean('.'.join(str(p) for p in e['loc']), 80) or '(top)'}: {e['msg']}"
                            for e in exc.errors())
         raise BadInput(f"{META} in {directory} is not a valid mlgate bundle", fields[:1000],
                        "use the same mlgate version in both workflows") from exc

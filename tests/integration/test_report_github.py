@@ -276,3 +276,13 @@ def test_duplicates_of_another_author_are_not_deleted(project: Path, github_serv
     newest = github_server.add_comment(2, MARKER + "\nnewest", bot=True)
     assert report().exit_code == 0
     assert [c["id"] for c in github_server.comments(2)] == [mine["id"], newest["id"]]
+
+
+def test_when_posting_fails_the_summary_and_outputs_still_have_the_report(project: Path,
+                                                                          github_server: FakeGitHub,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", READ_TOKEN)
+    assert report().exit_code == 3
+    assert "### Metrics" in (project.parent / "summary.md").read_text(encoding="utf-8")
+    out = outputs(project)
+    assert out["passed"] == "false" and out["report-path"] == str(Path(".mlgate") / "report.md")

@@ -75,13 +75,13 @@ def run_report(config: Config, *, post: bool | None, bundle_dir: Path | None, ou
     path = write_text(out / REPORT, rendered.text)
     outcome = rendered.view.outcome
     click.echo(f"mlgate report: {outcome.word}: wrote {path}")
-    comment_url = None
+    # summary and outputs first: when posting fails (a fork's read-only token), the job still shows it
+    append_summary(rendered.text, where=md(str(path)))
+    set_outputs({"passed": str(outcome.passed).lower(), "comment-url": None, "report-path": str(path)})
     if bundle_dir is not None:
         _bundle(config, gh, ctx, docs, rendered, bundle_dir)
     elif post if post is not None else in_actions():
-        comment_url = _post(config, gh, rendered)
-    append_summary(rendered.text, where=md(str(path)))
-    set_outputs({"passed": str(outcome.passed).lower(), "comment-url": comment_url, "report-path": str(path)})
+        set_outputs({"comment-url": _post(config, gh, rendered)})
     return EXIT_PASSED
 
 

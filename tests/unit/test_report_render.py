@@ -209,6 +209,8 @@ def test_user_template_output_is_escaped_unless_safe(tmp_path: Path) -> None:
     ("{% block x %}", "syntax error on line 1"),
     ("{{ view.nope }}", "failed to render"),
     ("{{ ''.__class__.__mro__ }}", "failed to render"),  # the sandbox refuses
+    ("{{ view.params_count + 'x' }}", "failed to render"),  # a TypeError in the user's expression
+    ("{{ view.params_count / 0 }}", "failed to render"),
 ])
 def test_broken_user_templates_are_bad_input(tmp_path: Path, source: str, message: str) -> None:
     template = tmp_path / "t.md.j2"

@@ -89,6 +89,13 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
         raise BadInput(f"report template {template or BUILTIN} failed to render", str(exc),
                        "use only the `view` fields and blocks documented in the README",
                        file=str(template) if template else None) from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        if template is None:
+            raise  # the packaged template failing is a bug of ours
+        raise BadInput(f"report template {template} failed to render",
+                       f"{type(exc).__name__}: {exc}",
+                       "fix the expression in the template (see the README's report section)",
+                       file=str(template)) from exc
     return Rendered(text=_tidy(text), view=view)
 
 

@@ -282,3 +282,43 @@ def test_an_unchanged_dataset_in_validation_json_has_no_version(git_repo: Path, 
     entry = lineage(out)["data"][0]
     assert entry["source"] == "computed"
     assert entry["version"]["value"] == sha256(git_repo / "data/train.csv")
+
+
+def test_mlgate_own_folders_do_not_make_the_code_dirty(tmp_path: Path, mlflow_store: MlflowStore) -> None:
+    """A project that does not gitignore .mlgate/: validation.json (an earlier stage) and the embedded store
+    are mlgate's own output, not code; a real edit still counts."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "commit.gpgsign", "false")
+    config = make_project(repo)
+    out = repo / ".mlgate"
+    out.mkdir()
+    (out / "validation.json").write_text('{"schema_version": 1, "datasets": []}')
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert lineage(out)["code"]["dirty"] is False
+    other = repo / "work-elsewhere"  # --out inside the repository, beside the default .mlgate/
+    assert invoke(config, *train_args(other)).exit_code == 0
+    assert lineage(other)["code"]["dirty"] is False
+    (repo / "notes.txt").write_text("untracked")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert lineage(out)["code"]["dirty"] is True
+
+
+def test_untracked_files_are_hashed_when_the_config_is_in_a_subfolder(tmp_path: Path,
+                                                                       mlflow_store: MlflowStore) -> None:
+    """git reports paths from the repository root: the content of an untracked file must be hashed even
+    when mlgate.yaml (the project root) is a subfolder of the repository."""
+    repo = tmp_path / "repo"
+    (repo / "proj").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "commit.gpgsign", "false")
+    (repo / ".gitignore").write_text(".mlgate/\n")
+    config = make_project(repo / "proj")
+    out = repo / "proj" / ".mlgate"
+    (repo / "proj" / "notes.txt").write_text("one")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    first = lineage(out)["code"]["diff_sha256"]
+    (repo / "proj" / "notes.txt").write_text("two")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert lineage(out)["code"]["diff_sha256"] != first

@@ -31,36 +31,54 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
         return None
 
 
-def code_pin(root: Path) -> dict[str, Any]:
+def code_pin(root: Path, ignore: tuple[Path, ...] = ()) -> dict[str, Any]:
     """git commit, whether the work tree differs from it, and a sha256 of the difference when it does.
 
-    Outside a git repository (or without git) the commit is None: the run cannot be rebuilt from code.
+    `ignore` names mlgate's own folders (the work directory, the embedded MLflow store): what mlgate
+    writes there does not make the code dirty. Outside a git repository (or without git) the commit is
+    None: the run cannot be rebuilt from code.
     """
     head = _git(root, "rev-parse", "HEAD")
-    if head is None or head.returncode != 0:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if head is None or head.returncode != 0 or top is None or top.returncode != 0:
         return {"commit": None, "dirty": None, "diff_sha256": None}
-    status = _git(root, "status", "--porcelain", "--untracked-files=all")
+    top_dir = Path(top.stdout.decode().strip())
+    spec = ["--", ".", *_excludes(top_dir, ignore)]
+    status = _git(top_dir, "status", "--porcelain", "--untracked-files=all", *spec)
     changes = status.stdout if status is not None and status.returncode == 0 else b""
     dirty = bool(changes.strip())
     return {
         "commit": head.stdout.decode().strip(),
         "dirty": dirty,
-        "diff_sha256": _diff_sha256(root, changes) if dirty else None,
+        "diff_sha256": _diff_sha256(top_dir, spec) if dirty else None,
     }
 
 
-def _diff_sha256(root: Path, porcelain: bytes) -> str:
+def _excludes(top: Path, ignore: tuple[Path, ...]) -> list[str]:
+    """`:(exclude)` pathspecs for the ignored folders inside the repository."""
+    specs = []
+    for folder in ignore:
+        try:
+            rel = folder.resolve().relative_to(top.resolve()).as_posix()
+        except ValueError:
+            continue
+        if rel != ".":
+            specs.append(f":(exclude){rel}")
+    return specs
+
+
+def _diff_sha256(top: Path, spec: list[str]) -> str:
     """sha256 over `git diff HEAD --binary` and the content of every untracked file."""
     digest = hashlib.sha256()
-    diff = _git(root, "diff", "HEAD", "--binary")
+    diff = _git(top, "diff", "HEAD", "--binary", *spec)
     digest.update(diff.stdout if diff is not None else b"")
-    for line in porcelain.decode("utf-8", "replace").splitlines():
-        if line.startswith("?? "):
-            rel = line[3:].strip().strip('"')
-            path = root / rel
-            digest.update(f"\0untracked {rel}\0".encode())
-            if path.is_file():
-                digest.update(sha256_file(path).encode())
+    untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard", *spec)
+    names = untracked.stdout.decode("utf-8", "replace").split("\0") if untracked is not None else []
+    for rel in sorted(name for name in names if name):
+        path = top / rel
+        digest.update(f"\0untracked {rel}\0".encode())
+        if path.is_file():
+            digest.update(sha256_file(path).encode())
     return digest.hexdigest()
 
 

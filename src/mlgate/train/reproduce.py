@@ -18,7 +18,7 @@ from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
 from mlgate.train.runtimes import Runtime, make_runtime
-from mlgate.train.stage import warn
+from mlgate.train.stage import own_folders, warn
 from mlgate.workdir import write_json
 
 REPORT = "reproduce.json"
@@ -31,7 +31,7 @@ def _recorded(document: dict[str, Any], run_id: str) -> None:
                        f"its lineage status is {document.get('status')!r}", "pick a run that succeeded")
 
 
-def check_workspace(document: dict[str, Any], root: Path) -> None:
+def check_workspace(document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = ()) -> None:
     """Refuse when the data or the params in the workspace differ from the recorded ones; warn on code."""
     problems = data_differences(document.get("data") or [], root)
     if problems:
@@ -48,7 +48,7 @@ def check_workspace(document: dict[str, Any], root: Path) -> None:
                            f"recorded sha256 {want}, workspace {now or 'has no such file'}",
                            f"restore it from commit {(document.get('code') or {}).get('commit')}")
     recorded_commit = (document.get("code") or {}).get("commit")
-    now_code = code_pin(root)
+    now_code = code_pin(root, ignore)
     if recorded_commit and (now_code["commit"] != recorded_commit or now_code["dirty"]):
         warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code['commit']}"
              f"{', with uncommitted changes' if now_code['dirty'] else ''}); the model may differ")
@@ -90,7 +90,7 @@ def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path
     client = registry.connect(uri)
     document = registry.run_lineage(client, uri, run_id)
     _recorded(document, run_id)
-    check_workspace(document, config.root)
+    check_workspace(document, config.root, own_folders(config, out))
     chosen = choose_runtime(document, config, runtime)
     job = make_job(document, config, chosen, out, uri)
     click.echo(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")

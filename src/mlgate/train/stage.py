@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate.config import Config, TrainSettings
+from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.train import ci, lineage
@@ -63,6 +63,11 @@ def configuration_pin(config: Config, settings: TrainSettings) -> dict[str, Any]
     }
 
 
+def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
+    """mlgate's own folders (the work directory, the embedded MLflow store): not part of the code pin."""
+    return (out, config.root / DEFAULT_OUT)
+
+
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path) -> dict[str, Any]:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
@@ -73,7 +78,8 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path) -
         lockfile=relative_to_root(lockfile, config.root) if lockfile else None,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
-    document = lineage.build(code=code_pin(config.root), data=data_pin(config, out), environment=environment,
+    code = code_pin(config.root, ignore=own_folders(config, out))
+    document = lineage.build(code=code, data=data_pin(config, out), environment=environment,
                              configuration=configuration_pin(config, settings))
     document["ci"] = {"pr": ci.pr_number(), "head_sha": ci.head_sha(), "run_url": ci.run_url()}
     return document

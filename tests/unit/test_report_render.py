@@ -197,6 +197,14 @@ def test_user_template_overrides_blocks(tmp_path: Path) -> None:
     assert "CHURN" in text
 
 
+def test_a_template_that_does_not_extend_ours_still_carries_the_marker(tmp_path: Path) -> None:
+    """Without the marker, every run would post a new comment instead of editing the sticky one."""
+    template = tmp_path / "mine.md.j2"
+    template.write_text("## {{ view.model }}: {{ view.outcome.word }}\n", encoding="utf-8")
+    text = render(full(), CTX, template).text
+    assert text == "<!-- mlgate-report: churn -->\n## churn: failed\n"
+
+
 def test_user_template_output_is_escaped_unless_safe(tmp_path: Path) -> None:
     template = tmp_path / "t.md.j2"
     template.write_text('{% extends "report.md.j2" %}{% block notes %}{{ "<b>@octocat</b>" }}{% endblock %}',

@@ -96,7 +96,10 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
                        f"{type(exc).__name__}: {exc}",
                        "fix the expression in the template (see the README's report section)",
                        file=str(template)) from exc
-    return Rendered(text=_tidy(text), view=view)
+    text = _tidy(text)
+    if not text.startswith(view.marker):  # a template that does not extend ours: keep the comment sticky
+        text = f"{view.marker}\n{text}"
+    return Rendered(text=text, view=view)
 
 
 def _tidy(text: str) -> str:

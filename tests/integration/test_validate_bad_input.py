@@ -82,6 +82,15 @@ def test_schema_invalid(project: DataProject, content: str) -> None:
     bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml is not a valid pandera schema")
 
 
+@pytest.mark.parametrize("content", ["hello: 1\n", "schema_type: dataframe\ncolums:\n  a: {dtype: int64}\n"])
+def test_schema_that_defines_nothing(project: DataProject, content: str) -> None:
+    """YAML that pandera reads as an empty schema (no pandera keys, a misspelt `columns:`) would pass any
+    data: it is refused rather than silently checking nothing."""
+    project.write("schemas/iris.yaml", content)
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
+    bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml defines no columns, checks or index")
+
+
 def test_python_schema_name_missing(project: DataProject) -> None:
     project.write("schemas/s.py", "import pandera.pandas as pa\nOther = pa.DataFrameSchema({})\n")
     project.config([{"path": "data/*.csv", "schema": "schemas/s.py:Train"}])

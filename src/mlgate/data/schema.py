@@ -118,6 +118,12 @@ def _check_is_schema(obj: Any, shown: str) -> Any:
             f"schema {shown} is not a pandera DataFrameSchema", f"got {type(obj).__name__}",
             "use a pandas DataFrameSchema or DataFrameModel", file=shown,
         )
+    if not obj.columns and not obj.checks and obj.index is None:
+        raise BadInput(
+            f"schema {shown} defines no columns, checks or index", "it would pass any data",
+            "describe the columns in pandera's format (top-level `columns:`; pandera.io.to_yaml shows an "
+            "example)", file=shown,
+        )
     return obj
 
 

@@ -88,6 +88,17 @@ def test_auto_skips_a_docker_without_daemon_and_names_what_it_looked_for(
     assert find_engine("auto") == ("podman", str(tmp_path / "podman"))
 
 
+def test_an_engine_failure_names_its_reason_not_the_help_hint(tmp_path: Path) -> None:
+    """The real docker CLI without a daemon ends with "Run 'docker run --help' ...": the why is the line before."""
+    fake_bin(tmp_path, "docker", "echo 'docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.'"
+             " >&2; echo >&2; echo \"Run 'docker run --help' for more information\" >&2; exit 125")
+    (tmp_path / "repo").mkdir()
+    runtime = ContainerRuntime(name="docker", executable=str(tmp_path / "docker"), image=IMAGE)
+    with pytest.raises(ServiceError) as caught:
+        runtime.run(invocation(tmp_path))
+    assert caught.value.why == "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock."
+
+
 def test_a_requested_engine_must_be_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ServiceError) as caught:

@@ -108,7 +108,7 @@ class ContainerRuntime:
         if engine_failed(outcome):
             raise ServiceError(
                 f"{self.name} could not run the training container (exit {outcome.returncode})",
-                (outcome.log_tail or ["no output"])[-1],
+                engine_reason(outcome.log_tail),
                 _engine_fix(self.name),
             )
         return Result(outcome, _read_version(inv.python_version_file))
@@ -137,6 +137,13 @@ def engine_failed(outcome: Outcome) -> bool:
     if outcome.returncode in (126, 127):
         return any(marker in line for line in outcome.log_tail for marker in _ENGINE_FAILURE_MARKERS)
     return False
+
+
+def engine_reason(tail: Sequence[str]) -> str:
+    """The line that says why the engine failed: not its closing "Run 'docker run --help'" hint."""
+    useful = [line for line in tail if line.strip() and not line.startswith("Run '")]
+    marked = [line for line in useful if any(marker in line for marker in _ENGINE_FAILURE_MARKERS)]
+    return (marked or useful or ["no output"])[-1]
 
 
 def _engine_fix(name: str) -> str:

@@ -141,6 +141,26 @@ def test_annotations_in_actions_escape_untrusted_values(project: DataProject) ->
     assert sample["species"] == "100%\n::warning::owned"  # the JSON keeps the real value
 
 
+def test_log_lines_keep_untrusted_names_on_one_line(project: DataProject) -> None:
+    """A column or file name with a line break must not start a log line, where the runner reads `::` commands
+    (also with leading spaces): only mlgate's own escaped annotations start with `::`."""
+    project.branch()
+    project.config([{"path": "data/*.csv", "checks": {"max_null_fraction": {"*": 0.0}}}])
+    project.write("data/train.csv", 'id,"evil\n::warning::owned"\n1,\n2,\n')
+    project.write("data/x\n::notice::name.csv", "id\n1\n")
+    result = project.validate("--base", "main", env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1, result.output
+    commands = [line.lstrip() for line in result.output.splitlines() if line.lstrip().startswith("::")]
+    assert commands and all(line.startswith("::error file=data/train.csv,") for line in commands), commands
+    assert "column evil\\n::warning::owned is 100.00% null" in result.output
+    assert "data/x\\n::notice::name.csv" in result.output
+    project.config([{"path": "data/*.csv", "checks": {"unique": ["nope"]}}])
+    result = project.validate("--base", "main", env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 2, result.output  # a missing column: the error names the file's columns
+    commands = [line.lstrip() for line in result.output.splitlines() if line.lstrip().startswith("::")]
+    assert all(line.startswith("::error ") for line in commands), commands
+
+
 def test_outside_actions_no_annotations(project: DataProject) -> None:
     project.branch()
     project.write("data/train.csv", IRIS_HEADER + iris_rows(12) + "12,5.0,2.0,dog\n")

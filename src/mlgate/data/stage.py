@@ -66,7 +66,7 @@ def _run_target(config: Config, root: Path, index: DvcIndex, target: Target,
         return check_file(root, index, target, schemas[target.number])
     except BadInput as exc:
         errors.append(exc)
-        return FileResult(target.dataset.path, target.rel, ERROR, error=exc.message())
+        return FileResult(target.dataset.path, target.rel, ERROR, error=_flat_error(exc).message())
 
 
 def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[LoadedSchema]) -> FileResult:
@@ -102,12 +102,12 @@ def _summarize(results: list[FileResult], changes: Changes | None, out: Path) ->
     marks = {VALID: "ok", INVALID: "INVALID", DELETED: "deleted", SKIPPED: "unchanged", ERROR: "ERROR"}
     for result in results:
         rows = f"  {result.rows:,} rows" if result.rows is not None else ""
-        click.echo(f"  {marks[result.status]:<9} {result.path}{rows}")
+        click.echo(f"  {marks[result.status]:<9} {one_line(result.path)}{rows}")
         if result.error:
             click.echo("      " + result.error.replace("\n", "\n      "))
         for failure in result.failures:
-            where = f" [{failure.column}]" if failure.column else ""
-            click.echo(f"      - {failure.check}{where}: {failure.message}")
+            where = f" [{one_line(failure.column)}]" if failure.column else ""
+            click.echo(f"      - {one_line(failure.check)}{where}: {one_line(failure.message)}")
             if in_actions():
                 title = f"mlgate validate: {failure.check}{where}"
                 click.echo(command("error", f"{result.path}: {failure.message}",
@@ -117,12 +117,22 @@ def _summarize(results: list[FileResult], changes: Changes | None, out: Path) ->
     click.echo(f"{checked} file(s) validated, {invalid} invalid; details in {out / VALIDATION}")
 
 
+def one_line(text: str) -> str:
+    """Untrusted text (file and column names, values) kept on one line: a line break in it must not start
+    a line of the log, where the Actions runner would read `::command::` from it."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _flat_error(exc: BadInput) -> BadInput:
+    return BadInput(one_line(exc.what), one_line(exc.why), one_line(exc.fix), file=exc.file)
+
+
 def _combined(errors: list[BadInput]) -> BadInput:
     if len(errors) == 1:
-        return errors[0]
-    return BadInput(
+        return _flat_error(errors[0])
+    return _flat_error(BadInput(
         f"{len(errors)} data files could not be read",
         "; ".join(e.what for e in errors),
         "fix each file (the messages above say how); details in validation.json",
         file=errors[0].file,
-    )
+    ))

@@ -50,6 +50,20 @@ def test_reproduce_uses_the_recorded_image_and_command_not_the_current_config(
     assert "(podman)" in result.output
 
 
+@pytest.mark.podman
+@needs_podman
+def test_the_sqlite_store_is_mounted_for_reproduce_as_for_train(
+        git_repo: Path, mlflow_store: MlflowStore, busybox_image: BusyboxImage) -> None:  # noqa: F811
+    """MLFLOW_TRACKING_URI reaches the container: its SQLite folder (outside the workspace here) must be there."""
+    command = 'sh train.sh && test -f "${MLFLOW_TRACKING_URI#sqlite:///}"'
+    config = make_project(git_repo, image=busybox_image.reference, runtime="podman", train={"command": command})
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "reproducible byte-for-byte" in result.output
+
+
 def test_a_nondeterministic_training_is_caught(git_repo: Path, mlflow_store: MlflowStore) -> None:
     config = make_project(git_repo, train={"command": "EXTRA=$$-$(date +%s%N) sh train.sh"})
     out = git_repo / ".mlgate"

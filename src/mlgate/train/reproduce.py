@@ -18,7 +18,7 @@ from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
 from mlgate.train.runtimes import Runtime, make_runtime
-from mlgate.train.stage import own_folders, warn
+from mlgate.train.stage import own_folders, store_mounts, warn
 from mlgate.workdir import write_json
 
 REPORT = "reproduce.json"
@@ -77,7 +77,7 @@ def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Pa
                   out=out, tracking_uri=uri, run_id=None, experiment_id=None,
                   user_env=config.train.env if config.train else {})
     return Job(runtime=runtime, command=str(conf["command"]), root=root, out=out, metrics_path=metrics_path,
-               model_path=model_path, env=env)
+               model_path=model_path, env=env, mounts=store_mounts(uri))
 
 
 def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path,

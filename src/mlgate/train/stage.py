@@ -109,7 +109,8 @@ def open_run(config: Config, settings: TrainSettings, uri: str, document: dict[s
     return Tracking(client, uri, experiment_id, run_id, artifact_uri)
 
 
-def _mounts(uri: str) -> tuple[Path, ...]:
+def store_mounts(uri: str) -> tuple[Path, ...]:
+    """The folder of a SQLite tracking store, mounted so the command can log to the store too."""
     from mlgate.registry import sqlite_path
 
     db = sqlite_path(uri)
@@ -127,7 +128,7 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
     )
     return Job(runtime=runtime, command=settings.command, root=config.root, out=out,
                metrics_path=metrics_path, model_path=model_path, env=env,
-               mounts=_mounts(tracking.uri) if tracking else ())
+               mounts=store_mounts(tracking.uri) if tracking else ())
 
 
 def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,

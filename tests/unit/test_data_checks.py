@@ -59,6 +59,19 @@ def test_int_and_float_chunks_of_the_same_values_are_duplicates() -> None:
     assert len(key_hashes(floats)[0]) == 1  # nulls are not keys
 
 
+def test_nested_json_values_are_keys_too() -> None:
+    """JSON-lines objects and arrays are not hashable by pandas: they are compared as JSON text."""
+    frame = pd.DataFrame({"id": [{"a": 1, "b": 2}, [1, 2], {"b": 2, "a": 1}, [1, 2], [2, 1]]})
+    assert run_unique(frame, ("id",), 2) == 2
+
+
+def test_long_strings_that_share_a_prefix_are_different_values() -> None:
+    """Samples cut text to 200 characters; the comparison must use the whole value."""
+    first, second = "x" * 250 + "1", "x" * 250 + "2"
+    frame = pd.DataFrame({"id": [first, first, second, second]})
+    assert run_unique(frame, ("id",), 3) == 2
+
+
 def test_repeated_hash_of_different_values_is_not_a_duplicate() -> None:
     """A 64-bit collision is simulated by feeding the store a hash twice: the exact re-check clears it."""
     frame = pd.DataFrame({"id": [10, 20, 30]})

@@ -7,6 +7,7 @@ key columns re-checks the real values, so a hash collision is never reported as 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -155,8 +156,24 @@ def key_hashes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         name: col.astype("float64") if types.is_numeric_dtype(col) and not types.is_bool_dtype(col) else col
         for name, col in frame.items()
     })
-    hashes = pd.util.hash_pandas_object(normalized, index=False).to_numpy()
+    try:
+        hashes = pd.util.hash_pandas_object(normalized, index=False).to_numpy()
+    except TypeError:  # nested values (JSON-lines objects, arrays) are not hashable: hash their JSON text
+        hashes = pd.util.hash_pandas_object(normalized.map(_as_text), index=False).to_numpy()
     return hashes, frame.index.to_numpy()
+
+
+def _key_part(value: Any) -> Any:
+    """A key cell as a Python value to compare: numpy scalars unboxed (2 == 2.0), nested values as JSON."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    return _as_text(value)
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
 
 
 class HashStore:
@@ -244,11 +261,12 @@ class Uniqueness:
                 continue
             values = chunk.loc[rows[hit], list(self.key)]
             for row, value in zip(rows[hit], values.itertuples(index=False, name=None), strict=True):
-                key = tuple(json_value(v) for v in value)
+                key = tuple(_key_part(v) for v in value)  # whole values: json_value cuts long text
                 earlier = first_seen.setdefault(key, int(row))
                 if earlier != row:
                     failure.failing_rows += 1
-                    failure.add_sample({"row": int(row) + 1, **dict(zip(self.key, key, strict=True)),
+                    shown = (json_value(v) for v in value)
+                    failure.add_sample({"row": int(row) + 1, **dict(zip(self.key, shown, strict=True)),
                                         "first_row": earlier + 1})
         if not failure.failing_rows:
             return []  # every repeated hash was a collision of different values

@@ -65,6 +65,12 @@ def test_nested_json_values_are_keys_too() -> None:
     assert run_unique(frame, ("id",), 2) == 2
 
 
+def test_parquet_list_values_are_keys_too() -> None:
+    """A Parquet list column reads as numpy arrays, which pandas cannot hash either."""
+    frame = pd.DataFrame({"id": [np.array([1, 2]), np.array([1, 2]), np.array([3])]})
+    assert run_unique(frame, ("id",), 2) == 1
+
+
 def test_long_strings_that_share_a_prefix_are_different_values() -> None:
     """Samples cut text to 200 characters; the comparison must use the whole value."""
     first, second = "x" * 250 + "1", "x" * 250 + "2"

@@ -165,13 +165,15 @@ def key_hashes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _key_part(value: Any) -> Any:
     """A key cell as a Python value to compare: numpy scalars unboxed (2 == 2.0), nested values as JSON."""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+    if hasattr(value, "item") and not getattr(value, "ndim", 0) and not isinstance(value, (str, bytes)):
         value = value.item()
     return _as_text(value)
 
 
 def _as_text(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0):  # a Parquet list column: numpy arrays
+        value = value.tolist()
+    if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, sort_keys=True, default=str)
     return value
 

@@ -171,7 +171,8 @@ def _key_part(value: Any) -> Any:
 
 
 def _as_text(value: Any) -> Any:
-    if hasattr(value, "tolist") and getattr(value, "ndim", 0):  # a Parquet list column: numpy arrays
+    dims: int = getattr(value, "ndim", 0)
+    if dims and hasattr(value, "tolist"):  # a Parquet list column: numpy arrays
         value = value.tolist()
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, sort_keys=True, default=str)

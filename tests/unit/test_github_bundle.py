@@ -123,3 +123,23 @@ def test_a_hostile_key_cannot_inject_a_workflow_command(tmp_path: Path) -> None:
         read_bundle(directory)
     lines = info.value.message().splitlines()
     assert not any(line.lstrip().startswith("::") for line in lines), lines
+
+
+def test_a_report_over_the_file_limit_is_cut_so_publish_accepts_the_bundle(tmp_path: Path) -> None:
+    directory = tmp_path / "bundle"
+    big = "<!-- mlgate-report: churn -->\n## head\n\n" + "".join(
+        f"<!-- section: s{i} -->\n\n{'x' * 4000}\n\n" for i in range(400)) + "<!-- section: footer -->\nend\n"
+    assert len(big.encode()) > MAX_FILE
+    write_bundle(directory, BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="churn"),
+                 {"verdict.json": docs.verdict()}, big)
+    _, documents = read_bundle(directory)
+    report = (directory / "report.md").read_text(encoding="utf-8")
+    assert len(report.encode()) <= MAX_FILE and "This report was cut to fit" in report
+    assert report.rstrip().endswith("end") and sorted(documents) == ["verdict.json"]
+
+
+def test_a_document_over_the_file_limit_is_refused_when_writing(tmp_path: Path) -> None:
+    verdict = {**docs.verdict(), "notes": ["x" * 1000] * 1100}
+    with pytest.raises(BadInput, match=r"over the \d+ a bundle may hold"):
+        write_bundle(tmp_path / "bundle", BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="m"),
+                     {"verdict.json": verdict}, "# r\n")

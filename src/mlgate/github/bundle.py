@@ -21,6 +21,7 @@ from mlgate import __version__
 from mlgate.errors import BadInput
 from mlgate.github.context import REPOSITORY
 from mlgate.report.escape import clean
+from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
 
 META = "mlgate-bundle.json"
@@ -76,8 +77,15 @@ def write_bundle(directory: Path, meta: BundleMeta, documents: dict[str, dict[st
     for name in DOCUMENTS:
         (directory / name).unlink(missing_ok=True)
         if name in documents:
-            hashes[name] = _sha256(write_json(directory / name, documents[name]))
-    hashes[REPORT] = _sha256(write_text(directory / REPORT, report))
+            path = write_json(directory / name, documents[name])
+            size = path.stat().st_size
+            if size > MAX_FILE:
+                raise BadInput(f"{name} is {size} bytes, over the {MAX_FILE} a bundle may hold",
+                               "`mlgate publish` refuses larger bundle files",
+                               "validate fewer or smaller datasets per run, or post directly (--post)")
+            hashes[name] = _sha256(path)
+    # publish ignores report.md (it renders its own): cut it between sections to the size publish accepts
+    hashes[REPORT] = _sha256(write_text(directory / REPORT, fit(report, MAX_FILE, measure=utf8_bytes)))
     body = meta.model_copy(update={"files": hashes}).model_dump()
     return write_text(directory / META, json.dumps(body, indent=2) + "\n")
 

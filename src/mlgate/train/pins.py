@@ -10,18 +10,13 @@ from typing import Any
 
 import yaml
 
+from mlgate.data.versions import file_digest
 from mlgate.errors import BadInput
-
-BLOCK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
     """The hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:

@@ -172,7 +172,8 @@ def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, trac
 @cli.command()
 @click.option("--version", "version", default=None, help="The model version to promote.")
 @click.option("--commit", default=None,
-              help="Promote the version built from this commit (default: $GITHUB_SHA).")
+              help="Promote the version built from this commit, a sha or a git ref such as HEAD "
+              "(default: $GITHUB_SHA).")
 @click.option("--force", is_flag=True, help="Promote even if the version's gate did not pass.")
 @out_option
 @tracking_option
@@ -182,8 +183,24 @@ def promote(app: AppContext, version: str | None, commit: str | None, force: boo
     """Move the production alias to a candidate version (after merge)."""
     from mlgate.train.promote import run_promote
 
+    if commit:
+        commit = full_sha(app.config.root, commit)
     sys.exit(run_promote(app.config, version=version, commit=commit, force=force, out=out,
                          tracking_uri=tracking_uri))
+
+
+def full_sha(root: Path, ref: str) -> str:
+    """A ref git knows (`HEAD`, `main`, a short sha) as its full commit sha; anything else unchanged."""
+    import subprocess
+
+    try:
+        args = ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                f"{ref}^{{commit}}"]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ref
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else ref
 
 
 # --- compare (gate/ + registry.py) ------------------------------------------------------------------

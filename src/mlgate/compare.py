@@ -33,12 +33,17 @@ def rules_from_config(config: Config) -> list[Rule]:
     return [Rule(name=name, **policy.model_dump()) for name, policy in config.metrics.items()]
 
 
-def load_metrics_file(path: Path) -> dict[str, RawValue]:
-    """A metrics file (JSON or YAML; flat, nested, or as `dvc metrics show --json` prints) → flat metrics."""
+CANDIDATE_FILE = ("--candidate-metrics names it; the path is wrong or training did not write it",
+                  "check the path (relative to the current directory) or run the training first")
+
+
+def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> dict[str, RawValue]:
+    """A metrics file (JSON or YAML; flat, nested, or as `dvc metrics show --json` prints) → flat metrics.
+
+    `missing` is the (why, fix) of the error when the file is not there: it depends on who named it.
+    """
     if not path.is_file():
-        raise BadInput(f"metrics file {path} not found", "the path is wrong or training did not write it",
-                       "check the path (relative paths are relative to the current directory)",
-                       file=str(path))
+        raise BadInput(f"metrics file {path} not found", *missing, file=str(path))
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
@@ -108,9 +113,18 @@ def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
         return None
     if spec.metrics:
         path = config.resolve(spec.metrics)
-        return Side(role="baseline", source=f"metrics file {spec.metrics}", metrics=load_metrics_file(path))
+        missing = (f"baseline.metrics in the config names it (relative to the config's folder, "
+                   f"{config.root})",
+                   "write the baseline's metrics there (e.g. run your baseline script and commit the file), "
+                   "or fix baseline.metrics")
+        return Side(role="baseline", source=f"metrics file {spec.metrics}",
+                    metrics=load_metrics_file(path, missing))
     if spec.run_id:
-        return registry.run_side(client, uri, spec.run_id, "baseline")
+        try:
+            return registry.run_side(client, uri, spec.run_id, "baseline")
+        except BadInput as exc:
+            raise BadInput(f"baseline.run_id: {exc.what}", exc.why,
+                           f"{exc.fix}; or change baseline in {config.root / 'mlgate.yaml'}") from exc
     assert spec.alias is not None
     side = registry.alias_side(client, uri, config.model.name, spec.alias, "baseline")
     if side is None:
@@ -139,7 +153,8 @@ def _announce(verdict: Verdict, body: dict[str, Any], path: Path) -> None:
     from tabulate import tabulate
 
     icon = {"passed": "PASSED", "warned": "PASSED (with warnings)", "failed": "FAILED"}[verdict.status]
-    click.echo(f"mlgate compare: {icon} - {body['summary']}")
+    detail = str(body["summary"]).removeprefix(verdict.status).removeprefix(":").strip()
+    click.echo(f"mlgate compare: {icon}" + (f" - {detail}" if detail else ""))
     rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), m.status,
              "; ".join(m.reasons)] for m in verdict.metrics]
     if rows:

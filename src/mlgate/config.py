@@ -6,10 +6,12 @@ Environment variables the user already has win over the file (`MLFLOW_TRACKING_U
 
 from __future__ import annotations
 
+import difflib
 import os
+import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -177,8 +179,15 @@ def load_config(path: Path) -> Config:
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path} is not valid YAML", str(exc), "fix the YAML syntax", file=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path} is not UTF-8 text", str(exc), "save it as UTF-8", file=str(path)) from exc
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{path} is not valid YAML", _yaml_problem(exc), "fix the YAML syntax at that line",
+                       file=str(path)) from exc
+    if raw is None:
+        raise BadInput(f"{path} is empty", "mlgate needs at least the model's name and the gated metrics",
+                       "start from the config reference in the README (model: {name: ...}, metrics: ...)",
+                       file=str(path))
     if not isinstance(raw, Mapping):
         raise BadInput(
             f"{path} must be a mapping of settings", f"got {type(raw).__name__}", "see the config reference",
@@ -200,17 +209,72 @@ def parse_config(raw: Mapping[str, Any], *, source: str, root: Path) -> Config:
         ) from exc
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where and what, without PyYAML's `in "<unicode string>"` lines."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return str(exc)
+    mark = exc.problem_mark
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem or 'syntax error'}"
+    if exc.context and exc.context_mark is not None:
+        text += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+    return text
+
+
 def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"]
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
+            message = _unknown_field(error["loc"])
         elif error["type"] == "missing":
             message = "required field is missing"
-        parts.append(f"{field}: {message}")
+        elif error["type"] in ("model_type", "dict_type"):
+            message = _not_a_block(error["loc"], error.get("input"))
+        parts.append(f"{field}: {message}" if field else message)
     return "; ".join(parts)
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    """`unknown field`, with the closest allowed name and every allowed one where the loc points."""
+    allowed = _fields_at(loc[:-1])
+    if not allowed:
+        return "unknown field (check the spelling)"
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown field ({hint}allowed here: {', '.join(allowed)})"
+
+
+def _not_a_block(loc: tuple[int | str, ...], value: Any) -> str:
+    """A scalar or list where a block of settings belongs."""
+    allowed = _fields_at(loc)
+    fields = f" with {', '.join(allowed)}" if allowed else ""
+    return f"should be a mapping{fields} (e.g. `key: value` lines indented below it), not {value!r}"
+
+
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The field names (as written in mlgate.yaml) of the settings block at `loc`, or [] if not a block."""
+    node: Any = Config
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            fields = node.model_fields.items()
+            node = next((f.annotation for name, f in fields if part in (name, f.alias)), None)
+        else:  # a list or dict of blocks: the part is an index or a key
+            args = get_args(node)
+            node = args[-1] if args else None
+    node = _unwrap(node)
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return []
+    return [f.alias or name for name, f in node.model_fields.items() if not f.exclude]
+
+
+def _unwrap(node: Any) -> Any:
+    """`X | None` → X."""
+    if get_origin(node) in (Union, types.UnionType):
+        args = [a for a in get_args(node) if a is not type(None)]
+        return args[0] if len(args) == 1 else node
+    return node
 
 
 def tracking_uri(config: Config | None, out: Path, override: str | None = None) -> str:

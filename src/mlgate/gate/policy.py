@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 
 from mlgate.gate.model import MetricResult, ParamChange, RawValue, Rule, Side, Verdict
 from mlgate.gate.values import as_number, describe_unusable
 
-# Floating-point slack: a candidate equal to production (up to rounding) is never a regression.
-EPSILON = 1e-9
+# Floating-point slack, relative to the values: a candidate equal to production up to rounding (float64 keeps
+# ~16 digits) is never a regression, while a real regression of 0.002 at 1e6 is still seen.
+EPSILON = 1e-12
+# How many of the candidate's metric names a "missing metric" reason lists.
+MAX_LISTED = 10
 
 
 def improvement(rule: Rule, candidate: float, reference: float) -> float:
@@ -55,7 +59,7 @@ def check_baseline(rule: Rule, candidate: float, baseline: float) -> str | None:
     gain = improvement(rule, candidate, baseline)
     if margin == 0 and gain > EPSILON * max(1.0, abs(baseline)):
         return None
-    if margin != 0 and gain >= margin - EPSILON:
+    if margin != 0 and gain >= margin - EPSILON * max(1.0, abs(baseline)):
         return None
     need = "beat the baseline" if margin == 0 else f"beat the baseline by at least {_fmt(margin)}"
     return f"does not {need} ({_fmt(baseline)}): {_signed(gain)}"
@@ -149,9 +153,12 @@ def evaluate(
 
 
 def similar_names(name: str, metrics: Mapping[str, RawValue]) -> list[str]:
-    """Candidate metric names that end like `name` (nested files flatten `test.roc_auc`)."""
+    """Candidate metric names that end like `name` (nested files flatten `test.roc_auc`) or are spelled
+    almost like it (`f1` for `f1_macro`, `roc-auc` for `roc_auc`)."""
     tail = name.rsplit(".", 1)[-1]
-    return sorted(k for k in metrics if k != name and k.rsplit(".", 1)[-1] == tail)
+    same_tail = {k for k in metrics if k != name and k.rsplit(".", 1)[-1] == tail}
+    close = set(difflib.get_close_matches(name, [k for k in metrics if k != name], n=3, cutoff=0.6))
+    return sorted(same_tail | close)
 
 
 def _same_version(candidate: Side, production: Side | None) -> bool:
@@ -178,7 +185,20 @@ def _notes(
         )
     if baseline is None:
         notes.append("no baseline configured")
+    notes.extend(_unknown_names(rules, candidate))
     return notes
+
+
+def _unknown_names(rules: Sequence[Rule], candidate: Side) -> list[str]:
+    """A note when gated metrics are absent from the candidate and no name looks alike: what it does have."""
+    unknown = [r.name for r in rules
+               if r.name not in candidate.metrics and not similar_names(r.name, candidate.metrics)]
+    if not unknown or not candidate.metrics:
+        return []
+    names = sorted(candidate.metrics)
+    shown = ", ".join(names[:MAX_LISTED]) + (", …" if len(names) > MAX_LISTED else "")
+    return [f"{', '.join(unknown)} not among the candidate's metrics ({shown}): check the names under "
+            "`metrics:` in mlgate.yaml"]
 
 
 def params_diff(candidate: Mapping[str, str], production: Mapping[str, str]) -> tuple[ParamChange, ...]:

@@ -108,3 +108,10 @@ def test_code_spans_only_for_plain_ids() -> None:
     assert code("abc1234") == "`abc1234`"
     assert code("a`b") == "a\\`b"
     assert code("@octocat") == f"@{ZWJ}octocat"
+
+
+def test_md_escapes_dollars_so_github_renders_no_math() -> None:
+    """GitHub renders `$...$` as LaTeX: a data value could fake a big green verdict."""
+    escaped = md(r"$\Huge\color{green}{\text{passed}}$ and $$x$$")
+    assert "$" not in escaped.replace("\\$", "")
+    assert GFM.renderInline(escaped).startswith("$\\Huge\\color{green}")  # a reader still sees the text

@@ -5,7 +5,8 @@ Everything that came from data, configs, metrics, params, branches or error mess
 What they guarantee, for any input:
 
 - no raw HTML: `<`, `>` and `&` become entities, so `</details>` or `<img>` can never appear;
-- no markdown structure: emphasis, code spans, links, images, tables (`|`), headings, lists, quotes;
+- no markdown structure: emphasis, code spans, links, images, tables (`|`), headings, lists, quotes,
+  math (`$...$`, which GitHub renders as LaTeX: big coloured text could fake a verdict);
 - no notifications: `@name` and `#123` get a zero-width joiner after `@`/`#`, so nobody is pinged and no
   issue is cross-referenced;
 - one line: newlines become spaces; control and bidirectional-override characters are dropped;
@@ -25,7 +26,7 @@ DEFAULT_LIMIT = 300
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
-_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
 _PING = re.compile(r"([@#])(?=[A-Za-z0-9_])")

@@ -133,6 +133,23 @@ def test_merge_commit_finds_the_version_trained_on_the_pr_head(project: Path, gi
     assert aliases(mlflow_store)["production"] == version
 
 
+def test_github_sha_is_recorded_as_the_commit_promoted_from(project: Path, git_repo: Path,
+                                                            mlflow_store: MlflowStore,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a push to main, promote finds the version through $GITHUB_SHA (a merge commit): that commit, not
+    the PR's, is the one the promotion came from."""
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    commit_change(git_repo, "better model")
+    version = train_version(project, git_repo / ".mlgate", "passed", mlflow_store)
+    git(git_repo, "checkout", "-q", "main")
+    git(git_repo, "merge", "-q", "--no-ff", "-m", "Merge pull request #7", "feature")
+    merge = git(git_repo, "rev-parse", "HEAD")
+    monkeypatch.setenv("GITHUB_SHA", merge)
+    assert invoke(project, "promote").exit_code == 0
+    assert aliases(mlflow_store)["production"] == version
+    assert tags(mlflow_store, version)["mlgate.promoted_from_commit"] == merge
+
+
 def test_squash_merge_finds_the_version_by_pr_number(project: Path, git_repo: Path, mlflow_store: MlflowStore,
                                                      events: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     payload = json.loads((events / "pull_request.synchronize.payload.json").read_text())

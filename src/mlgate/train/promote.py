@@ -110,6 +110,8 @@ def run_promote(config: Config, *, version: str | None, commit: str | None, forc
     from mlgate.github.workflow_commands import set_output
 
     model = config.model
+    if not version:  # the commit being deployed (on a push to main: the merge commit), recorded below
+        commit = commit or os.environ.get("GITHUB_SHA")
     uri = resolve_uri(config, out, tracking_uri)
     client = registry.connect(uri)
     target = choose(client, uri, config, version, commit)

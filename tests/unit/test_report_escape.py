@@ -115,3 +115,10 @@ def test_md_escapes_dollars_so_github_renders_no_math() -> None:
     escaped = md(r"$\Huge\color{green}{\text{passed}}$ and $$x$$")
     assert "$" not in escaped.replace("\\$", "")
     assert GFM.renderInline(escaped).startswith("$\\Huge\\color{green}")  # a reader still sees the text
+
+
+def test_html_entities_survive_the_ping_guard() -> None:
+    """`'` becomes `&#39;`: the zero-width joiner against `#123` must not break that entity."""
+    import html as stdlib_html
+
+    assert stdlib_html.unescape(html("o'brien #12 &#64;x")) == f"o'brien #{ZWJ}12 &#{ZWJ}64;x"

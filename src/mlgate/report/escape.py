@@ -29,7 +29,7 @@ _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
-_PING = re.compile(r"([@#])(?=[A-Za-z0-9_])")
+_PING = re.compile(r"(?<!&)([@#])(?=[A-Za-z0-9_])")  # not the `#` of our own `&#39;` entities
 
 
 class Safe(str):

@@ -117,6 +117,10 @@ def test_md_escapes_dollars_so_github_renders_no_math() -> None:
     assert GFM.renderInline(escaped).startswith("$\\Huge\\color{green}")  # a reader still sees the text
 
 
+def test_html_has_no_dollar_for_github_math() -> None:
+    assert html("data/$\\Huge x$.csv") == "data/&#36;\\Huge x&#36;.csv"
+
+
 def test_html_entities_survive_the_ping_guard() -> None:
     """`'` becomes `&#39;`: the zero-width joiner against `#123` must not break that entity."""
     import html as stdlib_html

@@ -66,7 +66,7 @@ def html(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
     text = clean(value, limit)
     text = (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace('"', "&quot;").replace("'", "&#39;")
+        .replace('"', "&quot;").replace("'", "&#39;").replace("$", "&#36;")  # no GitHub math
     )
     return Safe(_no_pings(text))
 

@@ -98,6 +98,21 @@ def test_changed_data_is_refused(git_repo: Path, mlflow_store: MlflowStore) -> N
     assert git(git_repo, "rev-parse", "HEAD") in result.output  # how to fix: check out the recorded commit
 
 
+def test_a_data_file_added_to_a_dataset_glob_is_refused(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """The training may read every file the glob matches: one the run did not record is different data."""
+    config = make_project(git_repo)
+    text = config.read_text().replace("model:\n", "data:\n- path: data/*.csv\nmodel:\n", 1)
+    config.write_text(text)
+    out = git_repo / ".mlgate"
+    run_id = trained(config, out)
+    (git_repo / "data" / "more.csv").write_text("x,y\n5,1\n")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "data/more.csv: not in the recorded data" in result.output
+    (git_repo / "data" / "more.csv").unlink()
+    assert invoke(config, "reproduce", run_id, "--out", str(out)).exit_code == 0
+
+
 def test_missing_data_is_refused(git_repo: Path, mlflow_store: MlflowStore) -> None:
     config = make_project(git_repo)
     out = git_repo / ".mlgate"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,17 @@ def data_pin(config: Config, out: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def data_differences(recorded: list[dict[str, Any]], root: Path) -> list[str]:
-    """For reproduce: which recorded data paths differ from the workspace now (or are missing)."""
-    problems = []
+def current_paths(config: Config) -> list[str]:
+    """The data paths the config declares now, relative to the root as the lineage records them."""
+    return [relative_to_root(config.resolve(rel), config.root) for rel in declared_paths(config)]
+
+
+def data_differences(recorded: list[dict[str, Any]], root: Path, current: Sequence[str] = ()) -> list[str]:
+    """For reproduce: which recorded data paths differ from the workspace now (or are missing), and which
+    data files the workspace has now that the run did not record (a file added to a dataset's glob)."""
+    known = {str(entry.get("path", "")) for entry in recorded}
+    problems = [f"{rel}: not in the recorded data (a file added since)"
+                for rel in current if rel not in known]
     for entry in recorded:
         rel = str(entry.get("path", ""))
         want = (entry.get("version") or {}).get("value")

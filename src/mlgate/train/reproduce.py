@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
 from mlgate.train.compare_files import FileDiff, diff_files
-from mlgate.train.data_pin import data_differences
+from mlgate.train.data_pin import current_paths, data_differences
 from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
@@ -31,9 +32,10 @@ def _recorded(document: dict[str, Any], run_id: str) -> None:
                        f"its lineage status is {document.get('status')!r}", "pick a run that succeeded")
 
 
-def check_workspace(document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = ()) -> None:
+def check_workspace(document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = (),
+                    current: Sequence[str] = ()) -> None:
     """Refuse when the data or the params in the workspace differ from the recorded ones; warn on code."""
-    problems = data_differences(document.get("data") or [], root)
+    problems = data_differences(document.get("data") or [], root, current)
     if problems:
         commit = (document.get("code") or {}).get("commit") or "the recorded commit"
         raise BadInput("the workspace data differs from the versions the run recorded", "; ".join(problems),
@@ -90,7 +92,7 @@ def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path
     client = registry.connect(uri)
     document = registry.run_lineage(client, uri, run_id)
     _recorded(document, run_id)
-    check_workspace(document, config.root, own_folders(config, out))
+    check_workspace(document, config.root, own_folders(config, out), current_paths(config))
     chosen = choose_runtime(document, config, runtime)
     job = make_job(document, config, chosen, out, uri)
     click.echo(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")

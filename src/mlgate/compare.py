@@ -6,6 +6,7 @@ an alias or a run); writes verdict.json; tags the candidate's model version with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,8 +62,10 @@ def run_compare(
     config: Config, *, candidate_run: str | None, candidate_metrics: Path | None, fail_on_regression: bool,
     out: Path, tracking_uri: str | None,
 ) -> int:
+    training_failed = None
     if not candidate_run and not candidate_metrics:
         candidate_run = _run_from_lineage(out)
+        training_failed = _training_failure(out) if candidate_run else None
     if bool(candidate_run) == bool(candidate_metrics):
         raise BadInput("give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE",
                        "mlgate compare needs the candidate's metrics from one place "
@@ -77,6 +80,8 @@ def run_compare(
     baseline = _baseline(config, client, uri)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
                        primary_metric=config.primary_metric(), production_label=model.production_alias)
+    if training_failed:
+        verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     body = _verdict_body(config, verdict, client, uri)
     path = write_json(out / VERDICT, body)
     if candidate_run and candidate.version:
@@ -85,7 +90,8 @@ def run_compare(
             "mlgate.verdict.summary": body["summary"][:5000],
         })
     _announce(verdict, body, path)
-    return EXIT_GATE_FAILED if fail_on_regression and not verdict.passed else EXIT_PASSED
+    failed = not verdict.passed or training_failed is not None
+    return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
 
 
 def _run_from_lineage(out: Path) -> str | None:
@@ -95,6 +101,16 @@ def _run_from_lineage(out: Path) -> str | None:
     run = read_json(out / LINEAGE).get("run") or {}
     run_id = run.get("run_id") if isinstance(run, dict) else None
     return str(run_id) if run_id else None
+
+
+def _training_failure(out: Path) -> str | None:
+    """A note when the run in lineage.json is one whose training failed (it logged no metrics)."""
+    lineage = read_json(out / LINEAGE)
+    if lineage.get("status") != "failed":
+        return None
+    error = str(lineage.get("error") or "").strip().splitlines()
+    return (f"the training of this run failed ({error[0] if error else 'see train.log'}), so it has no "
+            f"metrics: fix the training (log: {out / 'train.log'}) and run `mlgate train` again")
 
 
 def _candidate(config: Config, client: MlflowClient, uri: str, run_id: str | None, path: Path | None) -> Side:

@@ -75,3 +75,21 @@ def test_a_misnamed_metric_lists_what_the_run_has(project: Path, mlflow_store: M
     result = compare("--candidate-run", run)
     assert result.exit_code == 1
     assert "roc_auc not among the candidate's metrics (accuracy, score): check the names" in result.output
+
+
+@pytest.mark.parametrize("gated", [True, False])
+def test_a_failed_training_run_says_so_and_fails(project: Path, mlflow_store: MlflowStore, gated: bool) -> None:
+    if not gated:
+        (project / "mlgate.yaml").write_text("model: {name: churn}\n")
+    run = make_run(mlflow_store.client(), mlflow_store.experiment(), {}, {})
+    Path(".mlgate").mkdir()
+    Path(".mlgate/lineage.json").write_text(json.dumps({
+        "schema_version": 1, "status": "failed", "run": {"run_id": run},
+        "error": "the training command failed with exit code 1\n  why: ValueError: boom"}))
+    result = compare()
+    assert result.exit_code == 1, result.output
+    note = ("note: the training of this run failed (the training command failed with exit code 1), so it has no "
+            "metrics: fix the training")
+    assert note in result.output
+    verdict = json.loads(Path(".mlgate/verdict.json").read_text())
+    assert verdict["notes"][0].startswith("the training of this run failed")

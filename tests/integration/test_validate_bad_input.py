@@ -91,6 +91,16 @@ def test_schema_that_defines_nothing(project: DataProject, content: str) -> None
     bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml defines no columns, checks or index")
 
 
+def test_bad_input_leaves_no_older_validation_json(project: DataProject) -> None:
+    """A later stage (report, train's data pin) must not read a previous run's result as this one's."""
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
+    assert project.validate("--base", "main").exit_code == 0
+    assert (project.out / "validation.json").is_file()
+    project.config([{"path": "data/*.csv", "schema": "schemas/nope.yaml"}])
+    bad_input(project.validate("--base", "main"), "schema file schemas/nope.yaml not found")
+    assert not (project.out / "validation.json").exists()
+
+
 def test_python_schema_name_missing(project: DataProject) -> None:
     project.write("schemas/s.py", "import pandera.pandas as pa\nOther = pa.DataFrameSchema({})\n")
     project.config([{"path": "data/*.csv", "schema": "schemas/s.py:Train"}])

@@ -31,6 +31,7 @@ from mlgate.workdir import VALIDATION, write_json
 
 
 def run_validate(config: Config, *, base_ref: str | None, all_datasets: bool, out: Path) -> int:
+    (out / VALIDATION).unlink(missing_ok=True)  # a run stopped by bad input must not leave an older result
     root = repo_root(config.root)
     if not config.data:
         write_json(out / VALIDATION, {"passed": True, "base": None, "base_sha": None, "mode": "none",

@@ -322,3 +322,14 @@ def test_untracked_files_are_hashed_when_the_config_is_in_a_subfolder(tmp_path: 
     (repo / "proj" / "notes.txt").write_text("two")
     assert invoke(config, *train_args(out)).exit_code == 0
     assert lineage(out)["code"]["diff_sha256"] != first
+
+
+def test_bad_input_leaves_no_older_lineage_json(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """compare and report read lineage.json: a train stopped by bad input must not leave the previous run's."""
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    (git_repo / "requirements.lock").unlink()
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 2, result.output
+    assert not (out / "lineage.json").exists()

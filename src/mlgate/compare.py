@@ -66,12 +66,15 @@ def run_compare(
     if not candidate_run and not candidate_metrics:
         candidate_run = _run_from_lineage(out)
         training_failed = _training_failure(out) if candidate_run else None
-    if bool(candidate_run) == bool(candidate_metrics):
-        raise BadInput("give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE",
-                       "mlgate compare needs the candidate's metrics from one place "
-                       f"(with neither, it reads the run id from {out / LINEAGE}, which is not there)",
-                       "pass --candidate-run (an MLflow run) or --candidate-metrics (a JSON/YAML file), "
-                       "or run `mlgate train` first")
+    what = "give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE"
+    if candidate_run and candidate_metrics:
+        raise BadInput(what, "mlgate compare reads the candidate's metrics from one place; both were given",
+                       "drop one of the two options")
+    if not candidate_run and not candidate_metrics:
+        raise BadInput(what, f"with neither, mlgate compare reads the run id from {out / LINEAGE}, which is "
+                       "not there (or records no run)",
+                       "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
+                       "run) or --candidate-metrics (a JSON/YAML file)")
     uri = resolve_uri(config, out, tracking_uri)
     client = registry.connect(uri)
     candidate = _candidate(config, client, uri, candidate_run, candidate_metrics)

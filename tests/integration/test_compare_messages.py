@@ -93,3 +93,12 @@ def test_a_failed_training_run_says_so_and_fails(project: Path, mlflow_store: Ml
     assert note in result.output
     verdict = json.loads(Path(".mlgate/verdict.json").read_text())
     assert verdict["notes"][0].startswith("the training of this run failed")
+
+
+def test_both_candidate_options_do_not_blame_a_missing_lineage(project: Path, mlflow_store: MlflowStore) -> None:
+    result = compare("--candidate-run", "r", "--candidate-metrics", "metrics.json")
+    assert result.exit_code == 2
+    assert "both were given" in result.output and "lineage.json" not in result.output
+    result = compare()
+    assert result.exit_code == 2
+    assert "lineage.json, which is not there" in result.output and "run `mlgate train` first" in result.output

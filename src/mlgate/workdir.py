@@ -46,6 +46,9 @@ def read_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid JSON", str(exc), "re-run the stage that writes it") from exc
+    except RecursionError as exc:
+        raise BadInput(f"{path} is nested too deeply to read", "no file mlgate writes nests like this",
+                       "re-run the stage that writes it") from exc
     if not isinstance(data, dict):
         raise BadInput(f"{path} must hold a JSON object", f"got {type(data).__name__}", "re-run the stage")
     version = data.get("schema_version")

@@ -18,10 +18,18 @@ REPORT = "report.md"
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write a file atomically: a crash or bad input never leaves it half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write a file atomically: a crash or bad input never leaves it half-written.
+
+    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
+    """
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except (NotADirectoryError, FileExistsError, PermissionError) as exc:
+        raise BadInput(f"cannot write {path}", f"{type(exc).__name__}: {exc.strerror or exc}",
+                       "pass an --out directory you can write to (not a file, nor inside one)") from exc
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -29,6 +37,12 @@ def write_text(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> Path:

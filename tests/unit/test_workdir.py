@@ -41,3 +41,22 @@ def test_bad_files_are_bad_input(tmp_path: Path, text: str, words: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
         read_json(tmp_path / "absent.json")
+
+
+def test_written_files_have_usual_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = write_json(tmp_path / "v.json", {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_out_under_a_file_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BadInput, match="cannot write") as caught:
+        write_json(tmp_path / "file" / "out" / "v.json", {})
+    assert "--out" in caught.value.fix

@@ -93,7 +93,10 @@ def report_error(exc: MlgateError) -> None:
     """Print a known failure for a person, and as an `::error::` annotation inside GitHub Actions."""
     from mlgate.github.workflow_commands import command, in_actions
 
-    click.echo(f"error: {exc.message()}", err=True)
+    text = exc.message()
+    if in_actions():  # untrusted text in a message must not start a workflow command on a line of its own
+        text = text.replace("::", ":\u200b:")
+    click.echo(f"error: {text}", err=True)
     if in_actions():
         click.echo(command("error", exc.message(), {"title": exc.title, "file": exc.file}))
 

@@ -42,9 +42,18 @@ def connect(tracking_uri: str) -> MlflowClient:
     """An MlflowClient for the URI, with brief HTTP retries unless the user configured their own."""
     for name, value in _HTTP_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    try:
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    except MlflowException as exc:  # an unsupported scheme fails here, before any request
+        raise BadInput(
+            f"cannot use the MLflow tracking URI {redact(tracking_uri)}",
+            _first_line(scrub(str(exc))),
+            "use an http(s)://, sqlite:///, postgresql://, mysql:// or databricks URI in --tracking-uri, "
+            "MLFLOW_TRACKING_URI or tracking_uri in mlgate.yaml",
+        ) from exc
 
 
 @contextmanager
@@ -63,12 +72,29 @@ def service(tracking_uri: str, doing: str) -> Iterator[None]:
                 if unreachable else f"MLflow failed while {doing} at {redact(tracking_uri)}")
         raise ServiceError(
             what,
-            _first_line(scrub(text)),
+            _cause(scrub(text)),
             "check that the tracking server is running and reachable, and MLFLOW_TRACKING_URI is right",
         ) from exc
 
 
 _UNREACHABLE = ("Max retries exceeded", "Connection refused", "Failed to establish", "timed out")
+# The low-level reasons buried in urllib3's long messages, as a person would say them.
+_CAUSES = {
+    "Connection refused": "connection refused (nothing listens on that host and port)",
+    "Name or service not known": "the host name does not resolve",
+    "Temporary failure in name resolution": "the host name does not resolve",
+    "No route to host": "no route to the host",
+    "timed out": "the connection timed out",
+    "CERTIFICATE_VERIFY_FAILED": "the server's TLS certificate was not trusted",
+}
+
+
+def _cause(text: str) -> str:
+    """The reason a person needs from mlflow's message: a known low-level cause, else its first line."""
+    found = [words for marker, words in _CAUSES.items() if marker in text]
+    if found:
+        return found[0]
+    return _first_line(text)
 
 
 def scrub(text: str) -> str:
@@ -85,7 +111,7 @@ def call(tracking_uri: str, doing: str, func: Callable[[], T]) -> T:
 
 def _first_line(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:300]
+    return line if len(line) <= 300 else line[:300].rsplit(" ", 1)[0] + " …"
 
 
 def is_not_found(exc: BaseException) -> bool:

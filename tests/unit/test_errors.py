@@ -64,3 +64,13 @@ def test_set_output_is_multiline_safe(tmp_path: Path, monkeypatch: pytest.Monkey
     name, rest = target.read_text().split("<<", 1)
     delimiter, body = rest.split("\n", 1)
     assert name == "summary" and body == f"line1\nline2\n{delimiter}\n"
+
+
+def test_untrusted_text_in_a_message_cannot_start_a_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    exc = BadInput("bad column 'x\n::add-mask::y'", "why\n::set-env name=A::1")
+    result = CliRunner().invoke(_cli_raising(exc), ["boom"], catch_exceptions=False)
+    assert result.exit_code == 2
+    for line in result.output.splitlines():
+        assert not line.startswith("::") or line.startswith("::error title=")
+    assert "::error title=" in result.output

@@ -23,7 +23,7 @@ from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import flatten
 from mlgate.github.workflow_commands import command, in_actions, set_output
-from mlgate.workdir import LINEAGE, VERDICT, read_json, write_json
+from mlgate.workdir import LINEAGE, VERDICT, begin, read_json, write_json
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -75,6 +75,7 @@ def run_compare(
                        "not there (or records no run)",
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
+    begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     client = registry.connect(uri)
     candidate = _candidate(config, client, uri, candidate_run, candidate_metrics)

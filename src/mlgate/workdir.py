@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -15,6 +16,20 @@ VALIDATION = "validation.json"
 LINEAGE = "lineage.json"
 VERDICT = "verdict.json"
 REPORT = "report.md"
+# The files in the order the stages write them: a stage's result makes every later one stale.
+STAGE_FILES = (VALIDATION, LINEAGE, VERDICT, REPORT)
+
+
+def begin(out: Path, name: str) -> None:
+    """Start the stage that writes `name`: remove it and the later stages' files from the work directory.
+
+    A run stopped by bad input then leaves no older result behind, and a report never mixes a new
+    validation with the verdict of an earlier model.
+    """
+    for later in STAGE_FILES[STAGE_FILES.index(name):]:
+        # a folder in the way is not ours to remove; writing there later names the problem
+        with contextlib.suppress(IsADirectoryError, NotADirectoryError):
+            (out / later).unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> Path:

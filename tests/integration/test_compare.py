@@ -240,3 +240,13 @@ def test_against_a_real_mlflow_server(project: Path, mlflow_server_url: str, mon
     assert verdict["production"]["source"] == f"{name}@production (version 1)"
     assert verdict["candidate"]["url"] == f"{mlflow_server_url}/#/experiments/{experiment}/runs/{cand}"
     assert client.get_model_version(name, version).tags["mlgate.verdict"] == "failed"
+
+
+def test_compare_removes_the_stale_report_and_verdict(project: Path, mlflow_store: MlflowStore) -> None:
+    """A new comparison makes the last report stale; bad input leaves no older verdict behind."""
+    Path(".mlgate").mkdir()
+    Path(".mlgate/report.md").write_text("old report")
+    Path(".mlgate/verdict.json").write_text('{"schema_version": 1, "passed": true}')
+    result, verdict = compare("--candidate-metrics", "absent.json")
+    assert result.exit_code == 2
+    assert verdict == {} and not Path(".mlgate/report.md").exists()

@@ -60,3 +60,15 @@ def test_out_under_a_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="cannot write") as caught:
         write_json(tmp_path / "file" / "out" / "v.json", {})
     assert "--out" in caught.value.fix
+
+
+def test_begin_removes_this_and_later_stages_files(tmp_path: Path) -> None:
+    from mlgate.workdir import begin
+
+    for name in ("validation.json", "lineage.json", "verdict.json", "report.md", "train.log"):
+        (tmp_path / name).write_text("{}")
+    begin(tmp_path, "lineage.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.log", "validation.json"]
+    begin(tmp_path, "validation.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.log"]
+    begin(tmp_path / "absent", "verdict.json")  # nothing to remove is fine

@@ -27,11 +27,11 @@ from mlgate.data.validate import validate_file
 from mlgate.data.versions import dataset_version
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
 from mlgate.github.workflow_commands import command, in_actions
-from mlgate.workdir import VALIDATION, write_json
+from mlgate.workdir import VALIDATION, begin, write_json
 
 
 def run_validate(config: Config, *, base_ref: str | None, all_datasets: bool, out: Path) -> int:
-    (out / VALIDATION).unlink(missing_ok=True)  # a run stopped by bad input must not leave an older result
+    begin(out, VALIDATION)  # no older result (nor a later stage's file) may pass for this run's
     root = repo_root(config.root)
     if not config.data:
         write_json(out / VALIDATION, {"passed": True, "base": None, "base_sha": None, "mode": "none",

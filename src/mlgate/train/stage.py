@@ -25,7 +25,7 @@ from mlgate.train.pins import (
     relative_to_root,
 )
 from mlgate.train.runtimes import Runtime, make_runtime
-from mlgate.workdir import LINEAGE
+from mlgate.workdir import LINEAGE, begin
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -137,7 +137,7 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise."""
     settings = settings_of(config)
     out = out.resolve()
-    (out / LINEAGE).unlink(missing_ok=True)  # bad input must not leave an older run's lineage as this one's
+    begin(out, LINEAGE)  # no older lineage (nor verdict, nor report) may pass for this run's
     requested = runtime or settings.runtime
     check_image(settings, requested)
     chosen = make_runtime(requested, settings.image, settings.runtime_args)

@@ -83,8 +83,10 @@ def main() -> None:
 
         import mlflow.tracking  # noqa: F401  (imported before timing: the figure excludes it)
 
+        from mlgate.commands.train import run_train
         from mlgate.config import load_config
-        from mlgate.train.stage import run_train
+        from mlgate.github.context import GitHubContext
+        from mlgate.output import Output
 
         config = load_config(config_path)
         devnull = open(os.devnull, "w")  # noqa: SIM115
@@ -93,7 +95,8 @@ def main() -> None:
         def in_process() -> None:
             sys.stdout = devnull
             try:
-                assert run_train(config, runtime=None, register=True, out=out, tracking_uri=None) == 0
+                assert run_train(config, Output(), GitHubContext(), runtime=None, register=True, out=out,
+                                 tracking_uri=None) == 0
             finally:
                 sys.stdout = saved
 

@@ -102,8 +102,10 @@ def child(mode: str, target: str, chunk_rows: int) -> None:
     else:
         import pandera.pandas as pa
 
+        from mlgate.commands.validate import run_validate
         from mlgate.config import load_config
-        from mlgate.data.stage import run_validate
+        from mlgate.github.context import GitHubContext
+        from mlgate.output import Output
 
         # pandera's one-time imports happen on first use (it imports hypothesis): timed apart
         pa.DataFrameSchema({"a": pa.Column(int)}).validate(pd.DataFrame({"a": [1]}))
@@ -112,7 +114,8 @@ def child(mode: str, target: str, chunk_rows: int) -> None:
         start, cpu = time.perf_counter(), _cpu()
         config = load_config(project(folder, Path(target), chunk_rows))
         with contextlib.redirect_stdout(io.StringIO()):
-            code = run_validate(config, base_ref=None, all_datasets=True, out=folder / ".mlgate")
+            code = run_validate(config, Output(), GitHubContext(), base_ref=None, all_datasets=True,
+                                out=folder / ".mlgate")
         report = json.loads((folder / ".mlgate" / "validation.json").read_text())
         extra |= {"exit": code, "rows": report["datasets"][0]["rows"],
                   "failures": [f["check"] for f in report["datasets"][0]["failures"]]}

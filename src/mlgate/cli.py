@@ -11,15 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from mlgate import __version__
-from mlgate.errors import EXIT_SERVICE, MlgateError
+from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, InternalError, MlgateError
+from mlgate.output import Output
 
 if TYPE_CHECKING:
     from mlgate.config import Config
+    from mlgate.github.context import GitHubContext
 
 F = TypeVar("F", bound=Callable[..., Any])
 ISSUES_URL = "https://github.com/mlgate/mlgate/issues"
@@ -30,12 +32,20 @@ class AppContext:
     """What every command receives: where the config is; the config itself is read once, on first use."""
 
     config_path: Path
+    output: Output
 
     @cached_property
     def config(self) -> Config:
         from mlgate.config import load_config
 
         return load_config(self.config_path)
+
+    @cached_property
+    def github(self) -> GitHubContext:
+        """Where we run on GitHub (repository, event, commit, token): read once, from the environment."""
+        from mlgate.github.context import GitHubContext
+
+        return GitHubContext.from_env()
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -47,8 +57,9 @@ def out_option(func: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         default=Path(".mlgate"),
         show_default=True,
+        envvar="MLGATE_OUT",
         help="Work directory every stage reads and writes "
-        "(validation.json, lineage.json, verdict.json, report.md).",
+        "(validation.json, lineage.json, verdict.json, report.md). Env: MLGATE_OUT.",
     )(func)
 
 
@@ -56,49 +67,62 @@ def tracking_option(func: F) -> F:
     return click.option(
         "--tracking-uri",
         default=None,
-        help="MLflow tracking URI. Default: $MLFLOW_TRACKING_URI, else tracking_uri in the config, "
-        "else an embedded SQLite store, .mlgate/mlflow.db beside the config.",
+        envvar=["MLGATE_TRACKING_URI", "MLFLOW_TRACKING_URI"],
+        help="MLflow tracking URI. Default: $MLGATE_TRACKING_URI, else $MLFLOW_TRACKING_URI, else "
+        "tracking_uri in the config, else an embedded SQLite store, .mlgate/mlflow.db beside the config.",
     )(func)
 
 
+def runtime_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--runtime", type=click.Choice(["auto", "docker", "podman", "local"]), default=None,
+                        envvar="MLGATE_RUNTIME", help=f"{help_text} Env: MLGATE_RUNTIME.")
+
+
 class MlgateGroup(click.Group):
-    """Turns known failures into their message and exit code; unknown ones ask for a report."""
+    """Runs a command; its result or its known failure becomes the exit code (and the `exit-code` output)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
         except MlgateError as exc:
-            report_error(exc)
-            sys.exit(exc.exit_code)
+            report_error(ctx, exc)
+            finish(ctx, exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
             click.echo("mlgate: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # stdout closed before mlgate could finish printing: not an error
+            from mlgate.output import silence_stdout
+
+            silence_stdout()
+            finish(ctx, EXIT_PASSED)
         except Exception as exc:  # an unknown failure is a bug of ours
             import traceback
 
             traceback.print_exc()
-            report_error(
-                MlgateError(
-                    f"mlgate crashed unexpectedly: {type(exc).__name__}: {exc}",
-                    "this is a bug in mlgate, not in your project",
-                    f"please report it at {ISSUES_URL} with the traceback above",
-                )
-            )
-            sys.exit(EXIT_SERVICE)
+            report_error(ctx, InternalError(
+                f"mlgate crashed unexpectedly: {type(exc).__name__}: {exc}",
+                "this is a bug in mlgate, not in your project",
+                f"please report it at {ISSUES_URL} with the traceback above",
+            ))
+            finish(ctx, EXIT_INTERNAL)
+        finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
 
 
-def report_error(exc: MlgateError) -> None:
+def finish(ctx: click.Context, code: int) -> NoReturn:
+    """Exit with `code`, written first as the step output `exit-code` inside GitHub Actions."""
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.output.set_output("exit-code", str(code))
+    sys.exit(code)
+
+
+def report_error(ctx: click.Context, exc: MlgateError) -> None:
     """Print a known failure for a person, and as an `::error::` annotation inside GitHub Actions."""
-    from mlgate.github.workflow_commands import command, in_actions
-
-    text = exc.message()
-    if in_actions():  # untrusted text in a message must not start a workflow command on a line of its own
-        text = text.replace("::", ":\u200b:")
-    click.echo(f"error: {text}", err=True)
-    if in_actions():
-        click.echo(command("error", exc.message(), {"title": exc.title, "file": exc.file}))
+    app = ctx.find_object(AppContext)
+    output = app.output if app is not None else Output.from_env()
+    output.error(exc.message(), title=exc.title, file=exc.file)
 
 
 @click.group(cls=MlgateGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,154 +143,164 @@ def cli(ctx: click.Context, config_path: Path) -> None:
     Validate the data a PR changed, train in a pinned container, compare with the production model,
     report on the PR, and fail a required status check when the model got worse.
 
-    Exit codes: 0 passed, 1 the gate failed, 2 bad input, 3 an outside service or runtime failed.
+    Exit codes: 0 passed, 1 the gate failed, 2 bad input, 3 an outside service or runtime failed,
+    4 an internal error of mlgate.
     """
-    ctx.obj = AppContext(config_path=config_path)
+    ctx.obj = AppContext(config_path=config_path, output=Output.from_env())
 
 
-# --- validate (data/) -------------------------------------------------------------------------------
+# --- the stages: each command builds nothing itself; commands/<name>.py wires it --------------------
 
 
 @cli.command()
-@click.option("--base", "base_ref", default=None, help="Git ref to diff against. Default: the PR's base "
-              "from the GitHub event, else origin/HEAD.")
-@click.option("--all", "all_datasets", is_flag=True, help="Validate every declared dataset, changed or not.")
+@click.option("--base", "base_ref", default=None, envvar="MLGATE_BASE_REF",
+              help="Git ref to diff against. Default: the PR's base from the GitHub event, else origin/HEAD. "
+              "Env: MLGATE_BASE_REF.")
+@click.option("--all", "all_datasets", is_flag=True, envvar="MLGATE_ALL",
+              help="Validate every declared dataset, changed or not. Env: MLGATE_ALL.")
 @out_option
 @pass_app
-def validate(app: AppContext, base_ref: str | None, all_datasets: bool, out: Path) -> None:
+def validate(app: AppContext, base_ref: str | None, all_datasets: bool, out: Path) -> int:
     """Validate the datasets a pull request changed (writes validation.json)."""
-    from mlgate.data.stage import run_validate
+    from mlgate.commands.validate import run_validate
 
-    sys.exit(run_validate(app.config, base_ref=base_ref, all_datasets=all_datasets, out=out))
-
-
-# --- train, reproduce, promote (train/) ---------------------------------------------------------------
+    return run_validate(app.config, app.output, app.github, base_ref=base_ref, all_datasets=all_datasets,
+                        out=out)
 
 
 @cli.command()
-@click.option("--runtime", type=click.Choice(["auto", "docker", "podman", "local"]), default=None,
-              help="Override train.runtime from the config.")
-@click.option("--register/--no-register", default=True, show_default=True,
-              help="Register the run's model as a new version with the candidate alias.")
+@runtime_option("Override train.runtime from the config.")
+@click.option("--register/--no-register", default=True, show_default=True, envvar="MLGATE_REGISTER",
+              help="Register the run's model as a new version with the candidate alias. "
+              "Env: MLGATE_REGISTER.")
 @out_option
 @tracking_option
 @pass_app
-def train(app: AppContext, runtime: str | None, register: bool, out: Path, tracking_uri: str | None) -> None:
+def train(app: AppContext, runtime: str | None, register: bool, out: Path, tracking_uri: str | None) -> int:
     """Train in the pinned container, record the four pins (writes lineage.json), register the candidate."""
-    from mlgate.train.stage import run_train
+    from mlgate.commands.train import run_train
 
-    sys.exit(run_train(app.config, runtime=runtime, register=register, out=out, tracking_uri=tracking_uri))
+    return run_train(app.config, app.output, app.github, runtime=runtime, register=register, out=out,
+                     tracking_uri=tracking_uri)
 
 
 @cli.command()
 @click.argument("run_id")
-@click.option("--runtime", type=click.Choice(["auto", "docker", "podman", "local"]), default=None,
-              help="Override the runtime (the recorded image digest is still used).")
+@runtime_option("Override the runtime (the recorded image digest is still used).")
 @out_option
 @tracking_option
 @pass_app
-def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, tracking_uri: str | None) -> None:
+def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, tracking_uri: str | None) -> int:
     """Re-run training from a run's recorded pins and compare the model files byte for byte."""
-    from mlgate.train.reproduce import run_reproduce
+    from mlgate.commands.reproduce import run_reproduce
 
-    sys.exit(run_reproduce(app.config, run_id=run_id, runtime=runtime, out=out, tracking_uri=tracking_uri))
+    return run_reproduce(app.config, app.output, run_id=run_id, runtime=runtime, out=out,
+                         tracking_uri=tracking_uri)
 
 
 @cli.command()
-@click.option("--version", "version", default=None, help="The model version to promote.")
-@click.option("--commit", default=None,
+@click.option("--version", "version", default=None, envvar="MLGATE_VERSION",
+              help="The model version to promote. Env: MLGATE_VERSION.")
+@click.option("--commit", default=None, envvar="MLGATE_COMMIT",
               help="Promote the version built from this commit, a sha or a git ref such as HEAD "
-              "(default: $GITHUB_SHA).")
-@click.option("--force", is_flag=True, help="Promote even if the version's gate did not pass.")
+              "(default: $GITHUB_SHA). Env: MLGATE_COMMIT.")
+@click.option("--force", is_flag=True, envvar="MLGATE_FORCE",
+              help="Promote even if the version's gate did not pass. Env: MLGATE_FORCE.")
 @out_option
 @tracking_option
 @pass_app
 def promote(app: AppContext, version: str | None, commit: str | None, force: bool, out: Path,
-            tracking_uri: str | None) -> None:
+            tracking_uri: str | None) -> int:
     """Move the production alias to a candidate version (after merge)."""
-    from mlgate.train.promote import run_promote
+    from mlgate.commands.promote import run_promote
 
-    if commit:
-        commit = full_sha(app.config.root, commit)
-    sys.exit(run_promote(app.config, version=version, commit=commit, force=force, out=out,
-                         tracking_uri=tracking_uri))
-
-
-def full_sha(root: Path, ref: str) -> str:
-    """A ref git knows (`HEAD`, `main`, a short sha) as its full commit sha; anything else unchanged."""
-    import subprocess
-
-    try:
-        args = ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
-                f"{ref}^{{commit}}"]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return ref
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and sha else ref
-
-
-# --- compare (gate/ + registry.py) ------------------------------------------------------------------
+    return run_promote(app.config, app.output, app.github, version=version, commit=commit, force=force,
+                       out=out, tracking_uri=tracking_uri)
 
 
 @cli.command()
-@click.option("--candidate-run", default=None, help="MLflow run id of the candidate.")
+@click.option("--candidate-run", default=None, envvar="MLGATE_CANDIDATE_RUN",
+              help="MLflow run id of the candidate. Env: MLGATE_CANDIDATE_RUN.")
 @click.option("--candidate-metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Candidate metrics file (JSON or YAML, flat or nested as dvc writes them).")
-@click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True,
-              help="Exit 1 when a metric with severity fail fails.")
+              envvar="MLGATE_CANDIDATE_METRICS",
+              help="Candidate metrics file (JSON or YAML, flat or nested as dvc writes them). "
+              "Env: MLGATE_CANDIDATE_METRICS.")
+@click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
+              help="Exit 1 when a metric with severity fail fails. Env: MLGATE_FAIL.")
 @out_option
 @tracking_option
 @pass_app
 def compare(app: AppContext, candidate_run: str | None, candidate_metrics: Path | None,
-            fail_on_regression: bool, out: Path, tracking_uri: str | None) -> None:
+            fail_on_regression: bool, out: Path, tracking_uri: str | None) -> int:
     """Compare the candidate's metrics with production and the baseline (writes verdict.json)."""
-    from mlgate.compare import run_compare
+    from mlgate.commands.compare import run_compare
 
-    sys.exit(run_compare(app.config, candidate_run=candidate_run, candidate_metrics=candidate_metrics,
-                         fail_on_regression=fail_on_regression, out=out, tracking_uri=tracking_uri))
-
-
-# --- report, publish (report/ + github/) ------------------------------------------------------------
+    return run_compare(app.config, app.output, candidate_run=candidate_run,
+                       candidate_metrics=candidate_metrics, fail_on_regression=fail_on_regression, out=out,
+                       tracking_uri=tracking_uri)
 
 
 @cli.command()
 @click.option("--post/--no-post", default=None,
-              help="Post the comment and status on GitHub. Default: on inside GitHub Actions.")
+              help="Post the comment and status on GitHub. Default: on inside GitHub Actions "
+              "(env: MLGATE_POST = true, false or auto).")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write a self-contained bundle for `mlgate publish` instead of posting (fork PRs).")
+              envvar="MLGATE_BUNDLE",
+              help="Write a self-contained bundle for `mlgate publish` instead of posting (fork PRs). "
+              "Env: MLGATE_BUNDLE.")
 @out_option
 @tracking_option
 @pass_app
 def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Path,
-           tracking_uri: str | None) -> None:
+           tracking_uri: str | None) -> int:
     """Render report.md from the work directory; post it on the PR and set the commit status."""
-    from mlgate.report.stage import run_report
+    from mlgate.commands.report import run_report
 
-    sys.exit(run_report(app.config, post=post, bundle_dir=bundle_dir, out=out, tracking_uri=tracking_uri))
+    return run_report(app.config, app.output, app.github, post=post_setting(post), bundle_dir=bundle_dir,
+                      out=out, tracking_uri=tracking_uri)
+
+
+def post_setting(post: bool | None) -> bool | None:
+    """--post/--no-post, else MLGATE_POST (true, false; auto or empty: decide by where we run)."""
+    import os
+
+    if post is not None:
+        return post
+    value = os.environ.get("MLGATE_POST", "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    from mlgate.errors import BadInput
+
+    raise BadInput(f"MLGATE_POST={value[:40]!r} is not true, false or auto",
+                   "it says whether to post on GitHub",
+                   "set it to true, false or auto (or leave it empty)")
 
 
 @cli.command()
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The bundle `mlgate report --bundle` wrote in the unprivileged job.")
-def publish(bundle_dir: Path) -> None:
+              envvar="MLGATE_BUNDLE",
+              help="The bundle `mlgate report --bundle` wrote in the unprivileged job. Env: MLGATE_BUNDLE.")
+@pass_app
+def publish(app: AppContext, bundle_dir: Path) -> int:
     """Post a report bundle from a privileged workflow_run job (the fork-safe second stage)."""
-    from mlgate.github.publish import run_publish
+    from mlgate.commands.publish import run_publish
 
-    sys.exit(run_publish(bundle_dir=bundle_dir))
-
-
-# --- demo -------------------------------------------------------------------------------------------
+    return run_publish(app.output, app.github, bundle_dir=bundle_dir)
 
 
 @cli.command()
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to build the demo project (default: a new temporary directory).")
-def demo(workdir: Path | None) -> None:
+@pass_app
+def demo(app: AppContext, workdir: Path | None) -> int:
     """Run the whole gate twice on the bundled example: a first model, then a PR that makes it worse."""
-    from mlgate.demo import run_demo
+    from mlgate.commands.demo import run_demo
 
-    sys.exit(run_demo(workdir=workdir))
+    return run_demo(app.output, workdir=workdir)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ Environment variables the user already has win over the file (`MLFLOW_TRACKING_U
 from __future__ import annotations
 
 import difflib
-import os
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -278,16 +277,15 @@ def _unwrap(node: Any) -> Any:
 
 
 def tracking_uri(config: Config | None, out: Path, override: str | None = None) -> str:
-    """The MLflow tracking URI: --tracking-uri, else MLFLOW_TRACKING_URI, else the config, else SQLite.
+    """The MLflow tracking URI: `override`, else the config, else the embedded SQLite store.
 
-    The embedded SQLite store is `.mlgate/mlflow.db` beside the config file (not under `--out`), so every
-    stage finds the same store whatever work directory it uses.
+    The CLI passes --tracking-uri as `override`, which click fills from MLGATE_TRACKING_URI, else
+    MLFLOW_TRACKING_URI: the user's environment wins over the file. The embedded SQLite store is
+    `.mlgate/mlflow.db` beside the config file (not under `--out`), so every stage finds the same
+    store whatever work directory it uses.
     """
     if override:
         return override
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
     if config is not None and config.tracking_uri:
         return config.tracking_uri
     folder = config.root / DEFAULT_OUT if config is not None else out

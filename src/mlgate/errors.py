@@ -1,7 +1,7 @@
 """One error hierarchy. Each known failure carries what failed, why, how to fix it, and its exit code.
 
 Exit codes (the contract): 0 passed · 1 the gate failed · 2 bad input ·
-3 an outside service or runtime failed.
+3 an outside service or runtime failed · 4 an internal error of mlgate (a bug: please report it).
 A regression is a result (a Verdict), not an exception.
 """
 
@@ -11,6 +11,7 @@ EXIT_PASSED = 0
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3
+EXIT_INTERNAL = 4
 
 
 class MlgateError(Exception):
@@ -55,3 +56,10 @@ class ServiceError(MlgateError):
 
     exit_code = EXIT_SERVICE
     title = "mlgate: service failed"
+
+
+class InternalError(MlgateError):
+    """A bug of mlgate (an unexpected exception). Exit 4, so a workflow that retries on 3 retries no bug."""
+
+    exit_code = EXIT_INTERNAL
+    title = "mlgate: internal error"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from mlgate.documents import mlflow_run_url
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
 
@@ -127,7 +128,7 @@ def run_url(tracking_uri: str, experiment_id: str, run_id: str) -> str | None:
     """A link to the run in the MLflow web UI, when the tracking store is a server that has one."""
     if not tracking_uri.startswith(("http://", "https://")):
         return None
-    return f"{redact(tracking_uri).rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return mlflow_run_url(redact(tracking_uri), experiment_id, run_id)
 
 
 def run_side(client: MlflowClient, tracking_uri: str, run_id: str, role: Role) -> Side:

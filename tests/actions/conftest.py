@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.demo import copy_example, relabel
+from mlgate.commands.demo import copy_example, relabel
 from tests.conftest import MlflowStore
 from tests.support.action_runner import ActionResult, ActionRunner
 from tests.support.github_server import WRITE_TOKEN, FakeGitHub

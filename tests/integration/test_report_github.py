@@ -70,7 +70,7 @@ def test_posts_one_comment_and_the_status_on_the_pr_head(project: Path, github_s
     assert (project / ".mlgate" / "report.md").read_text().startswith(MARKER)
     out = outputs(project)
     assert out["passed"] == "false" and REPORT_URL_PART in out["comment-url"]
-    assert out["report-path"] == str(Path(".mlgate") / "report.md")
+    assert out["report-path"] == str((project / ".mlgate" / "report.md").resolve())  # absolute
     summary = (project.parent / "summary.md").read_text(encoding="utf-8")
     assert "### Metrics" in summary
 
@@ -285,4 +285,4 @@ def test_when_posting_fails_the_summary_and_outputs_still_have_the_report(projec
     assert report().exit_code == 3
     assert "### Metrics" in (project.parent / "summary.md").read_text(encoding="utf-8")
     out = outputs(project)
-    assert out["passed"] == "false" and out["report-path"] == str(Path(".mlgate") / "report.md")
+    assert out["passed"] == "false" and out["report-path"] == str((project / ".mlgate" / "report.md").resolve())

@@ -65,11 +65,33 @@ def test_missing_and_unparseable_config(tmp_path: Path) -> None:
 def test_tracking_uri_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(write(tmp_path, GOOD + "tracking_uri: http://from-config:5000\n"))
     assert tracking_uri(config, tmp_path, "http://flag") == "http://flag"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://from-env")
-    assert tracking_uri(config, tmp_path) == "http://from-env"
-    monkeypatch.delenv("MLFLOW_TRACKING_URI")
     assert tracking_uri(config, tmp_path) == "http://from-config:5000"
     bare = load_config(write(tmp_path, GOOD))
     expected = f"sqlite:///{(tmp_path / '.mlgate' / 'mlflow.db').resolve()}"
     assert tracking_uri(bare, tmp_path / "elsewhere") == expected  # beside the config, whatever --out is
     assert tracking_uri(None, tmp_path / "out") == f"sqlite:///{(tmp_path / 'out' / 'mlflow.db').resolve()}"
+
+
+def test_tracking_option_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tracking-uri, else MLGATE_TRACKING_URI, else MLFLOW_TRACKING_URI: the user's environment wins."""
+    import click
+    from click.testing import CliRunner
+
+    from mlgate.cli import tracking_option
+
+    @click.command()
+    @tracking_option
+    def show(tracking_uri: str | None) -> None:
+        click.echo(str(tracking_uri))
+
+    def run(*args: str) -> str:
+        return CliRunner().invoke(show, list(args), catch_exceptions=False).output.strip()
+
+    assert run() == "None"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://from-env")
+    assert run() == "http://from-env"
+    monkeypatch.setenv("MLGATE_TRACKING_URI", "http://from-action")
+    assert run() == "http://from-action"
+    assert run("--tracking-uri", "http://flag") == "http://flag"
+    monkeypatch.setenv("MLGATE_TRACKING_URI", "")  # an empty action input falls through
+    assert run() == "http://from-env"

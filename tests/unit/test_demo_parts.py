@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from mlgate.demo import copy_example, example_files, relabel, set_first_field
+from mlgate.commands.demo import copy_example, example_files, relabel, set_first_field
 
 
 def test_relabel_flips_every_tenth_target_and_nothing_else(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Known failures print what/why/fix with their exit code; workflow-command text is escaped."""
+"""Known failures print what/why/fix with their exit code; the output port makes untrusted text log-safe."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from mlgate.cli import MlgateGroup
 from mlgate.errors import BadInput, GateFailed, MlgateError, ServiceError
-from mlgate.github.workflow_commands import command, escape_data, escape_property, set_output
+from mlgate.output import Output, command, defuse, escape_data, escape_property
 
 
 def _cli_raising(exc: BaseException) -> click.Group:
@@ -42,8 +42,9 @@ def test_message_has_what_why_fix_and_annotation_in_actions(monkeypatch: pytest.
 
 
 def test_unknown_error_asks_for_a_report() -> None:
+    """A crash of ours is exit 4 (internal), never 3 (a service failed), so a retry-on-3 does not retry bugs."""
     result = CliRunner().invoke(_cli_raising(ZeroDivisionError("x")), ["boom"], catch_exceptions=False)
-    assert result.exit_code == 3
+    assert result.exit_code == 4
     assert "crashed unexpectedly: ZeroDivisionError" in result.output and "please report" in result.output
 
 
@@ -56,11 +57,10 @@ def test_escaping_stops_command_injection() -> None:
     assert "\n" not in line
 
 
-def test_set_output_is_multiline_safe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert set_output("x", "1") is False  # outside Actions
+def test_set_output_is_multiline_safe(tmp_path: Path) -> None:
+    assert Output.from_env({}).set_output("x", "1") is False  # outside Actions
     target = tmp_path / "out"
-    monkeypatch.setenv("GITHUB_OUTPUT", str(target))
-    assert set_output("summary", "line1\nline2")
+    assert Output.from_env({"GITHUB_OUTPUT": str(target)}).set_output("summary", "line1\nline2")
     name, rest = target.read_text().split("<<", 1)
     delimiter, body = rest.split("\n", 1)
     assert name == "summary" and body == f"line1\nline2\n{delimiter}\n"
@@ -74,3 +74,49 @@ def test_untrusted_text_in_a_message_cannot_start_a_command(monkeypatch: pytest.
     for line in result.output.splitlines():
         assert not line.startswith("::") or line.startswith("::error title=")
     assert "::error title=" in result.output
+
+
+@pytest.mark.parametrize("text", ["::add-mask::x", "  ::set-env name=A::1", "a\n\t::error::forged",
+                                  "x ##[error]forged", "##[set-output name=a;]b"])
+def test_defused_text_starts_no_command_by_either_rule(text: str) -> None:
+    """The runner's two rules: `::` at a line's start (after spaces), legacy `##[` anywhere in a line."""
+    for line in defuse(text).splitlines():
+        assert not line.lstrip().startswith("::")
+        assert "##[" not in line
+
+
+def test_every_printed_line_is_defused(capsys: pytest.CaptureFixture[str]) -> None:
+    out = Output(actions=True)
+    out.line("ok\n::add-mask::secret\n  ##[error]x")
+    out.warn("file ::x\n::error::y", title="t")
+    printed = capsys.readouterr()
+    for line in (printed.out + printed.err).splitlines():
+        assert not line.lstrip().startswith("::") or line.startswith("::warning title=t::")
+        assert "##[" not in line
+
+
+def test_exit_code_is_a_step_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside Actions every command writes `exit-code` to $GITHUB_OUTPUT, on success and on failure."""
+    from mlgate.cli import cli
+
+    target = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(target))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["compare", "--candidate-run", "r", "--candidate-metrics", "m.json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "exit-code<<" in target.read_text() and "\n2\n" in target.read_text()
+
+
+def test_a_closed_stdout_prints_no_traceback(tmp_path: Path) -> None:
+    """`mlgate ... | head -0`: the reader is gone before mlgate prints; no traceback, the real exit code."""
+    import subprocess
+    import sys
+
+    script = (f"{sys.executable} -m mlgate compare --candidate-metrics nope.json --out {tmp_path / 'o'} "
+              f"| head -c 0")
+    (tmp_path / "mlgate.yaml").write_text("model: {name: m}\nmetrics: {auc: {direction: maximize}}\n")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert done.returncode == 2, done.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlgate.errors import BadInput
-from mlgate.github.bundle import MAX_FILE, META, BundleMeta, read_bundle, write_bundle
+from mlgate.report.bundle import MAX_FILE, META, BundleMeta, read_bundle, write_bundle
 from tests.support import report_documents as docs
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from mlgate.errors import BadInput
 from mlgate.github.context import GitHubContext
-from mlgate.github.status import context_name, request
+from mlgate.github.status import request
 
 PR_HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 MERGE_SHA = "0000000000000000000000000000000000000abc"
@@ -81,9 +81,14 @@ def test_malformed_event_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_status_request_limits() -> None:
-    status = request(PR_HEAD, "failure", "é" * 300, "churn <model>@x", "javascript:alert(1)")
+    from mlgate.report.outcome import MAX_DESCRIPTION, shorten
+    from mlgate.report.view import status_context
+
+    status = request(PR_HEAD, "failure", shorten("é" * 300, MAX_DESCRIPTION), status_context("churn <model>@x"),
+                     None)
     assert len(status.description) == 140
-    assert status.context == "mlgate/churn -model-x" == context_name("churn <model>@x")
-    assert status.target_url is None
+    assert status.context == "mlgate/churn -model-x"
     with pytest.raises(ValueError):
         request(PR_HEAD, "failed", "", "m", None)
+    with pytest.raises(ValueError):
+        request(PR_HEAD, "failure", "x" * 141, "m", None)

@@ -8,8 +8,6 @@ untracked (not ignored) files count too when run on a laptop.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,27 +45,12 @@ def repo_root(start: Path) -> Path:
     return start
 
 
-def event_base() -> str | None:
-    """The pull request's base commit from $GITHUB_EVENT_PATH (pull_request.base.sha), if any."""
-    path = os.environ.get("GITHUB_EVENT_PATH")
-    if not path:
-        return None
-    try:
-        event = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"cannot read the GitHub event {path}", str(exc),
-                       "pass --base REF, or run inside a pull_request workflow") from exc
-    pull = event.get("pull_request") if isinstance(event, dict) else None
-    base = pull.get("base") if isinstance(pull, dict) else None
-    if not isinstance(base, dict):
-        return None
-    sha, ref = base.get("sha"), base.get("ref")
-    return str(sha) if sha else (f"origin/{ref}" if ref else None)
+def resolve_base(repo: Path, given: str | None, event_base: str | None = None) -> tuple[str, str]:
+    """The base ref to diff against (--base, else the PR's base from the event) and its commit sha.
 
-
-def resolve_base(repo: Path, given: str | None) -> tuple[str, str]:
-    """The base ref to diff against and its commit sha; a missing ref is BadInput with a fix."""
-    ref = given or event_base() or DEFAULT_BASE
+    A missing ref is BadInput with a fix.
+    """
+    ref = given or event_base or DEFAULT_BASE
     if git(repo, "rev-parse", "--git-dir").returncode != 0:
         raise BadInput(f"{repo} is not a git repository", "mlgate finds changed data with git diff",
                        "run inside the repository, or pass --all to validate every dataset")
@@ -82,8 +65,8 @@ def resolve_base(repo: Path, given: str | None) -> tuple[str, str]:
     return ref, result.stdout.decode().strip()
 
 
-def find_changes(repo: Path, given_base: str | None) -> Changes:
-    ref, sha = resolve_base(repo, given_base)
+def find_changes(repo: Path, given_base: str | None, event_base: str | None = None) -> Changes:
+    ref, sha = resolve_base(repo, given_base, event_base)
     merge = git(repo, "merge-base", sha, "HEAD")
     since = merge.stdout.decode().strip() if merge.returncode == 0 else sha
     files = changed_files(repo, since)

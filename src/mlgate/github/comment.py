@@ -10,6 +10,7 @@ alone and a new one is created.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,8 @@ def _author(comment: Any) -> tuple[str | None, str | None]:
     return (user.login, user.type) if user is not None else (None, None)
 
 
-def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker: str) -> Posted:
+def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker: str,
+           warn: Callable[[str], None]) -> Posted:
     """Create or update this model's comment on PR `number`; delete duplicates."""
     from github.GithubException import GithubException
 
@@ -57,7 +59,7 @@ def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker:
                     comment.delete()
                 deleted += 1
             except Exception as exc:  # a leftover duplicate is untidy, not a failure
-                _warn(f"could not delete duplicate mlgate comment {comment.id}: {exc}")
+                warn(f"could not delete duplicate mlgate comment {comment.id}: {exc}")
         if newest.body == body:
             return Posted(url=newest.html_url, action="unchanged", deleted=deleted)
         with api(ctx, f"editing comment {newest.id}"):
@@ -67,17 +69,7 @@ def upsert(ctx: GitHubContext, repo: Repository, number: int, body: str, marker:
             except GithubException as exc:
                 if exc.status not in (403, 404):
                     raise
-                _warn(f"could not edit comment {newest.id} (GitHub answered {exc.status}); posting a new one")
+                warn(f"could not edit comment {newest.id} (GitHub answered {exc.status}); posting a new one")
     with api(ctx, f"commenting on pull request #{number}"):
         created = issue.create_comment(body)
     return Posted(url=created.html_url, action="created", deleted=deleted)
-
-
-def _warn(message: str) -> None:
-    import click
-
-    from mlgate.github.workflow_commands import command, in_actions
-
-    click.echo(f"warning: {message}", err=True)
-    if in_actions():
-        click.echo(command("warning", message))

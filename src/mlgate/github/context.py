@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate.documents import REPOSITORY
 from mlgate.errors import BadInput
 
 DEFAULT_API = "https://api.github.com"
 DEFAULT_SERVER = "https://github.com"
-REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -34,6 +34,7 @@ class GitHubContext:
     run_id: str | None = None
     run_attempt: str | None = None
     token: str | None = field(default=None, repr=False)
+    actor: str | None = None  # GITHUB_ACTOR
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GitHubContext:
@@ -53,6 +54,7 @@ class GitHubContext:
             run_id=env.get("GITHUB_RUN_ID") or None,
             run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
             token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
+            actor=env.get("GITHUB_ACTOR") or None,
         )
 
     # --- what the event says ------------------------------------------------------------------------
@@ -86,6 +88,37 @@ class GitHubContext:
             if isinstance(candidate, str) and SHA.fullmatch(candidate):
                 return candidate
         return None
+
+    def pr_head_sha(self) -> str | None:
+        """The PR's head commit when the event is a pull request (what a PR workflow trained), else None."""
+        head = self.pull_request().get("head")
+        sha = head.get("sha") if isinstance(head, Mapping) else None
+        return sha if isinstance(sha, str) and SHA.fullmatch(sha) else None
+
+    def merged(self) -> bool:
+        """True on the `closed` event of a merged pull request."""
+        return self.pull_request().get("merged") is True
+
+    def who(self) -> str:
+        """Who acts: GITHUB_ACTOR in Actions, else the local user."""
+        if self.actor:
+            return self.actor
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+
+    def base_ref(self) -> str | None:
+        """What a pull request is diffed against: its base commit, else `origin/<base branch>`."""
+        base = self.pull_request().get("base")
+        if not isinstance(base, Mapping):
+            return None
+        sha, ref = base.get("sha"), base.get("ref")
+        if isinstance(sha, str) and sha:
+            return sha
+        return f"origin/{ref}" if isinstance(ref, str) and ref else None
 
     def head_branch(self) -> str | None:
         head = self.pull_request().get("head")

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 from mlgate.github.client import api
 from mlgate.github.context import GitHubContext
-from mlgate.report.escape import safe_url
-from mlgate.report.outcome import MAX_DESCRIPTION, shorten
-from mlgate.report.view import slug
 
 if TYPE_CHECKING:
     from github.Repository import Repository
 
 STATES = ("success", "failure", "error", "pending")
+MAX_DESCRIPTION = 140  # GitHub answers 422 for a longer description
 
 
 @dataclass(frozen=True)
@@ -26,16 +24,14 @@ class StatusRequest:
     target_url: str | None
 
 
-def context_name(model: str) -> str:
-    """The status context: `mlgate/<model>` (the name to make a required check)."""
-    return f"mlgate/{slug(model)}"
-
-
-def request(sha: str, state: str, description: str, model: str, target_url: str | None) -> StatusRequest:
+def request(sha: str, state: str, description: str, context: str, target_url: str | None) -> StatusRequest:
+    """A status to set; the caller gives a description of at most 140 characters and a safe target URL."""
     if state not in STATES:
         raise ValueError(f"unknown commit status state {state!r}")
-    return StatusRequest(sha=sha, state=state, description=shorten(description, MAX_DESCRIPTION),
-                         context=context_name(model), target_url=safe_url(target_url))
+    if len(description) > MAX_DESCRIPTION:
+        raise ValueError(f"a status description has at most {MAX_DESCRIPTION} characters")
+    return StatusRequest(sha=sha, state=state, description=description, context=context,
+                         target_url=target_url)
 
 
 def set_status(ctx: GitHubContext, repo: Repository, status: StatusRequest) -> None:

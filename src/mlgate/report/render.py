@@ -8,6 +8,7 @@ is sandboxed, and prints anything that is not already escaped (`Safe`) as escape
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from mlgate.errors import BadInput
 from mlgate.report import escape
 from mlgate.report.escape import Safe
-from mlgate.report.truncate import fit
+from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.report.view import Context, Documents, ReportView, build
 
 BUILTIN = "report.md.j2"
@@ -31,6 +32,10 @@ class Rendered:
     def comment(self, where: str | None = None) -> str:
         """The body for the PR comment: within GitHub's limit, cut between sections when needed."""
         return fit(self.text, COMMENT_LIMIT, where=where)
+
+    def fit_summary(self, where: str | None = None) -> Callable[[str, int], str]:
+        """How to cut the report to what is left of the job summary (a budget in UTF-8 bytes)."""
+        return lambda text, budget: fit(text, budget, where=where, measure=utf8_bytes)
 
 
 def _builtin(name: str) -> str | None:

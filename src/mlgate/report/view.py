@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlgate import __version__
+from mlgate.documents import mlflow_run_url
 from mlgate.report import chart, fmt
 from mlgate.report.escape import Safe, code, html, link, md, safe_url
 from mlgate.report.outcome import FAILING_DATA, Outcome, decide
@@ -84,6 +85,11 @@ class ReportView:
 def marker(model: str) -> Safe:
     """The hidden marker that finds this model's comment again."""
     return Safe(f"<!-- mlgate-report: {slug(model)} -->")
+
+
+def status_context(model: str) -> str:
+    """The commit status context: `mlgate/<model>` (the name to make a required check)."""
+    return f"mlgate/{slug(model)}"
 
 
 def slug(model: str) -> str:
@@ -358,9 +364,7 @@ def _run_pin(lineage: Doc, ctx: Context) -> Safe:
         return fmt.MISSING
     url = run.get("url")
     if not safe_url(url) and ctx.tracking_uri and run.get("experiment_id"):
-        from mlgate.registry import run_url
-
-        url = run_url(ctx.tracking_uri, str(run.get("experiment_id")), str(run_id))
+        url = mlflow_run_url(ctx.tracking_uri, str(run.get("experiment_id")), str(run_id))
     return link(str(run_id)[:12], url) if safe_url(url) else code(str(run_id)[:32])
 
 

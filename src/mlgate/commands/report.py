@@ -6,23 +6,27 @@ Exit 0 when rendering (and posting) worked, whatever the verdict: the verdict's 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import click
 from pydantic import ValidationError
 
 from mlgate.config import Config
+from mlgate.documents import BundleMeta
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github.context import GitHubContext
-from mlgate.github.summary import append_summary, set_outputs
-from mlgate.github.workflow_commands import in_actions
+from mlgate.output import Output
 from mlgate.report.escape import md, safe_url
+from mlgate.report.outcome import MAX_DESCRIPTION, shorten
 from mlgate.report.render import Rendered, render
-from mlgate.report.view import Context, Documents
+from mlgate.report.view import Context, Documents, status_context
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_text
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+    from mlgate.github.publish import Published
 
 
 def load_documents(out: Path) -> Documents:
@@ -40,7 +44,7 @@ def load_documents(out: Path) -> Documents:
 
 def link_base(config: Config, override: str | None) -> str | None:
     """The tracking server's web address for run links (http(s) only; no credentials, query or fragment)."""
-    uri = override or os.environ.get("MLFLOW_TRACKING_URI") or config.tracking_uri
+    uri = override or config.tracking_uri
     url = safe_url(uri)
     if url is None:
         return None
@@ -61,27 +65,26 @@ def view_context(config: Config, gh: GitHubContext, tracking_uri: str | None) ->
     )
 
 
-def run_report(config: Config, *, post: bool | None, bundle_dir: Path | None, out: Path,
-               tracking_uri: str | None) -> int:
+def run_report(config: Config, output: Output, github: GitHubContext, *, post: bool | None,
+               bundle_dir: Path | None, out: Path, tracking_uri: str | None) -> int:
     if bundle_dir is not None and post:
         raise BadInput("--bundle and --post exclude each other",
                        "a bundle is posted later by `mlgate publish`, from a job that may write",
                        "pass one of them")
     docs = load_documents(out)
-    gh = GitHubContext.from_env()
-    ctx = view_context(config, gh, tracking_uri)
+    ctx = view_context(config, github, tracking_uri)
     template = config.resolve(config.report.template) if config.report.template else None
     rendered = render(docs, ctx, template)
-    path = write_text(out / REPORT, rendered.text)
+    path = output.wrote("report", write_text(out / REPORT, rendered.text))
     outcome = rendered.view.outcome
-    click.echo(f"mlgate report: {outcome.word}: wrote {path}")
+    output.line(f"mlgate report: {outcome.word}: wrote {path}")
     # summary and outputs first: when posting fails (a fork's read-only token), the job still shows it
-    append_summary(rendered.text, where=md(str(path)))
-    set_outputs({"passed": str(outcome.passed).lower(), "comment-url": None, "report-path": str(path)})
+    output.summary(rendered.text, rendered.fit_summary(where=md(str(path))))
+    output.set_outputs({"passed": str(outcome.passed).lower(), "comment-url": None})
     if bundle_dir is not None:
-        _bundle(config, gh, ctx, docs, rendered, bundle_dir)
-    elif post if post is not None else in_actions():
-        set_outputs({"comment-url": _post(config, gh, rendered)})
+        _bundle(config, output, github, ctx, docs, rendered, bundle_dir)
+    elif post if post is not None else output.actions:
+        output.set_outputs({"comment-url": _post(config, output, github, rendered)})
     return EXIT_PASSED
 
 
@@ -93,21 +96,44 @@ def _head(gh: GitHubContext) -> str:
     return sha
 
 
-def _post(config: Config, gh: GitHubContext, rendered: Rendered) -> str | None:
+def _post(config: Config, output: Output, gh: GitHubContext, rendered: Rendered) -> str | None:
     from mlgate.github import client
-    from mlgate.github.publish import announce, find_pr, post
+    from mlgate.github.publish import find_pr
 
     sha = _head(gh)
     repo = client.repository(gh)
     number = find_pr(gh, repo, sha)
-    published = post(gh, rendered, config.model.name, sha=sha, pr_number=number, repo=repo)
-    announce(published, rendered.view.outcome.state)
+    published = post_report(output, gh, repo, rendered, config.model.name, sha=sha, pr_number=number)
+    announce(output, published, rendered.view.outcome.state)
     return published.comment_url
 
 
-def _bundle(config: Config, gh: GitHubContext, ctx: Context, docs: Documents, rendered: Rendered,
-            directory: Path) -> None:
-    from mlgate.github.bundle import BundleMeta, write_bundle
+def post_report(output: Output, gh: GitHubContext, repo: Repository, rendered: Rendered, model: str, *,
+                sha: str, pr_number: int | None, target_url: str | None = None) -> Published:
+    """The commit status and the sticky comment for a rendered report (report --post, and publish)."""
+    from mlgate.github.publish import Post, post
+
+    outcome = rendered.view.outcome
+    where = safe_url(gh.summary_url())
+    body = rendered.comment(
+        where=f"the job summary of [the workflow run]({where}) and its `report.md`" if where else None)
+    what = Post(sha=sha, state=outcome.state, description=shorten(outcome.description(), MAX_DESCRIPTION),
+                context=status_context(model), target_url=safe_url(target_url or gh.run_url()), body=body,
+                marker=str(rendered.view.marker))
+    return post(gh, repo, what, pr_number, output.warn)
+
+
+def announce(output: Output, published: Published, state: str) -> None:
+    output.line(f"mlgate: set {published.status_context} = {state} on {published.sha[:7]}")
+    if published.comment_url:
+        output.line(f"mlgate: {published.comment_action} the PR comment {published.comment_url}")
+    else:
+        output.line("mlgate: no pull request for this commit: no comment posted")
+
+
+def _bundle(config: Config, output: Output, gh: GitHubContext, ctx: Context, docs: Documents,
+            rendered: Rendered, directory: Path) -> None:
+    from mlgate.report.bundle import write_bundle
 
     if not gh.repository:
         raise BadInput("GITHUB_REPOSITORY is not set", "a bundle names the repository to post on",
@@ -123,4 +149,5 @@ def _bundle(config: Config, gh: GitHubContext, ctx: Context, docs: Documents, re
                  ((VERDICT, docs.verdict), (VALIDATION, docs.validation), (LINEAGE, docs.lineage))
                  if doc is not None}
     path = write_bundle(directory, meta, documents, rendered.text)
-    click.echo(f"mlgate report: wrote the bundle {path.parent} for `mlgate publish`")
+    output.wrote("bundle", path.parent)
+    output.line(f"mlgate report: wrote the bundle {path.parent} for `mlgate publish`")

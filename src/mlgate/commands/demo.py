@@ -7,8 +7,9 @@
    after the fix: validate → train → compare (fails) → report.
 
 Everything lives in one folder: the project (git + DVC), an embedded SQLite MLflow store, and the work
-directories of both runs. The stages run in this process through the CLI (`mlgate ...` as a user would
-type it), with the local runtime and GitHub out of reach: no network, nothing posted.
+directories of both runs. The stages run in this process: each is the command function behind
+`mlgate <stage>` (the line a user would type is printed), with the local runtime and GitHub out of
+reach: no network, nothing posted.
 """
 
 from __future__ import annotations
@@ -21,23 +22,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
+from mlgate.commands.compare import run_compare
+from mlgate.commands.promote import run_promote
+from mlgate.commands.report import run_report
+from mlgate.commands.train import run_train
+from mlgate.commands.validate import run_validate
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, MlgateError, ServiceError
+from mlgate.github.context import GitHubContext
+from mlgate.output import Output
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
+    from mlgate.config import Config
+
 EXAMPLE = "breast-cancer"
 PR_BRANCH = "pr/relabel-and-regularise"
-INTERRUPTED = 130  # the exit code of `mlgate` after Ctrl-C
 BAD_ROW = 57  # the data row the pull request's first push gets wrong
 DATA = "data/breast_cancer.csv"
 # Files of the example that are generated, never copied (a checkout may have run train.py).
@@ -61,6 +68,7 @@ class Demo:
     """Where the demo's files are, and what each stage returned."""
 
     root: Path
+    output: Output
     codes: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -71,15 +79,20 @@ class Demo:
     def store(self) -> Path:
         return self.root / "mlflow" / "mlflow.db"
 
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.store}"
+
     def out(self, loop: str) -> Path:
         return self.root / "out" / loop
 
 
-def run_demo(workdir: Path | None) -> int:
+def run_demo(output: Output, workdir: Path | None) -> int:
     """The `mlgate demo` command: 0 when the demo ran as designed (its second gate fails on purpose)."""
     started = time.monotonic()
-    demo = Demo(root=_prepare_root(workdir))
-    _banner(f"mlgate demo in {demo.root}")
+    # the stages' outputs and summaries are the demo's own: none goes to a step's outputs
+    demo = Demo(root=_prepare_root(workdir), output=Output(actions=output.actions))
+    _banner(demo, f"mlgate demo in {demo.root}")
     copy_example(example_files(), demo.project)
     with _isolated(demo):
         try:
@@ -131,7 +144,7 @@ def _isolated(demo: Demo) -> Iterator[None]:
             del os.environ[name]
     demo.store.parent.mkdir(parents=True, exist_ok=True)
     os.environ.update({
-        "MLFLOW_TRACKING_URI": f"sqlite:///{demo.store}",
+        "MLFLOW_TRACKING_URI": demo.tracking_uri,
         "PATH": os.pathsep.join([str(shims), os.environ.get("PATH", "")]),
         "DVC_NO_ANALYTICS": "1",
         "MLFLOW_LOGGING_LEVEL": "WARNING",  # not "Creating initial MLflow database tables..."
@@ -181,38 +194,39 @@ def _make_repository() -> None:
 
 
 def _main_loop(demo: Demo) -> None:
-    _banner("1/2  main: the first model becomes production")
+    _banner(demo, "1/2  main: the first model becomes production")
     _make_repository()
     out = demo.out("1-main")
-    _stage(demo, "main validate", ["validate", "--all", "--out", str(out)])
-    _stage(demo, "main train", ["train", "--runtime", "local", "--out", str(out)])
-    run_id = _run_id(out)
-    _stage(demo, "main compare", ["compare", "--candidate-run", run_id, "--out", str(out)])
-    _stage(demo, "main report", ["report", "--no-post", "--out", str(out)])
-    _stage(demo, "main promote", ["promote", "--version", _version(out), "--out", str(out)])
+    _validate(demo, "main validate", out, None)
+    _train(demo, "main train", out)
+    _compare(demo, "main compare", out)
+    _report(demo, "main report", out)
+    version = _version(out)
+    _stage(demo, "main promote", ["promote", "--version", version, "--out", str(out)],
+           lambda config: run_promote(config, demo.output, GitHubContext(), version=version, commit=None,
+                                             force=False, out=out, tracking_uri=demo.tracking_uri))
 
 
 def _pull_request_loop(demo: Demo) -> None:
-    _banner("2/2  a pull request: every tenth label flipped, C from 1.0 to 0.01, and a typo in one row")
+    _banner(demo, "2/2  a pull request: every tenth label flipped, C from 1.0 to 0.01, and a typo in one row")
     git("checkout", "-q", "-b", PR_BRANCH)
     flipped = relabel(Path(DATA), every=10)
     params = Path("params.yaml")
     params.write_text(params.read_text(encoding="utf-8").replace("C: 1.0", "C: 0.01"), encoding="utf-8")
     original = set_first_field(Path(DATA), BAD_ROW, "-14.2")
     _commit(f"Relabel {flipped} samples, regularise harder")
-    click.echo(f"\nFirst push: row {BAD_ROW} has a negative mean_radius; the gate stops at validation.")
-    first = demo.out("2-pr-first-push")
-    _stage(demo, "pr validate (first push)", ["validate", "--base", "main", "--out", str(first)])
+    demo.output.line(f"\nFirst push: row {BAD_ROW} has a negative mean_radius; the gate stops at validation.")
+    _validate(demo, "pr validate (first push)", demo.out("2-pr-first-push"), "main")
 
     set_first_field(Path(DATA), BAD_ROW, original)
     _commit(f"Fix the typo in row {BAD_ROW}")
-    click.echo("\nSecond push: the row is fixed and the data is valid, but is the model as good?")
+    demo.output.line("\nSecond push: the row is fixed and the data is valid, but is the model as good?")
     out = demo.out("2-pr")
-    _stage(demo, "pr validate", ["validate", "--base", "main", "--out", str(out)])
-    _stage(demo, "pr train", ["train", "--runtime", "local", "--out", str(out)])
-    _stage(demo, "pr compare", ["compare", "--candidate-run", _run_id(out), "--out", str(out)])
-    _stage(demo, "pr report", ["report", "--no-post", "--out", str(out)])
-    _show_report(out)
+    _validate(demo, "pr validate", out, "main")
+    _train(demo, "pr train", out)
+    _compare(demo, "pr compare", out)
+    _report(demo, "pr report", out)
+    _show_report(demo, out)
 
 
 def _commit(message: str) -> None:
@@ -245,22 +259,47 @@ def relabel(path: Path, *, every: int) -> int:
     return flipped
 
 
-def _stage(demo: Demo, label: str, args: list[str]) -> int:
-    """Run `mlgate ARGS` in this process, as a user would type it; record its exit code."""
-    from mlgate.cli import cli
+def _validate(demo: Demo, label: str, out: Path, base: str | None) -> int:
+    shown = ["validate", "--all"] if base is None else ["validate", "--base", base]
+    return _stage(demo, label, [*shown, "--out", str(out)],
+                  lambda config: run_validate(config, demo.output, GitHubContext(), base_ref=base,
+                                                     all_datasets=base is None, out=out))
 
-    click.secho(f"\n$ mlgate {' '.join(_shown(args, demo.root))}", bold=True)
+
+def _train(demo: Demo, label: str, out: Path) -> int:
+    return _stage(demo, label, ["train", "--runtime", "local", "--out", str(out)],
+                  lambda config: run_train(config, demo.output, GitHubContext(), runtime="local",
+                                                  register=True, out=out, tracking_uri=demo.tracking_uri))
+
+
+def _compare(demo: Demo, label: str, out: Path) -> int:
+    run_id = _run_id(out)
+    return _stage(demo, label, ["compare", "--candidate-run", run_id, "--out", str(out)],
+                  lambda config: run_compare(config, demo.output, candidate_run=run_id,
+                                                    candidate_metrics=None, fail_on_regression=True, out=out,
+                                                    tracking_uri=demo.tracking_uri))
+
+
+def _report(demo: Demo, label: str, out: Path) -> int:
+    return _stage(demo, label, ["report", "--no-post", "--out", str(out)],
+                  lambda config: run_report(config, demo.output, GitHubContext(), post=False,
+                                                   bundle_dir=None, out=out, tracking_uri=demo.tracking_uri))
+
+
+def _stage(demo: Demo, label: str, args: list[str], run: Callable[[Config], int]) -> int:
+    """Run one stage's command function, printing the `mlgate ...` line a user would type; record its exit."""
+    from mlgate.config import load_config
+
+    demo.output.line(f"\n$ mlgate {' '.join(_shown(args, demo.root))}", bold=True)
     sys.stdout.flush()
     try:
-        cli.main(args=args, prog_name="mlgate", standalone_mode=False)
-        code = EXIT_PASSED
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if code == INTERRUPTED:
-            raise  # Ctrl-C stops the demo, not just the stage
+        code = run(load_config(Path("mlgate.yaml")))
+    except MlgateError as exc:
+        demo.output.error(exc.message(), title=exc.title, file=exc.file)
+        code = exc.exit_code
     demo.codes[label] = code
     if code != EXIT_PASSED:
-        click.echo(f"(exit {code})")
+        demo.output.line(f"(exit {code})")
     if code != EXPECTED[label]:
         raise _Stop(label)
     return code
@@ -291,11 +330,11 @@ def _version(out: Path) -> str:
     return str(registered.get("version") or "1")
 
 
-def _show_report(out: Path) -> None:
+def _show_report(demo: Demo, out: Path) -> None:
     report = out / "report.md"
     if report.is_file():
-        _banner(f"the report a reviewer reads on the pull request ({report})")
-        click.echo(report.read_text(encoding="utf-8"))
+        _banner(demo, f"the report a reviewer reads on the pull request ({report})")
+        demo.output.line(report.read_text(encoding="utf-8"))
 
 
 # --- the end ----------------------------------------------------------------------------------------
@@ -313,38 +352,39 @@ def _conclude(demo: Demo, seconds: float) -> int:
     verdict = _read(demo.out("2-pr"), "verdict.json")
     unexpected = {label: code for label, code in demo.codes.items() if EXPECTED.get(label) != code}
     missing = [label for label in EXPECTED if label not in demo.codes]
-    _banner(f"mlgate demo finished in {seconds:.0f}s")
+    _banner(demo, f"mlgate demo finished in {seconds:.0f}s")
     if verdict:
-        click.echo(f"The pull request's verdict: {str(verdict.get('status', '?')).upper()} - "
+        demo.output.line(f"The pull request's verdict: {str(verdict.get('status', '?')).upper()} - "
                    f"{verdict.get('summary', '')}")
         for metric in verdict.get("metrics") or []:
             if metric.get("status") != "pass":
                 reasons = "; ".join(metric.get("reasons") or [])
-                click.echo(f"  {metric.get('name')}: {metric.get('status')} - {reasons}")
+                demo.output.line(f"  {metric.get('name')}: {metric.get('status')} - {reasons}")
     _where(demo)
     if unexpected or missing:
         details = ", ".join(f"{k} exited {v} (expected {EXPECTED.get(k)})" for k, v in unexpected.items())
         details = details or "stages missing: " + ", ".join(missing)
-        click.echo(f"\nThe demo did not go as designed: {details}.", err=True)
+        demo.output.line(f"\nThe demo did not go as designed: {details}.", err=True)
         return EXIT_GATE_FAILED
-    click.echo("\nThe demo ran as designed: the first model became production; the gate stopped the pull "
-               "request twice, first on invalid data (`mlgate validate` exited 1), then, with valid data, "
-               "on a worse model (`mlgate compare` exited 1): each fails the CI job and the required status.")
+    demo.output.line("\nThe demo ran as designed: the first model became production; the gate stopped "
+                     "the pull request twice, first on invalid data (`mlgate validate` exited 1), then, "
+                     "with valid data, on a worse model (`mlgate compare` exited 1): each fails the CI job "
+                     "and the required status.")
     return EXIT_PASSED
 
 
 def _where(demo: Demo) -> None:
-    click.echo("\nIts files:")
-    click.echo(f"  project      {demo.project}  (git + DVC; branches main and {PR_BRANCH})")
-    click.echo(f"  MLflow store sqlite:///{demo.store}")
-    click.echo(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
+    demo.output.line("\nIts files:")
+    demo.output.line(f"  project      {demo.project}  (git + DVC; branches main and {PR_BRANCH})")
+    demo.output.line(f"  MLflow store sqlite:///{demo.store}")
+    demo.output.line(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
     for loop in ("1-main", "2-pr-first-push", "2-pr"):
         folder = demo.out(loop)
         if folder.is_dir():
             files = sorted(p.name for p in folder.iterdir() if p.suffix in {".json", ".md"})
-            click.echo(f"  work dir     {folder}  ({', '.join(files)})")
+            demo.output.line(f"  work dir     {folder}  ({', '.join(files)})")
 
 
-def _banner(text: str) -> None:
-    click.secho(f"\n{'=' * 8} {text} {'=' * max(0, 90 - len(text))}", bold=True)
+def _banner(demo: Demo, text: str) -> None:
+    demo.output.line(f"\n{'=' * 8} {text} {'=' * max(0, 90 - len(text))}", bold=True)
 

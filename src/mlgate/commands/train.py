@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
-from mlgate.train import ci, lineage
+from mlgate.github.context import GitHubContext
+from mlgate.output import Output
+from mlgate.train import lineage
 from mlgate.train.data_pin import data_pin
 from mlgate.train.execute import LOG_NAME, Job, Produced, check_outputs, execute, job_env
 from mlgate.train.image import digest_of, is_pinned
@@ -69,7 +69,8 @@ def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
     return (out, config.root / DEFAULT_OUT)
 
 
-def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path) -> dict[str, Any]:
+def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
+         github: GitHubContext) -> dict[str, Any]:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -82,7 +83,7 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path) -
     code = code_pin(config.root, ignore=own_folders(config, out))
     document = lineage.build(code=code, data=data_pin(config, out), environment=environment,
                              configuration=configuration_pin(config, settings))
-    document["ci"] = {"pr": ci.pr_number(), "head_sha": ci.head_sha(), "run_url": ci.run_url()}
+    document["ci"] = {"pr": github.pr_number(), "head_sha": github.pr_head_sha(), "run_url": github.run_url()}
     return document
 
 
@@ -132,8 +133,8 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
                mounts=store_mounts(tracking.uri) if tracking else ())
 
 
-def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
-              tracking_uri: str | None) -> int:
+def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
+              register: bool, out: Path, tracking_uri: str | None) -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise."""
     settings = settings_of(config)
     out = out.resolve()
@@ -141,12 +142,12 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     requested = runtime or settings.runtime
     check_image(settings, requested)
     chosen = make_runtime(requested, settings.image, settings.runtime_args)
-    document = pins(config, settings, chosen, out)
+    document = pins(config, settings, chosen, out, github)
     uri = resolve_uri(config, out, tracking_uri)
     tracking = open_run(config, settings, uri, document)
-    lineage.write(out, document)
+    output.wrote("lineage", lineage.write(out, document))
     try:
-        produced = train_and_check(config, settings, chosen, out, tracking, document)
+        produced = train_and_check(config, output, settings, chosen, out, tracking, document)
         finish(config, settings, out, tracking, document, produced, register=register)
     except MlgateError as exc:
         fail(out, tracking, document, exc)
@@ -154,14 +155,14 @@ def run_train(config: Config, *, runtime: str | None, register: bool, out: Path,
     except KeyboardInterrupt:
         fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
         raise
-    report(config, document)
+    report(output, document)
     return EXIT_PASSED
 
 
-def train_and_check(config: Config, settings: TrainSettings, runtime: Runtime, out: Path, tracking: Tracking,
-                    document: dict[str, Any]) -> Produced:
+def train_and_check(config: Config, output: Output, settings: TrainSettings, runtime: Runtime, out: Path,
+                    tracking: Tracking, document: dict[str, Any]) -> Produced:
     job = make_job(config, settings, runtime, out, tracking)
-    click.echo(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
+    output.line(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
     result, started = execute(job)
     document["duration_seconds"] = round(result.outcome.seconds, 3)
     env = document["environment"]
@@ -180,7 +181,7 @@ def train_and_check(config: Config, settings: TrainSettings, runtime: Runtime, o
     document["model"] = {"path": relative_to_root(job.model_path, config.root), "files": produced.files,
                          "sha256": files_digest(produced.files)}
     for name in produced.skipped:
-        warn(f"metric {name} in {settings.metrics} is not a finite number; it was not logged")
+        output.warn(f"metric {name} in {settings.metrics} is not a finite number; it was not logged")
     return produced
 
 
@@ -231,26 +232,17 @@ def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateErr
         registry.finish_run(tracking.client, tracking.uri, tracking.run_id, status)
 
 
-def warn(message: str) -> None:
-    from mlgate.github.workflow_commands import command, in_actions
-
-    click.echo(command("warning", message) if in_actions() else f"warning: {message}", err=not in_actions())
-
-
-def report(config: Config, document: dict[str, Any]) -> None:
+def report(output: Output, document: dict[str, Any]) -> None:
     """What a person reads at the end, plus step outputs inside GitHub Actions."""
-    from mlgate.github.workflow_commands import set_output
-
     run, registered = document["run"], document["registered"]
-    click.echo(f"mlgate train: run {run['run_id']} logged {len(document['metrics'])} metrics and "
+    output.line(f"mlgate train: run {run['run_id']} logged {len(document['metrics'])} metrics and "
                f"{len(document['model']['files'])} model files")
     if registered:
-        click.echo(f"registered {registered['name']} version {registered['version']} "
+        output.line(f"registered {registered['name']} version {registered['version']} "
                    f"as @{registered['alias']}")
     if document["reproducible"]:
-        click.echo("reproducible: yes (code, data, environment and configuration are pinned)")
+        output.line("reproducible: yes (code, data, environment and configuration are pinned)")
     else:
-        warn("this run is not reproducible: " + "; ".join(document["not_reproducible_because"]))
-    set_output("run-id", run["run_id"])
-    set_output("model-version", registered["version"] if registered else "")
-    set_output("reproducible", str(document["reproducible"]).lower())
+        output.warn("this run is not reproducible: " + "; ".join(document["not_reproducible_because"]))
+    output.set_outputs({"run-id": run["run_id"], "model-version": registered["version"] if registered else "",
+                        "reproducible": str(document["reproducible"]).lower()})

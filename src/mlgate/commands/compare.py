@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
 import yaml
 
 from mlgate import registry
@@ -22,7 +21,7 @@ from mlgate.gate.model import RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import flatten
-from mlgate.github.workflow_commands import command, in_actions, set_output
+from mlgate.output import Output, one_line
 from mlgate.workdir import LINEAGE, VERDICT, begin, read_json, write_json
 
 if TYPE_CHECKING:
@@ -59,8 +58,8 @@ def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> 
 
 
 def run_compare(
-    config: Config, *, candidate_run: str | None, candidate_metrics: Path | None, fail_on_regression: bool,
-    out: Path, tracking_uri: str | None,
+    config: Config, output: Output, *, candidate_run: str | None, candidate_metrics: Path | None,
+    fail_on_regression: bool, out: Path, tracking_uri: str | None,
 ) -> int:
     training_failed = None
     if not candidate_run and not candidate_metrics:
@@ -87,13 +86,13 @@ def run_compare(
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     body = _verdict_body(config, verdict, client, uri)
-    path = write_json(out / VERDICT, body)
+    path = output.wrote("verdict", write_json(out / VERDICT, body))
     if candidate_run and candidate.version:
         registry.set_version_tags(client, uri, model.name, candidate.version, {
             "mlgate.verdict": verdict.status, "mlgate.verdict.passed": str(verdict.passed).lower(),
             "mlgate.verdict.summary": body["summary"][:5000],
         })
-    _announce(verdict, body, path)
+    _announce(output, verdict, body, path)
     failed = not verdict.passed or training_failed is not None
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
 
@@ -168,28 +167,27 @@ def _verdict_body(config: Config, verdict: Verdict, client: MlflowClient, uri: s
     return body
 
 
-def _announce(verdict: Verdict, body: dict[str, Any], path: Path) -> None:
+def _announce(output: Output, verdict: Verdict, body: dict[str, Any], path: Path) -> None:
     """A short human summary on stdout, annotations and outputs inside Actions."""
     from tabulate import tabulate
 
     icon = {"passed": "PASSED", "warned": "PASSED (with warnings)", "failed": "FAILED"}[verdict.status]
     detail = str(body["summary"]).removeprefix(verdict.status).removeprefix(":").strip()
-    click.echo(f"mlgate compare: {icon}" + (f" - {detail}" if detail else ""))
+    output.line(f"mlgate compare: {icon}" + (f" - {one_line(detail)}" if detail else ""))
     rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), m.status,
              "; ".join(m.reasons)] for m in verdict.metrics]
     if rows:
-        click.echo(tabulate(rows, headers=["metric", "candidate", "production", "baseline", "status", "why"]))
+        headers = ["metric", "candidate", "production", "baseline", "status", "why"]
+        output.line(tabulate(rows, headers=headers))
     for note in verdict.notes:
-        click.echo(f"note: {note}")
-    click.echo(f"wrote {path}")
-    if in_actions():
+        output.line(f"note: {one_line(note)}")
+    output.line(f"wrote {path}")
+    if output.actions:
         for metric in verdict.metrics:
             if metric.status != "pass":
                 level = "error" if metric.status == "fail" else "warning"
-                click.echo(command(level, "; ".join(metric.reasons), {"title": f"mlgate: {metric.name}"}))
-    set_output("passed", str(verdict.passed).lower())
-    set_output("status", verdict.status)
-    set_output("verdict-path", str(path))
+                output.annotate(level, "; ".join(metric.reasons), title=f"mlgate: {metric.name}")
+    output.set_outputs({"passed": str(verdict.passed).lower(), "status": verdict.status})
 
 
 def _show(value: RawValue) -> str:

@@ -12,8 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import click
-
 from mlgate.config import Config
 from mlgate.data.changed import Changes, find_changes, repo_root
 from mlgate.data.dvcmeta import DvcIndex, load_index
@@ -26,20 +24,22 @@ from mlgate.data.targets import Target, select_targets
 from mlgate.data.validate import validate_file
 from mlgate.data.versions import dataset_version
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
-from mlgate.github.workflow_commands import command, in_actions
+from mlgate.github.context import GitHubContext
+from mlgate.output import Output, one_line
 from mlgate.workdir import VALIDATION, begin, write_json
 
 
-def run_validate(config: Config, *, base_ref: str | None, all_datasets: bool, out: Path) -> int:
+def run_validate(config: Config, output: Output, github: GitHubContext, *, base_ref: str | None,
+                 all_datasets: bool, out: Path) -> int:
     begin(out, VALIDATION)  # no older result (nor a later stage's file) may pass for this run's
     root = repo_root(config.root)
     if not config.data:
-        write_json(out / VALIDATION, {"passed": True, "base": None, "base_sha": None, "mode": "none",
-                                      "datasets": []})
-        click.echo("mlgate validate: no datasets declared under `data:` in the config; nothing to validate")
+        output.wrote("validation", write_json(out / VALIDATION, {
+            "passed": True, "base": None, "base_sha": None, "mode": "none", "datasets": []}))
+        output.line("mlgate validate: no datasets declared under `data:` in the config; nothing to validate")
         return EXIT_PASSED
     index = load_index(root)
-    changes = None if all_datasets else find_changes(root, base_ref)
+    changes = None if all_datasets else find_changes(root, base_ref, github.base_ref())
     targets = select_targets(config, root, index, changes)
     schemas: dict[int, list[LoadedSchema]] = {}
     results: list[FileResult] = []
@@ -48,8 +48,9 @@ def run_validate(config: Config, *, base_ref: str | None, all_datasets: bool, ou
         result = _run_target(config, root, index, target, schemas, errors)
         results.append(result)
     passed = not errors and all(r.status in (VALID, DELETED, SKIPPED) for r in results)
-    write_json(out / VALIDATION, _payload(passed, changes, results))
-    _summarize(results, changes, out)
+    output.wrote("validation", write_json(out / VALIDATION, _payload(passed, changes, results)))
+    output.set_output("passed", str(passed).lower())
+    _summarize(output, results, changes, out)
     if errors:
         raise _combined(errors)
     return EXIT_PASSED if passed else EXIT_GATE_FAILED
@@ -96,32 +97,25 @@ def _payload(passed: bool, changes: Changes | None, results: list[FileResult]) -
     }
 
 
-def _summarize(results: list[FileResult], changes: Changes | None, out: Path) -> None:
+def _summarize(output: Output, results: list[FileResult], changes: Changes | None, out: Path) -> None:
     scope = "every declared dataset" if changes is None else \
         f"data changed since {changes.base} ({changes.base_sha[:12]})"
-    click.echo(f"mlgate validate: {scope}")
+    output.line(f"mlgate validate: {one_line(scope)}")
     marks = {VALID: "ok", INVALID: "INVALID", DELETED: "deleted", SKIPPED: "unchanged", ERROR: "ERROR"}
     for result in results:
         rows = f"  {result.rows:,} rows" if result.rows is not None else ""
-        click.echo(f"  {marks[result.status]:<9} {one_line(result.path)}{rows}")
+        output.line(f"  {marks[result.status]:<9} {one_line(result.path)}{rows}")
         if result.error:
-            click.echo("      " + result.error.replace("\n", "\n      "))
+            output.line("      " + result.error.replace("\n", "\n      "))
         for failure in result.failures:
             where = f" [{one_line(failure.column)}]" if failure.column else ""
-            click.echo(f"      - {one_line(failure.check)}{where}: {one_line(failure.message)}")
-            if in_actions():
-                title = f"mlgate validate: {failure.check}{where}"
-                click.echo(command("error", f"{result.path}: {failure.message}",
-                                   {"file": result.path, "title": title}))
+            output.line(f"      - {one_line(failure.check)}{where}: {one_line(failure.message)}")
+            if output.actions:
+                output.annotate("error", f"{result.path}: {failure.message}", file=result.path,
+                                title=f"mlgate validate: {failure.check}{where}")
     invalid = sum(r.status == INVALID for r in results)
     checked = sum(r.status in (VALID, INVALID) for r in results)
-    click.echo(f"{checked} file(s) validated, {invalid} invalid; details in {out / VALIDATION}")
-
-
-def one_line(text: str) -> str:
-    """Untrusted text (file and column names, values) kept on one line: a line break in it must not start
-    a line of the log, where the Actions runner would read `::command::` from it."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    output.line(f"{checked} file(s) validated, {invalid} invalid; details in {out / VALIDATION}")
 
 
 def _flat_error(exc: BadInput) -> BadInput:

@@ -8,18 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
+from mlgate.commands.train import own_folders, store_mounts
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
+from mlgate.output import Output
 from mlgate.train.compare_files import FileDiff, diff_files
 from mlgate.train.data_pin import current_paths, data_differences
 from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
 from mlgate.train.runtimes import Runtime, make_runtime
-from mlgate.train.stage import own_folders, store_mounts, warn
 from mlgate.workdir import write_json
 
 REPORT = "reproduce.json"
@@ -32,7 +31,7 @@ def _recorded(document: dict[str, Any], run_id: str) -> None:
                        f"its lineage status is {document.get('status')!r}", "pick a run that succeeded")
 
 
-def check_workspace(document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = (),
+def check_workspace(output: Output, document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = (),
                     current: Sequence[str] = ()) -> None:
     """Refuse when the data or the params in the workspace differ from the recorded ones; warn on code."""
     problems = data_differences(document.get("data") or [], root, current)
@@ -52,11 +51,11 @@ def check_workspace(document: dict[str, Any], root: Path, ignore: tuple[Path, ..
     recorded_commit = (document.get("code") or {}).get("commit")
     now_code = code_pin(root, ignore)
     if recorded_commit and (now_code["commit"] != recorded_commit or now_code["dirty"]):
-        warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code['commit']}"
+        output.warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code['commit']}"
              f"{', with uncommitted changes' if now_code['dirty'] else ''}); the model may differ")
 
 
-def choose_runtime(document: dict[str, Any], config: Config, override: str | None) -> Runtime:
+def choose_runtime(output: Output, document: dict[str, Any], config: Config, override: str | None) -> Runtime:
     """The recorded environment: the same image digest; the engine may be another one."""
     env = document.get("environment") or {}
     recorded = str(env.get("runtime") or "auto")
@@ -65,7 +64,7 @@ def choose_runtime(document: dict[str, Any], config: Config, override: str | Non
     if image and env.get("image_digest") and not is_pinned(image):
         image = pinned_reference(image, env["image_digest"])
     if requested != "local" and not env.get("pinned"):
-        warn("the recorded environment was not pinned by digest; the result may differ")
+        output.warn("the recorded environment was not pinned by digest; the result may differ")
     run_args = config.train.runtime_args if config.train else []
     return make_runtime(requested, image, run_args)
 
@@ -82,7 +81,7 @@ def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Pa
                model_path=model_path, env=env, mounts=store_mounts(uri))
 
 
-def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path,
+def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str | None, out: Path,
                   tracking_uri: str | None) -> int:
     """The `mlgate reproduce` command. 0 byte-for-byte identical, 1 when model files differ."""
     from mlgate import registry
@@ -92,10 +91,10 @@ def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path
     client = registry.connect(uri)
     document = registry.run_lineage(client, uri, run_id)
     _recorded(document, run_id)
-    check_workspace(document, config.root, own_folders(config, out), current_paths(config))
-    chosen = choose_runtime(document, config, runtime)
+    check_workspace(output, document, config.root, own_folders(config, out), current_paths(config))
+    chosen = choose_runtime(output, document, config, runtime)
     job = make_job(document, config, chosen, out, uri)
-    click.echo(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
+    output.line(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
     result, started = execute(job)
     if result.outcome.returncode != 0:
         raise GateFailed(f"the training command failed with exit code {result.outcome.returncode}",
@@ -103,16 +102,16 @@ def run_reproduce(config: Config, *, run_id: str, runtime: str | None, out: Path
                          f"read the training log above (also in {out / LOG_NAME})")
     produced = check_outputs(job, started)
     diff = diff_files(document["model"]["files"], produced.files)
-    record(client, uri, run_id, out, diff, produced.metrics, document)
-    return say(diff)
+    output.wrote("reproduce", record(client, uri, run_id, out, diff, produced.metrics, document))
+    return say(output, diff)
 
 
 def record(client: Any, uri: str, run_id: str, out: Path, diff: FileDiff, metrics: dict[str, float],
-           document: dict[str, Any]) -> None:
+           document: dict[str, Any]) -> Path:
     """reproduce.json in the work directory, and `mlgate.reproduced*` tags on the recorded run."""
     from mlgate import registry
 
-    write_json(out / REPORT, {
+    path = write_json(out / REPORT, {
         "run_id": run_id, "identical": diff.identical, "changed": diff.changed, "missing": diff.missing,
         "extra": diff.extra, "metrics": metrics, "recorded_metrics": document.get("metrics") or {},
     })
@@ -120,13 +119,14 @@ def record(client: Any, uri: str, run_id: str, out: Path, diff: FileDiff, metric
         "mlgate.reproduced": str(diff.identical).lower(),
         "mlgate.reproduced_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
+    return path
 
 
-def say(diff: FileDiff) -> int:
+def say(output: Output, diff: FileDiff) -> int:
     if diff.identical:
-        click.echo("reproducible byte-for-byte: every model file has the recorded sha256")
+        output.line("reproducible byte-for-byte: every model file has the recorded sha256")
         return EXIT_PASSED
-    click.echo("not reproducible: the model files differ from the recorded ones")
+    output.line("not reproducible: the model files differ from the recorded ones")
     for line in diff.lines():
-        click.echo(f"  {line}")
+        output.line(f"  {line}")
     return EXIT_GATE_FAILED

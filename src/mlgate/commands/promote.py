@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed
-from mlgate.train import ci
+from mlgate.github.context import GitHubContext
+from mlgate.output import Output
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -25,14 +23,14 @@ ACCEPTED = ("passed", "warned")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 
 
-def check_verdict(target: VersionInfo, *, force: bool) -> str:
+def check_verdict(output: Output, target: VersionInfo, *, force: bool) -> str:
     """The version's gate verdict; GateFailed (exit 1) unless it passed or warned, or --force."""
     verdict = target.tags.get("mlgate.verdict")
     if verdict in ACCEPTED or (verdict is None and target.tags.get("mlgate.verdict.passed") == "true"):
         return verdict or "passed"
     if force:
-        click.echo(f"warning: promoting {target.name} version {target.version} although its gate verdict is "
-                   f"{verdict or 'missing'} (--force)", err=True)
+        output.warn(f"promoting {target.name} version {target.version} although its gate verdict is "
+                    f"{verdict or 'missing'} (--force)")
         return verdict or "missing"
     if verdict is None:
         why = "no gate verdict is recorded on it: `mlgate compare --candidate-run` never ran on this version"
@@ -64,15 +62,15 @@ def merge_clues(root: Path, commit: str) -> tuple[list[str], int | None]:
     return parents, int(match.group(1)) if match else None
 
 
-def find_by_commit(client: MlflowClient, uri: str, config: Config, commit: str) -> VersionInfo:
+def find_by_commit(client: MlflowClient, uri: str, config: Config, github: GitHubContext,
+                   commit: str) -> VersionInfo:
     """The newest version trained from the commit, from the PR it merged, or from the PR's head."""
     from mlgate import registry
 
     name, tried = config.model.name, []
     clues: list[tuple[str, str]] = [("mlgate.commit", commit), ("mlgate.head_sha", commit)]
-    payload = ci.event()
-    if ci.pull_request(payload).get("merged"):
-        head, number = ci.head_sha(payload), ci.pr_number(payload)
+    if github.merged():
+        head, number = github.pr_head_sha(), github.pr_number()
         clues += [("mlgate.head_sha", head), ("mlgate.commit", head)] if head else []
         clues += [("mlgate.pr", str(number))] if number is not None else []
     parents, squashed = merge_clues(config.root, commit)
@@ -90,50 +88,63 @@ def find_by_commit(client: MlflowClient, uri: str, config: Config, commit: str) 
                    "(it names the PR's head)")
 
 
-def choose(client: MlflowClient, uri: str, config: Config, version: str | None,
+def choose(client: MlflowClient, uri: str, config: Config, github: GitHubContext, version: str | None,
            commit: str | None) -> VersionInfo:
     from mlgate import registry
 
     if version:
         return registry.get_version(client, uri, config.model.name, version)
-    commit = commit or os.environ.get("GITHUB_SHA")
+    commit = commit or github.sha
     if not commit:
         raise BadInput("which version to promote?", "neither --version nor --commit is given, and GITHUB_SHA "
                        "is not set", "pass --version N or --commit SHA")
-    return find_by_commit(client, uri, config, commit)
+    return find_by_commit(client, uri, config, github, commit)
 
 
-def run_promote(config: Config, *, version: str | None, commit: str | None, force: bool, out: Path,
-                tracking_uri: str | None) -> int:
+def run_promote(config: Config, output: Output, github: GitHubContext, *, version: str | None,
+                commit: str | None, force: bool, out: Path, tracking_uri: str | None) -> int:
     """The `mlgate promote` command. 0 promoted (or already production), 1 refused."""
     from mlgate import registry
-    from mlgate.github.workflow_commands import set_output
 
     model = config.model
+    if commit:
+        commit = full_sha(config.root, commit)
     if not version:  # the commit being deployed (on a push to main: the merge commit), recorded below
-        commit = commit or os.environ.get("GITHUB_SHA")
+        commit = commit or github.sha
     uri = resolve_uri(config, out, tracking_uri)
     client = registry.connect(uri)
-    target = choose(client, uri, config, version, commit)
+    target = choose(client, uri, config, github, version, commit)
     current = registry.version_by_alias(client, uri, model.name, model.production_alias)
-    set_output("version", target.version)
+    output.set_output("version", target.version)
     if current is not None and current.version == target.version:
-        click.echo(f"{model.name} version {target.version} is already "
-                   f"@{model.production_alias}; nothing to do")
-        set_output("previous-version", "")
+        output.line(f"{model.name} version {target.version} is already @{model.production_alias}; "
+                    "nothing to do")
+        output.set_output("previous-version", "")
         return EXIT_PASSED
-    verdict = check_verdict(target, force=force)
+    verdict = check_verdict(output, target, force=force)
     if current is not None:
         registry.set_alias(client, uri, model.name, model.previous_alias, current.version)
     registry.set_alias(client, uri, model.name, model.production_alias, target.version)
     tags = {
-        "mlgate.promoted_by": ci.actor(),
+        "mlgate.promoted_by": github.who(),
         "mlgate.promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mlgate.promoted_from_commit": commit or target.tags.get("mlgate.commit", ""),
         "mlgate.promoted_verdict": verdict,
     }
     registry.set_version_tags(client, uri, model.name, target.version, {k: v for k, v in tags.items() if v})
     before = f"; version {current.version} is now @{model.previous_alias}" if current else ""
-    click.echo(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
-    set_output("previous-version", current.version if current else "")
+    output.line(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
+    output.set_output("previous-version", current.version if current else "")
     return EXIT_PASSED
+
+
+def full_sha(root: Path, ref: str) -> str:
+    """A ref git knows (`HEAD`, `main`, a short sha) as its full commit sha; anything else unchanged."""
+    try:
+        args = ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                f"{ref}^{{commit}}"]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ref
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else ref

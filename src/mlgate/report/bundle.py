@@ -13,13 +13,12 @@ import hashlib
 import json
 import stat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from mlgate import __version__
+from mlgate.documents import BundleMeta
 from mlgate.errors import BadInput
-from mlgate.github.context import REPOSITORY
 from mlgate.report.escape import clean
 from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
@@ -30,31 +29,6 @@ ALLOWED = {META, REPORT, *DOCUMENTS}
 MAX_FILE = 1024 * 1024
 MAX_TOTAL = 4 * MAX_FILE
 KIND = "mlgate-report-bundle"
-
-
-class BundleMeta(BaseModel):
-    """mlgate-bundle.json."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: Literal[1] = 1
-    kind: Literal["mlgate-report-bundle"] = "mlgate-report-bundle"
-    mlgate_version: str = Field(default=__version__, max_length=40)
-    repository: str = Field(max_length=200)
-    pr_number: int | None = Field(default=None, gt=0, lt=10**9)
-    head_sha: str = Field(pattern=r"^[0-9a-f]{40}$")
-    model: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-    decision: str = Field(default="", max_length=2000)
-    primary_metric: str | None = Field(default=None, max_length=200)
-    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
-    files: dict[str, str] = Field(default_factory=dict)  # name -> sha256 of its bytes
-
-    @field_validator("repository")
-    @classmethod
-    def _owner_name(cls, value: str) -> str:
-        if not REPOSITORY.fullmatch(value):
-            raise ValueError("must be owner/name")
-        return value
 
 
 def _sha256(path: Path) -> str:

@@ -1,0 +1,1 @@
+"""One module per CLI command: each builds the adapters it needs and calls the domain."""

@@ -1,0 +1,73 @@
+"""`mlgate publish`: post a bundle from the privileged workflow_run job (the fork-safe second stage).
+
+It validates the bundle, checks that the PR belongs to the head commit, and renders the report itself
+from the bundle's data with the packaged template (never a template or code from the bundle).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlgate.commands.report import announce, post_report
+from mlgate.errors import EXIT_PASSED, BadInput
+from mlgate.github import client
+from mlgate.github.context import GitHubContext
+from mlgate.github.publish import check_pr, find_pr
+from mlgate.output import Output
+from mlgate.report.bundle import read_bundle
+from mlgate.report.escape import safe_url
+from mlgate.report.render import render
+from mlgate.report.view import Context, Documents
+from mlgate.workdir import LINEAGE, VALIDATION, VERDICT
+
+
+def _check_event(ctx: GitHubContext, head_sha: str) -> None:
+    run = ctx.workflow_run()
+    if (ctx.event_name == "workflow_run" or run) and run.get("head_sha") != head_sha:
+        raise BadInput("the bundle is for another commit than the workflow run that made it",
+                       f"bundle head_sha {head_sha[:12]}, "
+                       f"workflow_run.head_sha {str(run.get('head_sha'))[:12]}",
+                       "download the artifact of the triggering run: "
+                       "`run-id: ${{ github.event.workflow_run.id }}`")
+
+
+def _check_model(model: str, verdict: dict[str, Any] | None) -> None:
+    named = (verdict or {}).get("model")
+    name = named.get("name") if isinstance(named, dict) else None
+    if name is not None and name != model:
+        raise BadInput(f"the bundle's verdict is for model {str(name)[:100]!r}, "
+                       f"its metadata for {model[:100]!r}",
+                       "a bundle reports on one model", "publish only what `mlgate report --bundle` wrote")
+
+
+def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> int:
+    """Post a bundle written by `mlgate report --bundle` (the privileged workflow_run job)."""
+    meta, documents = read_bundle(bundle_dir)
+    if github.repository != meta.repository:
+        raise BadInput(f"the bundle is for {meta.repository}, this workflow runs in {github.repository}",
+                       "a bundle is only published on the repository it was made for",
+                       "publish it from a workflow of that repository")
+    _check_event(github, meta.head_sha)
+    _check_model(meta.model, documents.get(VERDICT))
+    repo = client.repository(github)
+    number = meta.pr_number
+    if number is not None:
+        check_pr(github, repo, number, meta.head_sha)
+    else:
+        number = find_pr(github, repo, meta.head_sha)
+    run = github.workflow_run()
+    target = run.get("html_url") if safe_url(run.get("html_url")) else github.run_url()
+    docs = Documents(verdict=documents.get(VERDICT), validation=documents.get(VALIDATION),
+                     lineage=documents.get(LINEAGE))
+    view_ctx = Context(model=meta.model, decision=meta.decision, primary_metric=meta.primary_metric,
+                       server_url=github.server_url, repository=github.repository, run_url=target,
+                       head_sha=meta.head_sha, tracking_uri=meta.tracking_url)
+    rendered = render(docs, view_ctx)
+    published = post_report(output, github, repo, rendered, meta.model, sha=meta.head_sha,
+                            pr_number=number, target_url=target)
+    output.summary(rendered.text, rendered.fit_summary())
+    output.set_outputs({"passed": str(rendered.view.outcome.passed).lower(),
+                        "comment-url": published.comment_url, "report-path": ""})
+    announce(output, published, rendered.view.outcome.state)
+    return EXIT_PASSED

@@ -111,9 +111,15 @@ class MlgateGroup(click.Group):
 
 
 def finish(ctx: click.Context, code: int) -> NoReturn:
-    """Exit with `code`, written first as the step output `exit-code` inside GitHub Actions."""
+    """Exit with `code`, written first as the step output `exit-code` inside GitHub Actions.
+
+    A command that stopped before it could say whether it passed (bad input, a service down) did not
+    pass: its `passed` output is `false`, so the action's steps need no logic of their own.
+    """
     app = ctx.find_object(AppContext)
     if app is not None:
+        if code != EXIT_PASSED and "passed" not in app.output.outputs:
+            app.output.set_output("passed", "false")
         app.output.set_output("exit-code", str(code))
     sys.exit(code)
 

@@ -70,6 +70,7 @@ class Output:
     output_file: Path | None = None
     summary_file: Path | None = None
     written: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # the step outputs set so far
     _closed: bool = False
 
     @classmethod
@@ -121,6 +122,7 @@ class Output:
 
     def set_output(self, name: str, value: str | None) -> bool:
         """Append `name=value` to $GITHUB_OUTPUT (multi-line safe, random delimiter). False outside."""
+        self.outputs[name] = value or ""
         if self.output_file is None:
             return False
         delimiter = f"ghadelimiter_{uuid.uuid4()}"

@@ -244,5 +244,6 @@ def report(output: Output, document: dict[str, Any]) -> None:
         output.line("reproducible: yes (code, data, environment and configuration are pinned)")
     else:
         output.warn("this run is not reproducible: " + "; ".join(document["not_reproducible_because"]))
-    output.set_outputs({"run-id": run["run_id"], "model-version": registered["version"] if registered else "",
+    output.set_outputs({"passed": "true", "run-id": run["run_id"],
+                        "model-version": registered["version"] if registered else "",
                         "reproducible": str(document["reproducible"]).lower()})

@@ -25,10 +25,10 @@ def test_scrub_inside_a_message() -> None:
 
 def test_unsupported_scheme_is_bad_input() -> None:
     from mlgate.errors import BadInput
-    from mlgate.registry import connect
+    from mlgate.registry import Registry
 
     with pytest.raises(BadInput, match="cannot use the MLflow tracking URI foo://\\*\\*\\*@bar") as caught:
-        connect("foo://user:pw@bar")
+        Registry.connect("foo://user:pw@bar")
     assert "pw" not in caught.value.message() and "sqlite" in caught.value.fix
 
 

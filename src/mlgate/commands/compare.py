@@ -9,11 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from mlgate import registry
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
@@ -22,10 +21,8 @@ from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import flatten
 from mlgate.output import Output, one_line
+from mlgate.registry import Registry
 from mlgate.workdir import LINEAGE, VERDICT, begin, read_json, write_json
-
-if TYPE_CHECKING:
-    from mlflow.tracking import MlflowClient
 
 
 def rules_from_config(config: Config) -> list[Rule]:
@@ -76,19 +73,19 @@ def run_compare(
                        "run) or --candidate-metrics (a JSON/YAML file)")
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
-    client = registry.connect(uri)
-    candidate = _candidate(config, client, uri, candidate_run, candidate_metrics)
+    registry = Registry.connect(uri)
+    candidate = _candidate(config, registry, candidate_run, candidate_metrics)
     model = config.model
-    production = registry.alias_side(client, uri, model.name, model.production_alias, "production")
-    baseline = _baseline(config, client, uri)
+    production = registry.alias_side(model.name, model.production_alias, "production")
+    baseline = _baseline(config, registry)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
                        primary_metric=config.primary_metric(), production_label=model.production_alias)
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
-    body = _verdict_body(config, verdict, client, uri)
+    body = _verdict_body(config, verdict, registry)
     path = output.wrote("verdict", write_json(out / VERDICT, body))
     if candidate_run and candidate.version:
-        registry.set_version_tags(client, uri, model.name, candidate.version, {
+        registry.set_version_tags(model.name, candidate.version, {
             "mlgate.verdict": verdict.status, "mlgate.verdict.passed": str(verdict.passed).lower(),
             "mlgate.verdict.summary": body["summary"][:5000],
         })
@@ -116,17 +113,17 @@ def _training_failure(out: Path) -> str | None:
             f"metrics: fix the training (log: {out / 'train.log'}) and run `mlgate train` again")
 
 
-def _candidate(config: Config, client: MlflowClient, uri: str, run_id: str | None, path: Path | None) -> Side:
+def _candidate(config: Config, registry: Registry, run_id: str | None, path: Path | None) -> Side:
     if path is not None:
         return Side(role="candidate", source=f"metrics file {path}", metrics=load_metrics_file(path))
     assert run_id is not None
-    side = registry.run_side(client, uri, run_id, "candidate")
-    version = registry.version_for_run(client, uri, config.model.name, run_id)
+    side = registry.run_side(run_id, "candidate")
+    version = registry.version_for_run(config.model.name, run_id)
     return Side(role=side.role, source=side.source, metrics=side.metrics, params=side.params,
                 run_id=side.run_id, version=version, url=side.url)
 
 
-def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
+def _baseline(config: Config, registry: Registry) -> Side | None:
     spec = config.baseline
     if spec is None:
         return None
@@ -140,12 +137,12 @@ def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
                     metrics=load_metrics_file(path, missing))
     if spec.run_id:
         try:
-            return registry.run_side(client, uri, spec.run_id, "baseline")
+            return registry.run_side(spec.run_id, "baseline")
         except BadInput as exc:
             raise BadInput(f"baseline.run_id: {exc.what}", exc.why,
                            f"{exc.fix}; or change baseline in {config.root / 'mlgate.yaml'}") from exc
     assert spec.alias is not None
-    side = registry.alias_side(client, uri, config.model.name, spec.alias, "baseline")
+    side = registry.alias_side(config.model.name, spec.alias, "baseline")
     if side is None:
         raise BadInput(f"baseline alias {config.model.name}@{spec.alias} is not set in the registry",
                        "baseline.alias in mlgate.yaml names an alias no model version carries",
@@ -154,14 +151,13 @@ def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
     return side
 
 
-def _verdict_body(config: Config, verdict: Verdict, client: MlflowClient, uri: str) -> dict[str, Any]:
+def _verdict_body(config: Config, verdict: Verdict, registry: Registry) -> dict[str, Any]:
     body = verdict_dict(verdict)
     body["model"] = {"name": config.model.name, "production_alias": config.model.production_alias}
     body["framing"] = {"decision": config.framing.decision, "primary_metric": config.primary_metric()}
     primary = config.primary_metric()
     body["history"] = (
-        registry.history(client, uri, config.model.name, primary, config.model.production_alias,
-                         config.report.history)
+        registry.history(config.model.name, primary, config.model.production_alias, config.report.history)
         if primary else []
     )
     return body

@@ -15,9 +15,7 @@ from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 
 if TYPE_CHECKING:
-    from mlflow.tracking import MlflowClient
-
-    from mlgate.registry import VersionInfo
+    from mlgate.registry import Registry, VersionInfo
 
 ACCEPTED = ("passed", "warned")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
@@ -62,11 +60,8 @@ def merge_clues(root: Path, commit: str) -> tuple[list[str], int | None]:
     return parents, int(match.group(1)) if match else None
 
 
-def find_by_commit(client: MlflowClient, uri: str, config: Config, github: GitHubContext,
-                   commit: str) -> VersionInfo:
+def find_by_commit(registry: Registry, config: Config, github: GitHubContext, commit: str) -> VersionInfo:
     """The newest version trained from the commit, from the PR it merged, or from the PR's head."""
-    from mlgate import registry
-
     name, tried = config.model.name, []
     clues: list[tuple[str, str]] = [("mlgate.commit", commit), ("mlgate.head_sha", commit)]
     if github.merged():
@@ -79,7 +74,7 @@ def find_by_commit(client: MlflowClient, uri: str, config: Config, github: GitHu
     clues += [("mlgate.pr", str(squashed))] if squashed is not None else []
     for tag, value in dict.fromkeys(clues):
         tried.append(f"{tag}={value}")
-        found = registry.versions_tagged(client, uri, name, tag, value)
+        found = registry.versions_tagged(name, tag, value)
         if found:
             return found[0]
     raise BadInput(f"no version of {name} was built from commit {commit}",
@@ -88,23 +83,21 @@ def find_by_commit(client: MlflowClient, uri: str, config: Config, github: GitHu
                    "(it names the PR's head)")
 
 
-def choose(client: MlflowClient, uri: str, config: Config, github: GitHubContext, version: str | None,
+def choose(registry: Registry, config: Config, github: GitHubContext, version: str | None,
            commit: str | None) -> VersionInfo:
-    from mlgate import registry
-
     if version:
-        return registry.get_version(client, uri, config.model.name, version)
+        return registry.get_version(config.model.name, version)
     commit = commit or github.sha
     if not commit:
         raise BadInput("which version to promote?", "neither --version nor --commit is given, and GITHUB_SHA "
                        "is not set", "pass --version N or --commit SHA")
-    return find_by_commit(client, uri, config, github, commit)
+    return find_by_commit(registry, config, github, commit)
 
 
 def run_promote(config: Config, output: Output, github: GitHubContext, *, version: str | None,
                 commit: str | None, force: bool, out: Path, tracking_uri: str | None) -> int:
     """The `mlgate promote` command. 0 promoted (or already production), 1 refused."""
-    from mlgate import registry
+    from mlgate.registry import Registry
 
     model = config.model
     if commit:
@@ -112,9 +105,9 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
     if not version:  # the commit being deployed (on a push to main: the merge commit), recorded below
         commit = commit or github.sha
     uri = resolve_uri(config, out, tracking_uri)
-    client = registry.connect(uri)
-    target = choose(client, uri, config, github, version, commit)
-    current = registry.version_by_alias(client, uri, model.name, model.production_alias)
+    registry = Registry.connect(uri)
+    target = choose(registry, config, github, version, commit)
+    current = registry.version_by_alias(model.name, model.production_alias)
     output.set_output("version", target.version)
     if current is not None and current.version == target.version:
         output.line(f"{model.name} version {target.version} is already @{model.production_alias}; "
@@ -123,15 +116,15 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
         return EXIT_PASSED
     verdict = check_verdict(output, target, force=force)
     if current is not None:
-        registry.set_alias(client, uri, model.name, model.previous_alias, current.version)
-    registry.set_alias(client, uri, model.name, model.production_alias, target.version)
+        registry.set_alias(model.name, model.previous_alias, current.version)
+    registry.set_alias(model.name, model.production_alias, target.version)
     tags = {
         "mlgate.promoted_by": github.who(),
         "mlgate.promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mlgate.promoted_from_commit": commit or target.tags.get("mlgate.commit", ""),
         "mlgate.promoted_verdict": verdict,
     }
-    registry.set_version_tags(client, uri, model.name, target.version, {k: v for k, v in tags.items() if v})
+    registry.set_version_tags(model.name, target.version, {k: v for k, v in tags.items() if v})
     before = f"; version {current.version} is now @{model.previous_alias}" if current else ""
     output.line(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
     output.set_output("previous-version", current.version if current else "")

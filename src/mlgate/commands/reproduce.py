@@ -6,7 +6,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.commands.train import own_folders, store_mounts
 from mlgate.config import Config
@@ -20,6 +20,9 @@ from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
 from mlgate.train.runtimes import Runtime, make_runtime
 from mlgate.workdir import write_json
+
+if TYPE_CHECKING:
+    from mlgate.registry import Registry
 
 REPORT = "reproduce.json"
 
@@ -84,12 +87,12 @@ def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Pa
 def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str | None, out: Path,
                   tracking_uri: str | None) -> int:
     """The `mlgate reproduce` command. 0 byte-for-byte identical, 1 when model files differ."""
-    from mlgate import registry
+    from mlgate.registry import Registry
 
     out = out.resolve()
     uri = resolve_uri(config, out, tracking_uri)
-    client = registry.connect(uri)
-    document = registry.run_lineage(client, uri, run_id)
+    registry = Registry.connect(uri)
+    document = registry.run_lineage(run_id)
     _recorded(document, run_id)
     check_workspace(output, document, config.root, own_folders(config, out), current_paths(config))
     chosen = choose_runtime(output, document, config, runtime)
@@ -102,20 +105,18 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
                          f"read the training log above (also in {out / LOG_NAME})")
     produced = check_outputs(job, started)
     diff = diff_files(document["model"]["files"], produced.files)
-    output.wrote("reproduce", record(client, uri, run_id, out, diff, produced.metrics, document))
+    output.wrote("reproduce", record(registry, run_id, out, diff, produced.metrics, document))
     return say(output, diff)
 
 
-def record(client: Any, uri: str, run_id: str, out: Path, diff: FileDiff, metrics: dict[str, float],
+def record(registry: Registry, run_id: str, out: Path, diff: FileDiff, metrics: dict[str, float],
            document: dict[str, Any]) -> Path:
     """reproduce.json in the work directory, and `mlgate.reproduced*` tags on the recorded run."""
-    from mlgate import registry
-
     path = write_json(out / REPORT, {
         "run_id": run_id, "identical": diff.identical, "changed": diff.changed, "missing": diff.missing,
         "extra": diff.extra, "metrics": metrics, "recorded_metrics": document.get("metrics") or {},
     })
-    registry.log_run(client, uri, run_id, params={}, metrics={}, tags={
+    registry.log_run(run_id, params={}, metrics={}, tags={
         "mlgate.reproduced": str(diff.identical).lower(),
         "mlgate.reproduced_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })

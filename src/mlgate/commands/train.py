@@ -28,7 +28,7 @@ from mlgate.train.runtimes import Runtime, make_runtime
 from mlgate.workdir import LINEAGE, begin
 
 if TYPE_CHECKING:
-    from mlflow.tracking import MlflowClient
+    from mlgate.registry import Registry
 
 
 def settings_of(config: Config) -> TrainSettings:
@@ -91,24 +91,27 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
 class Tracking:
     """The MLflow run this training logs to."""
 
-    client: MlflowClient
-    uri: str
+    registry: Registry
     experiment_id: str
     run_id: str
     artifact_uri: str
 
+    @property
+    def uri(self) -> str:
+        return self.registry.uri
+
 
 def open_run(config: Config, settings: TrainSettings, uri: str, document: dict[str, Any]) -> Tracking:
-    from mlgate import registry
+    from mlgate.registry import Registry
 
-    client = registry.connect(uri)
-    experiment_id = registry.ensure_experiment(client, uri, settings.experiment or config.model.name)
+    registry = Registry.connect(uri)
+    experiment_id = registry.ensure_experiment(settings.experiment or config.model.name)
     commit = document["code"].get("commit") or "nogit"
-    run_id, artifact_uri = registry.start_run(client, uri, experiment_id, f"{config.model.name}-{commit[:8]}",
+    run_id, artifact_uri = registry.start_run(experiment_id, f"{config.model.name}-{commit[:8]}",
                                               lineage.run_tags(document))
     document["run"] = {"run_id": run_id, "experiment_id": experiment_id,
-                       "url": registry.run_url(uri, experiment_id, run_id)}
-    return Tracking(client, uri, experiment_id, run_id, artifact_uri)
+                       "url": registry.run_url(experiment_id, run_id)}
+    return Tracking(registry, experiment_id, run_id, artifact_uri)
 
 
 def store_mounts(uri: str) -> tuple[Path, ...]:
@@ -194,42 +197,37 @@ def describe(runtime: Runtime, settings: TrainSettings) -> str:
 def finish(config: Config, settings: TrainSettings, out: Path, tracking: Tracking, document: dict[str, Any],
            produced: Produced, *, register: bool) -> None:
     """Log params, metrics, pins and artifacts; register the candidate; end the run."""
-    from mlgate import registry
-
-    client, uri, run_id = tracking.client, tracking.uri, tracking.run_id
+    registry, run_id = tracking.registry, tracking.run_id
     document["status"] = "succeeded"
     params = flat_params(document["configuration"]["params"])
-    registry.log_run(client, uri, run_id, params=params, metrics=produced.metrics,
-                     tags=lineage.run_tags(document))
-    registry.log_artifact(client, uri, run_id, config.resolve(settings.model), "model")
-    registry.log_artifact(client, uri, run_id, config.resolve(settings.metrics), "mlgate")
-    registry.log_artifact(client, uri, run_id, out / LOG_NAME, "mlgate")
+    registry.log_run(run_id, params=params, metrics=produced.metrics, tags=lineage.run_tags(document))
+    registry.log_artifact(run_id, config.resolve(settings.model), "model")
+    registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
+    registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
     if register:
         name, alias = config.model.name, config.model.candidate_alias
         version = registry.register_version(
-            client, uri, name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
+            name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
             tags=lineage.version_tags(document), alias=alias)
         document["registered"] = {"name": name, "version": version, "alias": alias}
     lineage.write(out, document)
-    registry.log_artifact(client, uri, run_id, out / "lineage.json", "mlgate")
-    registry.finish_run(client, uri, run_id, "FINISHED")
+    registry.log_artifact(run_id, out / "lineage.json", "mlgate")
+    registry.finish_run(run_id, "FINISHED")
 
 
 def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateError,
          status: str = "FAILED") -> None:
     """Record a failed training in lineage.json and in MLflow (best effort: the first error wins)."""
-    from mlgate import registry
-
+    registry, run_id = tracking.registry, tracking.run_id
     document["status"] = "failed"
     document["error"] = exc.message()
     lineage.write(out, document)
     with suppress(MlgateError):
-        registry.log_run(tracking.client, tracking.uri, tracking.run_id, params={}, metrics={},
-                         tags=lineage.run_tags(document))
+        registry.log_run(run_id, params={}, metrics={}, tags=lineage.run_tags(document))
         if (out / LOG_NAME).is_file():
-            registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / LOG_NAME, "mlgate")
-        registry.log_artifact(tracking.client, tracking.uri, tracking.run_id, out / "lineage.json", "mlgate")
-        registry.finish_run(tracking.client, tracking.uri, tracking.run_id, status)
+            registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
+        registry.log_artifact(run_id, out / "lineage.json", "mlgate")
+        registry.finish_run(run_id, status)
 
 
 def report(output: Output, document: dict[str, Any]) -> None:

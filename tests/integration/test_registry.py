@@ -1,0 +1,136 @@
+"""The `Registry` class on a real SQLite MLflow store: the one not-found translation, service errors, writes.
+
+The commands' tests (test_compare*.py, test_promote.py, test_reproduce.py, test_train_local.py) cover the
+messages a person reads; these pin the class's own contract, read by read.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlgate.errors import BadInput, ServiceError
+from mlgate.registry import LINEAGE_ARTIFACT, Registry
+from tests.conftest import MlflowStore
+from tests.support.mlflow_factories import make_run, register
+
+ABSENT_RUN = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def store(mlflow_store: MlflowStore) -> Registry:
+    return Registry.connect(mlflow_store.uri)
+
+
+def test_a_missing_run_or_version_is_bad_input_naming_the_store(store: Registry, mlflow_store: MlflowStore) -> None:
+    run = make_run(mlflow_store.client(), mlflow_store.experiment(), {"auc": 0.9})
+    register(mlflow_store.client(), "churn", run)
+    misses: list[Callable[[], object]] = [
+        lambda: store.run_side(ABSENT_RUN, "candidate"),
+        lambda: store.run_lineage(ABSENT_RUN),
+        lambda: store.get_version("churn", "99"),
+        lambda: store.get_version("no-such-model", "1"),
+    ]
+    for read in misses:
+        with pytest.raises(BadInput) as caught:
+            read()
+        assert caught.value.exit_code == 2
+        assert "not found at " + mlflow_store.uri in caught.value.what
+
+
+def test_a_run_without_mlgate_lineage_is_bad_input(store: Registry, mlflow_store: MlflowStore) -> None:
+    run = make_run(mlflow_store.client(), mlflow_store.experiment(), {"auc": 0.9})
+    with pytest.raises(BadInput, match=f"has no mlgate lineage \\({LINEAGE_ARTIFACT}\\)"):
+        store.run_lineage(run)
+
+
+def test_a_missing_alias_model_or_version_is_none(store: Registry, mlflow_store: MlflowStore) -> None:
+    assert store.version_by_alias("no-such-model", "production") is None
+    assert store.alias_side("no-such-model", "production", "production") is None
+    assert store.history("no-such-model", "auc", "production", 10) == []
+    run = make_run(mlflow_store.client(), mlflow_store.experiment(), {"auc": 0.9})
+    register(mlflow_store.client(), "churn", run, alias="candidate")
+    assert store.version_by_alias("churn", "production") is None
+    assert store.alias_side("churn", "production", "production") is None
+    assert store.version_for_run("churn", ABSENT_RUN) is None
+    assert store.versions_tagged("churn", "mlgate.commit", "f" * 40) == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+READS: dict[str, Callable[[Registry], object]] = {
+    "run_side": lambda r: r.run_side(ABSENT_RUN, "candidate"),
+    "run_lineage": lambda r: r.run_lineage(ABSENT_RUN),
+    "get_version": lambda r: r.get_version("churn", "1"),
+    "version_by_alias": lambda r: r.version_by_alias("churn", "production"),
+    "alias_side": lambda r: r.alias_side("churn", "production", "production"),
+    "history": lambda r: r.history("churn", "auc", "production", 10),
+    "versions_tagged": lambda r: r.versions_tagged("churn", "mlgate.pr", "7"),
+}
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_an_unreachable_server_is_a_service_error_never_a_miss(read: Callable[[Registry], object]) -> None:
+    """A read that may miss (None, [] or BadInput) must not take a dead server for a missing thing."""
+    registry = Registry.connect(f"http://alice:s3cret@127.0.0.1:{_closed_port()}/?token=t0k")
+    with pytest.raises(ServiceError) as caught:
+        read(registry)
+    message = caught.value.message()
+    assert caught.value.exit_code == 3
+    assert "cannot reach the MLflow tracking server at http://***@127.0.0.1" in message
+    assert "token=***" in message and "s3cret" not in message and "t0k" not in message
+    assert caught.value.why == "connection refused (nothing listens on that host and port)"
+
+
+def test_repr_and_messages_never_show_credentials() -> None:
+    registry = Registry.connect("http://alice:s3cret@mlflow.example:5000")
+    assert "s3cret" not in repr(registry) and "***@mlflow.example" in repr(registry)
+    assert registry.shown == "http://***@mlflow.example:5000"
+    assert registry.uri == "http://alice:s3cret@mlflow.example:5000"  # the training command logs to it
+    assert registry.run_url("3", "abc") == "http://***@mlflow.example:5000/#/experiments/3/runs/abc"
+
+
+def test_writes_then_reads(store: Registry, mlflow_store: MlflowStore, tmp_path: Path) -> None:
+    experiment = store.ensure_experiment("churn / nightly")
+    assert store.ensure_experiment("churn / nightly") == experiment
+    mlflow_store.client().delete_experiment(experiment)
+    assert store.ensure_experiment("churn / nightly") == experiment  # restored, not created anew
+    location = mlflow_store.client().get_experiment(experiment).artifact_location
+    assert location == (mlflow_store.db.parent / "mlartifacts" / "churn_nightly").as_uri()
+
+    run_id, artifact_uri = store.start_run(experiment, "churn-abc", {"mlgate.commit": "c" * 40})
+    params = {f"p{i}": str(i) for i in range(150)}  # more than one batch
+    store.log_run(run_id, params=params, metrics={"auc": 0.91}, tags={"mlgate.pr": "7"})
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "weights.bin").write_bytes(b"\0" * 8)
+    store.log_artifact(run_id, model, "model")
+    store.finish_run(run_id, "FINISHED")
+    assert mlflow_store.client().get_run(run_id).info.status == "FINISHED"
+    assert [f.path for f in mlflow_store.client().list_artifacts(run_id, "model")] == ["model/weights.bin"]
+
+    first = store.register_version("churn", source=f"{artifact_uri}/model", run_id=run_id,
+                                   tags={"mlgate.commit": "c" * 40}, alias="candidate")
+    second = store.register_version("churn", source=f"{artifact_uri}/model", run_id=run_id,
+                                    tags={"mlgate.commit": "c" * 40}, alias="candidate")
+    assert (first, second) == ("1", "2")
+    store.set_alias("churn", "production", first)
+    store.set_version_tags("churn", first, {"mlgate.promoted_at": "2024-01-01T00:00:00Z"})
+
+    side = store.run_side(run_id, "candidate")
+    assert side.metrics == {"auc": 0.91} and len(side.params) == 150 and side.url is None
+    production: Any = store.alias_side("churn", "production", "production")
+    assert production.version == "1" and production.metrics == {"auc": 0.91}
+    assert store.version_for_run("churn", run_id) == "2"
+    assert [v.version for v in store.versions_tagged("churn", "mlgate.commit", "c" * 40)] == ["2", "1"]
+    found = store.get_version("churn", "1")
+    assert found.run_id == run_id and found.tags["mlgate.promoted_at"] and "production" in found.aliases
+    assert [p["version"] for p in store.history("churn", "auc", "production", 10)] == ["1"]

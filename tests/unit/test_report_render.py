@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from mlgate.errors import BadInput
 from mlgate.report.render import COMMENT_LIMIT, render
 from mlgate.report.view import Context, Documents
+from tests.support import gfm
 from tests.support import report_documents as docs
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "report"
@@ -75,6 +76,14 @@ def hostile_documents() -> Documents:
     lineage["code"]["commit"] = docs.HOSTILE
     lineage["environment"]["image"] = docs.HOSTILE
     lineage["run"]["url"] = docs.HOSTILE
+    # what GitHub links or cross-references by itself, in markdown, table cells and <summary>
+    verdict["notes"].append(docs.LINKS)
+    verdict["baseline"]["source"] = docs.LINKS
+    verdict["params_diff"].append({"name": "links", "candidate": docs.LINKS, "production": "www.example.org"})
+    validation["datasets"][1]["error"] = docs.LINKS
+    lineage["reproducible"] = False
+    lineage["not_reproducible_because"] = [docs.LINKS]
+    lineage["environment"]["runtime"] = docs.LINKS
     return Documents(verdict=verdict, validation=validation, lineage=lineage)
 
 
@@ -163,6 +172,20 @@ def test_gfm_hostile_strings_stay_text() -> None:
     fences = [t for t in tokens if t.type == "fence"]
     assert [f.info for f in fences] == ["mermaid"]
     assert "<script" not in fences[0].content and "```" not in fences[0].content
+
+
+OWN_LINKS = ["http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd",
+             "https://github.com/acme/churn/actions/runs/42", f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}"]
+
+
+def test_github_links_nothing_in_a_hostile_report_but_ours() -> None:
+    """cmark-gfm (GitHub's renderer) autolinks bare URLs, `www.` and emails; GitHub adds #n/GH-n/@ references."""
+    rendered = gfm.render(render(hostile_documents(), CTX).text)
+    assert gfm.links(rendered) == OWN_LINKS
+    assert gfm.anchors(rendered) == len(OWN_LINKS)
+    assert gfm.references(rendered) == []
+    seen = gfm.text(rendered).replace("\u200d", "")
+    assert "www.evil.example a@evil.example GH-1 acme/churn#2 @acme/team" in seen  # still readable
 
 
 def test_report_has_the_marker_first_and_fits_a_comment() -> None:

@@ -149,7 +149,8 @@ def test_gfm_structure_of_the_full_report() -> None:
     assert f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}" in links
     assert "http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd" in links
     fences = [t for t in tokens if t.type == "fence"]
-    assert [f.info for f in fences] == ["mermaid"] and fences[0].content.startswith("xychart-beta\n")
+    assert [f.info for f in fences] == ["mermaid"]
+    assert fences[0].content.startswith("%%{init: ") and fences[0].content.splitlines()[1] == "xychart-beta"
     blocks = html_blocks(tokens)
     assert blocks.count("<details>") == blocks.count("</details>") == 3
 

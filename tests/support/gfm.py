@@ -38,11 +38,11 @@ def anchors(rendered: str) -> int:
     return len(re.findall(r"<a\b", rendered, re.IGNORECASE))
 
 
-def text(rendered: str, *, code: bool = True, anchors: bool = True) -> str:
+def text(rendered: str, *, keep_code: bool = True, keep_links: bool = True) -> str:
     """The text a reader sees: tags dropped and entities decoded; without code or links if asked."""
-    if not code:
+    if not keep_code:
         rendered = re.sub(r"<(code|pre)\b.*?</\1>", " ", rendered, flags=re.DOTALL | re.IGNORECASE)
-    if not anchors:
+    if not keep_links:
         rendered = re.sub(r"<a\b.*?</a>", " ", rendered, flags=re.DOTALL | re.IGNORECASE)
     rendered = re.sub(r"<!--.*?-->", " ", rendered, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", "", rendered))
@@ -50,4 +50,4 @@ def text(rendered: str, *, code: bool = True, anchors: bool = True) -> str:
 
 def references(rendered: str) -> list[str]:
     """GitHub's references (issue, PR, mention) that GitHub would make in the rendered HTML's text."""
-    return _REFERENCES.findall(text(rendered, code=False, anchors=False))
+    return _REFERENCES.findall(text(rendered, keep_code=False, keep_links=False))

@@ -274,7 +274,7 @@ def test_github_renders_balanced_details(name: str) -> None:
 @pytest.mark.parametrize("name", REPORTS)
 def test_github_shows_no_escape_characters_or_backticks(name: str) -> None:
     """A reader sees no markdown escape (`\\|`, `\\_`) nor a code span's backticks: the escaping worked."""
-    seen = gfm.text(gfm.render(REPORTS[name]()), code=False)
+    seen = gfm.text(gfm.render(REPORTS[name]()), keep_code=False)
     assert not re.search(r"\\[!-/:-@\[-`{-~]", seen), f"{name}: a visible escape in {seen!r}"
     if name == "hostile":  # its strings carry backticks of their own: ``` and nothing else
         seen = seen.replace("```", "")

@@ -13,6 +13,8 @@ from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_json
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the head of PR #2 in the webhook payloads
 HOSTILE = "<img src=x onerror=alert(1)> | @octocat </details> [x](javascript:alert(1)) ``` #1 **b**"
+# What GitHub links or cross-references by itself: bare URLs, `www.` hosts, emails, GH-n, owner/repo#n.
+LINKS = "[x](https://evil.example/login) www.evil.example a@evil.example GH-1 acme/churn#2 @acme/team"
 
 
 def metric(name: str, candidate: Any, production: Any, *, status: str = "pass", direction: str = "maximize",

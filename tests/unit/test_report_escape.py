@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from mlgate.report.escape import ZWJ, Safe, clean, code, html, link, md, safe_url
+from tests.support import gfm
 
 GFM = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
 PING = re.compile(r"(?<![\w@])@[A-Za-z0-9]")  # what GitHub would turn into a mention
@@ -126,3 +127,71 @@ def test_html_entities_survive_the_ping_guard() -> None:
     import html as stdlib_html
 
     assert stdlib_html.unescape(html("o'brien #12 &#64;x")) == f"o'brien #{ZWJ}12 &#{ZWJ}64;x"
+
+
+# --- autolinks and references, as GitHub renders them (cmark-gfm) -------------------------------------
+
+AUTOLINKS = [
+    "see https://evil.example/login now", "http://evil.example", "HTTPS://EVIL.EXAMPLE/x", "ftp://evil.example/f",
+    "[x](https://evil.example)", "(www.evil.example)", "www.evil.example/path", "*www.evil.example*",
+    "_http://evil.example_", "mail me: a@evil.example", "a@-evil.example", "a@.evil.example", "a_b@evil_x.example",
+    "mailto:a@evil.example", "xmpp:a@evil.example/x", "fixes #12", "fixes GH-12 and gh-13", "acme/churn#12",
+    "acme/churn@ec26c3e57ca3a959ca5aad62de7213c562f8c821", "@octocat and @acme/team", "(#3)", "a#4",
+    "https://github.com/acme/churn/issues/1",
+]
+
+
+@pytest.mark.parametrize("raw", AUTOLINKS)
+def test_md_makes_no_autolink_or_reference_on_github(raw: str) -> None:
+    for where in (f"x {md(raw)}", md(raw), f"| h |\n|---|\n| {md(raw)} |\n"):
+        rendered = gfm.render(where)
+        assert gfm.anchors(rendered) == 0, rendered
+        assert gfm.references(rendered) == [], rendered
+
+
+@pytest.mark.parametrize("raw", AUTOLINKS)
+def test_md_keeps_autolink_text_readable(raw: str) -> None:
+    """A reader still sees the text: only invisible zero-width joiners were added."""
+    assert gfm.text(gfm.render(md(raw))).replace(ZWJ, "").strip() == raw
+
+
+@pytest.mark.parametrize("raw", AUTOLINKS)
+def test_html_makes_no_autolink_or_reference_on_github(raw: str) -> None:
+    rendered = gfm.render(f"<details><summary>{html(raw)}</summary>\n\nbody\n\n</details>\n")
+    assert gfm.anchors(rendered) == 0, rendered
+    assert gfm.references(rendered) == [], rendered
+    assert gfm.text(rendered).replace(ZWJ, "").strip().startswith(raw)
+
+
+@pytest.mark.parametrize("raw", AUTOLINKS)
+def test_code_makes_no_autolink_or_reference_on_github(raw: str) -> None:
+    rendered = gfm.render(f"x {code(raw)}")
+    assert gfm.anchors(rendered) == 0, rendered
+    assert gfm.references(rendered) == [], rendered
+
+
+def test_link_text_is_not_linked_twice() -> None:
+    rendered = gfm.render(link("https://evil.example #1", "https://mlflow.example/r"))
+    assert gfm.links(rendered) == ["https://mlflow.example/r"]
+
+
+_LINKY = st.lists(st.sampled_from(["http", "https", "ftp", "mailto:", "xmpp:", "://", ":", "/", "www", "www.", ".",
+                                    "@", "#", "#1", "GH-", "gh-1", "a", "evil", ".example", "-", "_", "\\", "*",
+                                    "(", ")", "<", ">", "[", "]", "`", " ", "0", "12", "&", ";", "&#64;"]),
+                  max_size=30).map("".join)
+
+
+@given(_LINKY)
+@settings(max_examples=300, deadline=None)
+def test_md_never_links_on_github(raw: str) -> None:
+    rendered = gfm.render(f"x {md(raw)}\n\n| h |\n|---|\n| {md(raw)} |\n")
+    assert gfm.anchors(rendered) == 0, (raw, rendered)
+    assert gfm.references(rendered) == [], (raw, rendered)
+
+
+@given(_LINKY)
+@settings(max_examples=200, deadline=None)
+def test_html_never_links_on_github(raw: str) -> None:
+    rendered = gfm.render(f"<details><summary>{html(raw)}</summary>\n\nbody\n\n</details>\n")
+    assert gfm.anchors(rendered) == 0, (raw, rendered)
+    assert gfm.references(rendered) == [], (raw, rendered)

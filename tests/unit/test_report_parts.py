@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 from markdown_it import MarkdownIt
@@ -62,10 +64,78 @@ def test_chart_points_and_block() -> None:
     block = chart.mermaid('auc"] ; click x', series)
     assert block is not None
     lines = block.splitlines()
-    assert lines[0] == "```mermaid" and lines[1] == "xychart-beta" and lines[-1] == "```"
+    assert lines[0] == "```mermaid" and lines[2] == "xychart-beta" and lines[-1] == "```"
     assert 'x-axis ["v9", "v10", "this PR"]' in block
     assert "line [0.8, 0.9, 0.95]" in block
     assert '"auc_ _ click x: production versions and this PR"' in block  # quotes and brackets removed
+
+
+# mermaid's xychart lexer: a number is digits with an optional fraction (no exponent, no `inf`)
+MERMAID_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def chart_numbers(block: str) -> tuple[tuple[float, float], list[float]]:
+    """The y-axis bounds and the line's values of a chart, checked against mermaid's number grammar."""
+    axis = re.search(rf'^    y-axis "[^"]*" ({MERMAID_NUMBER}) --> ({MERMAID_NUMBER})$', block, re.MULTILINE)
+    line = re.search(rf"^    line \[((?:{MERMAID_NUMBER})(?:, {MERMAID_NUMBER})*)\]$", block, re.MULTILINE)
+    assert axis and line, block
+    return (float(axis[1]), float(axis[2])), [float(v) for v in line[1].split(", ")]
+
+
+@pytest.mark.parametrize("values", [
+    [0.01, 0.11],  # the lower bound is 0.01 - 0.1 * (0.11 - 0.01) = -1.73472e-18
+    [4.9e-05, 5.2e-05, 5.05e-05],  # a tiny loss
+    [1123456.7, 1123460.1],  # a large count
+    [-3e20, 5e20], [0.5, 0.5], [1e-15, 1e-15], [0.0, 0.0],
+])
+def test_chart_never_prints_an_exponent(values: list[float]) -> None:
+    """mermaid shows "Syntax error" for `-1.73472e-18`, `4.9e-05` or `1.12346e+06`."""
+    block = chart.mermaid("loss", [chart.Point(f"v{i}", v) for i, v in enumerate(values)])
+    assert block is not None
+    (low, high), shown = chart_numbers(block)
+    assert low < high or low == high == 0
+    scale = max(abs(v) for v in values) or 1.0
+    for value, printed in zip(values, shown, strict=True):
+        assert printed == pytest.approx(value, rel=1e-4, abs=scale * 1e-4)
+        assert low <= printed <= high
+    assert "-0 " not in block and "[-0," not in block and " -0]" not in block
+
+
+def test_chart_values_too_small_to_print_become_0() -> None:
+    block = chart.mermaid("loss", [chart.Point("v1", 1e-300), chart.Point("this PR", -2e-300)])
+    (low, high), shown = chart_numbers(block or "")
+    assert shown == [0, 0] and low < 0 < high
+
+
+def test_chart_line_is_visible_on_githubs_light_and_dark_themes() -> None:
+    """mermaid's default plot colour, #ECECFF, is invisible on GitHub's white background."""
+    block = chart.mermaid("auc", [chart.Point("v1", 0.8), chart.Point("this PR", 0.9)])
+    assert block is not None
+    init = block.splitlines()[1]
+    assert init.startswith("%%{init: ") and init.endswith("}%%")
+    config = json.loads(init[len("%%{init: "):-len("}%%")])
+    assert config == {"themeVariables": {"xyChart": {"plotColorPalette": "#0969da"}}}
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "accuracy", "val_f1", "f1_macro", "precision@10", "recall",
+                                    "average_precision", "balanced_accuracy", "pr_auc"])
+def test_bounded_metrics_keep_their_axis_in_0_1(metric: str) -> None:
+    block = chart.mermaid(metric, [chart.Point("v1", 0.96), chart.Point("v2", 1.0), chart.Point("this PR", 0.99)])
+    assert block is not None
+    (low, high), _ = chart_numbers(block)
+    assert high == 1 and 0.9 < low < 0.96
+    block = chart.mermaid(metric, [chart.Point("v1", 0.0), chart.Point("this PR", 0.02)])
+    assert block is not None
+    (low, high), _ = chart_numbers(block)
+    assert low == 0 and 0.02 < high < 0.03
+
+
+def test_unbounded_metrics_and_out_of_range_values_keep_their_padding() -> None:
+    series = [chart.Point("v1", 0.96), chart.Point("this PR", 1.0)]
+    assert chart_numbers(chart.mermaid("latency_ms", series) or "")[0][1] > 1
+    percent = [chart.Point("v1", 95.0), chart.Point("this PR", 97.5)]  # an accuracy given in percent
+    assert chart_numbers(chart.mermaid("accuracy", percent) or "")[0] == (94.75, 97.75)
+    assert chart_numbers(chart.mermaid("rmse", [chart.Point("v1", 0.0), chart.Point("v2", 0.5)]) or "")[0][0] < 0
 
 
 def test_chart_needs_two_numbers() -> None:

@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from mlgate.errors import BadInput
 from mlgate.report.render import COMMENT_LIMIT, render
 from mlgate.report.view import Context, Documents
+from tests.support import gfm
 from tests.support import report_documents as docs
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "report"
@@ -75,6 +76,15 @@ def hostile_documents() -> Documents:
     lineage["code"]["commit"] = docs.HOSTILE
     lineage["environment"]["image"] = docs.HOSTILE
     lineage["run"]["url"] = docs.HOSTILE
+    # what GitHub links or cross-references by itself, in markdown, table cells and <summary>
+    verdict["notes"].append(docs.LINKS)
+    verdict["notes"].append("*www.evil.example* and _https://evil.example/x_")  # an autolink swallowed the escaping backslash
+    verdict["baseline"]["source"] = docs.LINKS
+    verdict["params_diff"].append({"name": "links", "candidate": docs.LINKS, "production": "www.example.org"})
+    validation["datasets"][1]["error"] = docs.LINKS
+    lineage["reproducible"] = False
+    lineage["not_reproducible_because"] = [docs.LINKS]
+    lineage["environment"]["runtime"] = docs.LINKS
     return Documents(verdict=verdict, validation=validation, lineage=lineage)
 
 
@@ -140,7 +150,8 @@ def test_gfm_structure_of_the_full_report() -> None:
     assert f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}" in links
     assert "http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd" in links
     fences = [t for t in tokens if t.type == "fence"]
-    assert [f.info for f in fences] == ["mermaid"] and fences[0].content.startswith("xychart-beta\n")
+    assert [f.info for f in fences] == ["mermaid"]
+    assert fences[0].content.startswith("%%{init: ") and fences[0].content.splitlines()[1] == "xychart-beta"
     blocks = html_blocks(tokens)
     assert blocks.count("<details>") == blocks.count("</details>") == 3
 
@@ -163,6 +174,138 @@ def test_gfm_hostile_strings_stay_text() -> None:
     fences = [t for t in tokens if t.type == "fence"]
     assert [f.info for f in fences] == ["mermaid"]
     assert "<script" not in fences[0].content and "```" not in fences[0].content
+
+
+OWN_LINKS = ["http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd",
+             "https://github.com/acme/churn/actions/runs/42", f"https://github.com/acme/churn/commit/{docs.HEAD_SHA}"]
+
+
+def test_github_links_nothing_in_a_hostile_report_but_ours() -> None:
+    """cmark-gfm (GitHub's renderer) autolinks bare URLs, `www.` and emails; GitHub adds #n/GH-n/@ references."""
+    rendered = gfm.render(render(hostile_documents(), CTX).text)
+    assert gfm.links(rendered) == OWN_LINKS
+    assert gfm.anchors(rendered) == len(OWN_LINKS)
+    assert gfm.references(rendered) == []
+    seen = gfm.text(rendered).replace("\u200d", "")
+    assert "www.evil.example a@evil.example GH-1 acme/churn#2 @acme/team" in seen  # still readable
+
+
+# --- what a reviewer sees: every report rendered by cmark-gfm, GitHub's own renderer -----------------------
+
+
+def charted(primary: str, history: list[float], candidate: float) -> Documents:
+    """A passed verdict whose primary metric has these values (the chart's numbers)."""
+    verdict = docs.verdict("passed")
+    verdict["primary_metric"] = verdict["framing"]["primary_metric"] = primary
+    verdict["history"] = [{"version": str(i + 1), "value": v} for i, v in enumerate(history)]
+    verdict["candidate"]["metrics"][primary] = candidate
+    return Documents(verdict=verdict)
+
+
+def huge() -> Documents:
+    validation = docs.validation(passed=False)
+    failure: dict[str, Any] = validation["datasets"][1]["failures"][0]
+    validation["datasets"][1]["failures"] = [dict(failure, check=f"check_{i}", message="m" * 250)
+                                             for i in range(190)]
+    validation["datasets"] = [dict(validation["datasets"][1], path=f"data/part-{i}.parquet") for i in range(3)]
+    return Documents(verdict=docs.verdict("failed"), validation=validation, lineage=docs.lineage())
+
+
+REPORTS: dict[str, Any] = {
+    "failed-full": lambda: render(full(), CTX).text,
+    "passed-verdict-only": lambda: render(Documents(verdict=docs.verdict("passed")), CTX).text,
+    "data-only": lambda: render(Documents(validation=docs.validation(passed=False)), Context(model="churn")).text,
+    "hostile": lambda: render(hostile_documents(), CTX).text,
+    "cut-comment": lambda: render(huge(), CTX).comment(where="the job summary"),
+    "tiny-loss": lambda: render(charted("log_loss", [4.9e-05, 5.2e-05], 5.05e-05), CTX).text,
+    "bound-cancels": lambda: render(charted("loss", [0.01, 0.11], 0.11), CTX).text,
+    "large-values": lambda: render(charted("rows_per_s", [1123456.7, 1123460.1], 1123461.0), CTX).text,
+    "auc-near-1": lambda: render(charted("roc_auc", [0.99, 1.0], 1.0), CTX).text,
+}
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_MERMAID = re.compile(r'<pre lang="mermaid"><code>(.*?)</code></pre>', re.DOTALL)
+_NUMBER = r"-?\d+(?:\.\d+)?"  # mermaid's xychart number: digits, `.`, `-`; no exponent
+
+
+def source_tables(markdown: str) -> list[list[str]]:
+    """The tables of the markdown source: runs of `| … |` lines outside fenced code."""
+    found: list[list[str]] = []
+    current: list[str] = []
+    fenced = False
+    for line in [*markdown.splitlines(), ""]:
+        fenced ^= line.startswith("```")
+        if not fenced and _TABLE_ROW.match(line):
+            current.append(line)
+        elif current:
+            found.append(current)
+            current = []
+    return found
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_github_renders_every_table_with_its_columns(name: str) -> None:
+    """GFM pads a short row and drops a long row's extra cells: a cell that leaked a `|` is silently lost.
+    cmark-gfm only makes a table when the header row has the delimiter row's number of cells, so each row is
+    checked as the header of a table of its own."""
+    text = REPORTS[name]()
+    tables = source_tables(text)
+    assert tables and gfm.render(text).count("<table>") == len(tables)
+    for rows in tables:
+        header, delimiter = rows[0], rows[1]
+        assert re.fullmatch(r"\|(?:-+\|)+", delimiter.replace(":", "-").replace(" ", "")), delimiter
+        for row in rows[2:]:
+            assert "<table>" in gfm.render(f"{row}\n{delimiter}\n"), f"{name}: {row!r} lost or gained a column"
+        assert "<table>" in gfm.render(f"{header}\n{delimiter}\n")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_github_renders_balanced_details(name: str) -> None:
+    text = REPORTS[name]()
+    rendered = gfm.render(text)
+    for tag in ("details", "summary"):
+        depth = 0
+        for closing in re.findall(rf"<(/?){tag}>", rendered):
+            depth += -1 if closing else 1
+            assert depth in (0, 1), f"{name}: <{tag}> nested or closed twice"
+        assert depth == 0, f"{name}: <{tag}> left open"
+        assert rendered.count(f"<{tag}>") == text.count(f"<{tag}>")  # every one of ours is real HTML
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_github_shows_no_escape_characters_or_backticks(name: str) -> None:
+    """A reader sees no markdown escape (`\\|`, `\\_`) nor a code span's backticks: the escaping worked."""
+    seen = gfm.text(gfm.render(REPORTS[name]()), keep_code=False)
+    assert not re.search(r"\\[!-/:-@\[-`{-~]", seen), f"{name}: a visible escape in {seen!r}"
+    if name == "hostile":  # its strings carry backticks of their own: ``` and nothing else
+        seen = seen.replace("```", "")
+    assert "`" not in seen, f"{name}: a visible backtick in {seen!r}"
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_github_links_only_ours(name: str) -> None:
+    rendered = gfm.render(REPORTS[name]())
+    assert set(gfm.links(rendered)) <= set(OWN_LINKS)
+    assert gfm.anchors(rendered) == len(gfm.links(rendered))
+    assert gfm.references(rendered) == []
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_mermaid_chart_numbers_follow_mermaids_grammar(name: str) -> None:
+    charts = [html.unescape(c) for c in _MERMAID.findall(gfm.render(REPORTS[name]()))]
+    if name == "data-only":
+        assert charts == []
+        return
+    assert len(charts) == 1, name
+    lines = charts[0].splitlines()
+    assert lines[0].startswith("%%{init: ") and lines[1] == "xychart-beta"
+    assert re.fullmatch(r'    x-axis \["[A-Za-z0-9 ._:/-]+"(?:, "[A-Za-z0-9 ._:/-]+")*\]', lines[3]), lines[3]
+    axis = re.fullmatch(rf'    y-axis "[A-Za-z0-9 ._:/-]+" ({_NUMBER}) --> ({_NUMBER})', lines[4])
+    values = re.fullmatch(rf"    line \[({_NUMBER}(?:, {_NUMBER})*)\]", lines[5])
+    assert axis and values, lines
+    low, high = float(axis[1]), float(axis[2])
+    assert low < high and all(low <= float(v) <= high for v in values[1].split(", "))
+    if name == "auc-near-1":
+        assert high == 1
 
 
 def test_report_has_the_marker_first_and_fits_a_comment() -> None:

@@ -72,7 +72,8 @@ def _serialized_schema(path: Path, shown: str) -> Any:
         raise BadInput(
             f"schema {shown} is not a valid pandera schema",
             f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500],
-            "write it in pandera's YAML format (pandera.io.to_yaml shows an example)", file=shown,
+            "write it in pandera's YAML format (a DataFrameSchema's `schema.to_yaml()` writes one)",
+            file=shown,
         ) from exc
     return _check_is_schema(schema, shown)
 
@@ -121,8 +122,8 @@ def _check_is_schema(obj: Any, shown: str) -> Any:
     if not obj.columns and not obj.checks and obj.index is None:
         raise BadInput(
             f"schema {shown} defines no columns, checks or index", "it would pass any data",
-            "describe the columns in pandera's format (top-level `columns:`; pandera.io.to_yaml shows an "
-            "example)", file=shown,
+            "describe the columns in pandera's format (top-level `columns:`; a DataFrameSchema's "
+            "`schema.to_yaml()` writes one)", file=shown,
         )
     return obj
 

@@ -7,8 +7,12 @@ What they guarantee, for any input:
 - no raw HTML: `<`, `>` and `&` become entities, so `</details>` or `<img>` can never appear;
 - no markdown structure: emphasis, code spans, links, images, tables (`|`), headings, lists, quotes,
   math (`$...$`, which GitHub renders as LaTeX: big coloured text could fake a verdict);
-- no notifications: `@name` and `#123` get a zero-width joiner after `@`/`#`, so nobody is pinged and no
-  issue is cross-referenced;
+- no notifications, references or autolinks: a zero-width joiner goes after every `@` (nobody is pinged,
+  no email is linked), after `#` before a letter or digit and after `GH-` before a digit (no issue is
+  cross-referenced, `owner/repo#1` included), after `www` before a dot and after the `:` of `://`
+  (GitHub's cmark-gfm links bare `http://`, `https://` and `ftp://` URLs, `www.` hosts and emails, even
+  inside an escaped `[x](https://...)`). The joiner is invisible: the text reads the same. A code span is
+  never linked, so `code` leaves it as is;
 - one line: newlines become spaces; control and bidirectional-override characters are dropped;
 - bounded length: long values are cut with an ellipsis.
 
@@ -29,7 +33,10 @@ _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
-_PING = re.compile(r"(?<!&)([@#])(?=[A-Za-z0-9_])")  # not the `#` of our own `&#39;` entities
+# Where a zero-width joiner goes: after every `@` (mentions, emails, `mailto:`), after `#` before a word
+# (not the `#` of our own `&#39;` entities), after `GH-` before a digit, after `www` before a dot, and
+# after the `:` of `://`.
+_LINKY = re.compile(r"@|(?<!&)#(?=[A-Za-z0-9_])|(?i:gh-)(?=\d)|(?i:www)(?=\.)|:(?=//)")
 
 
 class Safe(str):
@@ -47,8 +54,9 @@ def clean(value: object, limit: int | None = DEFAULT_LIMIT) -> str:
     return text
 
 
-def _no_pings(text: str) -> str:
-    return _PING.sub(lambda m: m.group(1) + ZWJ, text)
+def _no_links(text: str) -> str:
+    """No mention, issue reference or autolink on GitHub: a zero-width joiner breaks each pattern."""
+    return _LINKY.sub(lambda m: m.group(0) + ZWJ, text)
 
 
 def md(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
@@ -58,7 +66,7 @@ def md(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _ORDERED.sub(r"\1\\\2", text)
-    return Safe(_no_pings(text))
+    return Safe(_no_links(text))
 
 
 def html(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
@@ -68,7 +76,7 @@ def html(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace('"', "&quot;").replace("'", "&#39;").replace("$", "&#36;")  # no GitHub math
     )
-    return Safe(_no_pings(text))
+    return Safe(_no_links(text))
 
 
 def safe_url(value: object) -> str | None:

@@ -21,10 +21,10 @@ def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, RawValue
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping):
             flat.update(flatten(value, name))
-        elif isinstance(value, (list, tuple)):
-            flat[name] = str(value)
-        else:
+        elif value is None or isinstance(value, (str, int, float, bool)):
             flat[name] = value
+        else:  # a list, or what YAML reads as a date, bytes or a set: text, never a number
+            flat[name] = str(value)
     return flat
 
 
@@ -61,7 +61,7 @@ def describe_unusable(value: RawValue) -> str:
     """Why a value cannot be compared (as_number gave None), in words."""
     if value is None:
         return "is missing"
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return f"is not a number ({value!r})"
     try:
         number = float(value)

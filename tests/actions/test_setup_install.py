@@ -49,14 +49,16 @@ def fresh_venv(folder: Path) -> Path:
 def test_setup_installs_mlgate_from_its_own_checkout(tmp_path: Path) -> None:
     checkout = action_checkout(tmp_path / "_actions" / "mlgate" / "mlgate" / "v0")
     python = fresh_venv(tmp_path / "venv")
-    assert subprocess.run([str(python), "-c", "import mlgate"], capture_output=True).returncode != 0
+    # PYTHONPATH=src (a worktree's sources first) must not make mlgate importable in the job's Python
+    own = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    assert subprocess.run([str(python), "-c", "import mlgate"], capture_output=True, env=own).returncode != 0
     cached: list[Mapping[str, str]] = []
 
     def cache_stub(with_: Mapping[str, str]) -> Mapping[str, str]:
         cached.append(dict(with_))
         return {"cache-hit": "false"}
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLGATE_", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in own.items() if not k.startswith(("GITHUB_", "MLGATE_", "VIRTUAL_ENV"))}
     env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -72,6 +74,6 @@ def test_setup_installs_mlgate_from_its_own_checkout(tmp_path: Path) -> None:
     [cache] = cached
     assert cache["key"].startswith("mlgate-pip-Linux-py3.11-") and cache["path"]
     installed = subprocess.run([str(python), "-c", "import mlgate; print(mlgate.__file__)"],
-                               capture_output=True, text=True, check=True).stdout
+                               capture_output=True, text=True, check=True, env=own).stdout
     assert installed.startswith(str(tmp_path / "venv")), installed
     assert (python.parent / "mlgate").is_file()

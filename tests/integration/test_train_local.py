@@ -165,7 +165,7 @@ def test_training_failure_exits_1_with_the_log_tail(git_repo: Path, mlflow_store
     ("mode", "message"),
     [
         ("no-metrics", "did not write its metrics file"),
-        ("bad-metrics", "is malformed"),
+        ("bad-metrics", "is not valid JSON"),
         ("no-model", "did not write its model"),
     ],
 )

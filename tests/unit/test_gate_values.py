@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlgate.gate.values import as_number, flatten, json_value
+from mlgate.gate.values import as_number, describe_unusable, flatten, json_value
 
 
 def test_flatten_nested() -> None:
@@ -16,9 +16,19 @@ def test_flatten_dvc_metrics_show_json() -> None:
 
 def test_as_number() -> None:
     assert as_number("0.5") == 0.5
+    assert as_number(" 0.5 ") == 0.5
     assert as_number(3) == 3.0
-    for bad in (None, True, "x", float("nan"), float("-inf"), "inf"):
+    for bad in (None, True, "x", float("nan"), float("-inf"), "inf", "", 10**400, [1], {"a": 1}, b"1"):
         assert as_number(bad) is None
+
+
+def test_describe_unusable() -> None:
+    assert describe_unusable(None) == "is missing"
+    assert describe_unusable(False) == "is not a number (False)"
+    assert describe_unusable("n/a") == "is not a number ('n/a')"
+    assert describe_unusable("nan") == "is NaN"
+    assert describe_unusable(float("-inf")) == "is infinite"
+    assert describe_unusable(10**400) == "is too large for a number"
 
 
 def test_json_value() -> None:

@@ -92,3 +92,15 @@ def test_status_request_limits() -> None:
         request(PR_HEAD, "failed", "", "m", None)
     with pytest.raises(ValueError):
         request(PR_HEAD, "failure", "x" * 141, "m", None)
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [(None, 1.0), ("", 1.0), ("0", 0.0), ("0.25", 0.25), ("-3", 0.0)])
+def test_write_interval_is_read_with_the_context(raw: str | None, seconds: float) -> None:
+    env = {} if raw is None else {"MLGATE_GITHUB_WRITE_INTERVAL": raw}
+    assert GitHubContext.from_env(env).write_interval == seconds
+
+
+@pytest.mark.parametrize("raw", ["soon", "nan", "inf"])
+def test_a_write_interval_that_is_no_number_is_bad_input(raw: str) -> None:
+    with pytest.raises(BadInput, match="MLGATE_GITHUB_WRITE_INTERVAL"):
+        GitHubContext.from_env({"MLGATE_GITHUB_WRITE_INTERVAL": raw})

@@ -7,11 +7,8 @@ an alias or a run); writes verdict.json; tags the candidate's model version with
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
@@ -19,9 +16,9 @@ from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
 from mlgate.gate.model import RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
-from mlgate.gate.values import flatten
 from mlgate.output import Output, one_line
 from mlgate.registry import Registry
+from mlgate.train.metrics import read_metrics_file
 from mlgate.workdir import LINEAGE, VERDICT, begin, read_json, write_json
 
 
@@ -32,6 +29,7 @@ def rules_from_config(config: Config) -> list[Rule]:
 
 CANDIDATE_FILE = ("--candidate-metrics names it; the path is wrong or training did not write it",
                   "check the path (relative to the current directory) or run the training first")
+METRICS_FIX = 'write the metrics as a JSON or YAML mapping of name: value, e.g. {"roc_auc": 0.93}'
 
 
 def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> dict[str, RawValue]:
@@ -39,19 +37,7 @@ def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> 
 
     `missing` is the (why, fix) of the error when the file is not there: it depends on who named it.
     """
-    if not path.is_file():
-        raise BadInput(f"metrics file {path} not found", *missing, file=str(path))
-    text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BadInput(f"metrics file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}",
-                       str(exc).splitlines()[0], "write the metrics as a JSON or YAML mapping of name: value",
-                       file=str(path)) from exc
-    if not isinstance(data, dict):
-        raise BadInput(f"metrics file {path} must hold a mapping of metric names to values",
-                       f"got {type(data).__name__}", 'write e.g. {"roc_auc": 0.93}', file=str(path))
-    return flatten(data)
+    return read_metrics_file(path, missing=(f"metrics file {path} not found", *missing), fix=METRICS_FIX)
 
 
 def run_compare(

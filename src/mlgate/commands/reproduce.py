@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mlgate.commands.train import own_folders, store_mounts
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
+from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
 from mlgate.output import Output
 from mlgate.train.compare_files import FileDiff, diff_files
@@ -18,7 +20,7 @@ from mlgate.train.data_pin import current_paths, data_differences
 from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
-from mlgate.train.runtimes import Runtime, make_runtime
+from mlgate.train.runner import Runtime
 from mlgate.workdir import write_json
 
 if TYPE_CHECKING:
@@ -77,11 +79,12 @@ def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Pa
     metrics_path = root / str(conf.get("metrics_file") or "metrics.json")
     model_path = root / str(document["model"]["path"])
     params = root / conf["params_file"] if conf.get("params_file") else None
+    host_env = dict(os.environ)  # the host's environment, read here once: train/ and the engines read none
     env = job_env(seed=conf.get("seed"), params_path=params, metrics_path=metrics_path, model_path=model_path,
                   out=out, tracking_uri=uri, run_id=None, experiment_id=None,
-                  user_env=config.train.env if config.train else {})
+                  user_env=config.train.env if config.train else {}, host_env=host_env)
     return Job(runtime=runtime, command=str(conf["command"]), root=root, out=out, metrics_path=metrics_path,
-               model_path=model_path, env=env, mounts=store_mounts(uri))
+               model_path=model_path, host_env=host_env, env=env, mounts=store_mounts(uri))
 
 
 def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str | None, out: Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
+from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
@@ -24,7 +26,7 @@ from mlgate.train.pins import (
     read_params,
     relative_to_root,
 )
-from mlgate.train.runtimes import Runtime, make_runtime
+from mlgate.train.runner import Runtime
 from mlgate.workdir import LINEAGE, begin
 
 if TYPE_CHECKING:
@@ -125,14 +127,15 @@ def store_mounts(uri: str) -> tuple[Path, ...]:
 def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
              tracking: Tracking | None) -> Job:
     metrics_path, model_path = config.resolve(settings.metrics), config.resolve(settings.model)
+    host_env = dict(os.environ)  # the host's environment, read here once: train/ and the engines read none
     env = job_env(
         seed=settings.seed, params_path=config.resolve(settings.params) if settings.params else None,
         metrics_path=metrics_path, model_path=model_path, out=out,
         tracking_uri=tracking.uri if tracking else None, run_id=tracking.run_id if tracking else None,
-        experiment_id=tracking.experiment_id if tracking else None, user_env=settings.env,
+        experiment_id=tracking.experiment_id if tracking else None, user_env=settings.env, host_env=host_env,
     )
     return Job(runtime=runtime, command=settings.command, root=config.root, out=out,
-               metrics_path=metrics_path, model_path=model_path, env=env,
+               metrics_path=metrics_path, model_path=model_path, host_env=host_env, env=env,
                mounts=store_mounts(tracking.uri) if tracking else ())
 
 

@@ -21,10 +21,10 @@ def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, RawValue
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping):
             flat.update(flatten(value, name))
-        elif isinstance(value, (list, tuple)):
-            flat[name] = str(value)
-        else:
+        elif value is None or isinstance(value, (str, int, float, bool)):
             flat[name] = value
+        else:  # a list, or what YAML reads as a date, bytes or a set: text, never a number
+            flat[name] = str(value)
     return flat
 
 
@@ -43,38 +43,35 @@ def _unwrap_dvc(document: Mapping[str, Any]) -> Mapping[str, Any]:
     return merged or document
 
 
-def as_number(value: RawValue) -> float | None:
-    """A finite float, or None when the value is missing, not a number, NaN or infinite."""
-    if value is None or isinstance(value, bool):
+def as_number(value: object) -> float | None:
+    """A finite float from a number or a numeric string (`"0.93"`); None for anything else: missing, a
+    bool, text, another type, NaN, infinite, or too large for a float. The one coercion of metric values
+    (the policy, the training's metrics file and the report all use it).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    if isinstance(value, (int, float)):
+    try:
         number = float(value)
-    else:
-        try:
-            number = float(value)
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):
+        return None
     return number if math.isfinite(number) else None
 
 
 def describe_unusable(value: RawValue) -> str:
-    """Why a value cannot be compared, in words."""
+    """Why a value cannot be compared (as_number gave None), in words."""
     if value is None:
         return "is missing"
-    if isinstance(value, bool) or (isinstance(value, str) and _not_float(value)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return f"is not a number ({value!r})"
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        return f"is not a number ({value!r})"
+    except OverflowError:
+        return "is too large for a number"
     if math.isnan(number):
         return "is NaN"
     return "is infinite"
-
-
-def _not_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return True
-    return False
 
 
 def json_value(value: RawValue) -> RawValue:

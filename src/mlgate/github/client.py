@@ -1,14 +1,13 @@
 """The PyGithub client at the edge: GITHUB_API_URL (GitHub Enterprise), retries, and clear errors.
 
 Retries: 5xx, and rate limits (403 or 429) that say Retry-After, waiting as told (at most
-MAX_RETRY_AFTER seconds per wait). Writes are spaced by MLGATE_GITHUB_WRITE_INTERVAL seconds (default 1,
-GitHub's advice against secondary rate limits). Failures become ServiceError (exit 3) with what, why and
-how to fix; the token is never part of a message.
+MAX_RETRY_AFTER seconds per wait). Writes are spaced by the context's write_interval seconds
+(MLGATE_GITHUB_WRITE_INTERVAL, default 1: GitHub's advice against secondary rate limits). Failures become
+ServiceError (exit 3) with what, why and how to fix; the token is never part of a message.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -52,16 +51,6 @@ def _retry() -> Any:
     )
 
 
-def write_interval() -> float:
-    raw = os.environ.get("MLGATE_GITHUB_WRITE_INTERVAL", "1")
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        raise BadInput(f"MLGATE_GITHUB_WRITE_INTERVAL={raw!r} is not a number of seconds",
-                       "it spaces mlgate's writes to the GitHub API",
-                       "set it to e.g. 1, or unset it") from None
-
-
 def connect(ctx: GitHubContext) -> Github:
     """A lazy PyGithub client: objects are not fetched until a field is read (saves requests)."""
     if not ctx.token:
@@ -77,7 +66,7 @@ def connect(ctx: GitHubContext) -> Github:
         per_page=100,
         retry=_retry(),
         seconds_between_requests=None,
-        seconds_between_writes=write_interval() or None,
+        seconds_between_writes=ctx.write_interval or None,
         lazy=True,
         user_agent="mlgate",
     )

@@ -2,12 +2,14 @@
 
 Everything comes from the variables GitHub Actions sets (GITHUB_EVENT_PATH, GITHUB_EVENT_NAME,
 GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) and
-GITHUB_TOKEN. The token is kept out of repr() and never printed.
+GITHUB_TOKEN, and mlgate's own MLGATE_GITHUB_WRITE_INTERVAL. It is read once, here; the token is kept out
+of repr() and never printed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -35,6 +37,7 @@ class GitHubContext:
     run_attempt: str | None = None
     token: str | None = field(default=None, repr=False)
     actor: str | None = None  # GITHUB_ACTOR
+    write_interval: float = 1.0  # MLGATE_GITHUB_WRITE_INTERVAL: seconds between writes to the API
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GitHubContext:
@@ -55,6 +58,7 @@ class GitHubContext:
             run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
             token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
             actor=env.get("GITHUB_ACTOR") or None,
+            write_interval=_write_interval(env.get("MLGATE_GITHUB_WRITE_INTERVAL")),
         )
 
     # --- what the event says ------------------------------------------------------------------------
@@ -138,6 +142,20 @@ class GitHubContext:
         """Where the job summary (the full report) can be read."""
         url = self.run_url()
         return f"{url}#summary" if url else None
+
+
+def _write_interval(raw: str | None) -> float:
+    """MLGATE_GITHUB_WRITE_INTERVAL: seconds (default 1, GitHub's advice against secondary rate limits)."""
+    if raw is None or not raw.strip():
+        return 1.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise BadInput(f"MLGATE_GITHUB_WRITE_INTERVAL={raw[:40]!r} is not a number of seconds",
+                       "it spaces mlgate's writes to the GitHub API", "set it to e.g. 1, or unset it")
+    return max(seconds, 0.0)
 
 
 def _is_number(value: Any) -> bool:

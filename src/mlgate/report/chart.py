@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.gate.values import as_number
 from mlgate.report.escape import Safe
-from mlgate.report.fmt import as_finite
 
 MAX_POINTS = 30
 MAX_DECIMALS = 15  # smaller values than 1e-15 (beside the chart's own scale) are printed as 0
@@ -49,13 +49,13 @@ def points(history: Sequence[Mapping[str, Any]], candidate: object, limit: int =
     """Production versions (oldest first, numeric values only) followed by the candidate."""
     found: list[Point] = []
     for entry in _oldest_first(history):
-        number = as_finite(entry.get("value"))
+        number = as_number(entry.get("value"))
         if number is None:
             continue
         version = entry.get("version")
         found.append(Point(label(f"v{version}" if version not in (None, "") else "?", 12), number))
     found = found[-max(limit - 1, 1):]
-    candidate_value = as_finite(candidate)
+    candidate_value = as_number(candidate)
     if candidate_value is not None:
         found.append(Point("this PR", candidate_value))
     return found

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from mlgate.gate.values import as_number
 from mlgate.report.escape import Safe, md
 
 MISSING = Safe("—")
@@ -14,22 +13,6 @@ VERDICT = {
     "warned": ("⚠️", "passed with warnings"),
     "failed": ("❌", "failed"),
 }
-
-
-def as_finite(value: object) -> float | None:
-    """A finite float from a number or a numeric string; None for anything else (bool, NaN, text)."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def number(value: float) -> str:
@@ -47,7 +30,7 @@ def value(raw: object) -> Safe:
     """Any metric or param value, safely: numbers formatted, NaN named, text escaped, missing as a dash."""
     if raw is None or raw == "":
         return MISSING
-    finite = as_finite(raw)
+    finite = as_number(raw)
     if finite is not None:
         return Safe(number(finite))
     if isinstance(raw, float) or (isinstance(raw, str) and raw.strip().lower() in ("nan", "inf", "-inf",
@@ -71,10 +54,10 @@ def percent(pct: float) -> str:
 
 def change(delta: object, delta_pct: object) -> Safe:
     """The change from production: `+0.012 (+1.4%)`."""
-    d = as_finite(delta)
+    d = as_number(delta)
     if d is None:
         return MISSING
-    p = as_finite(delta_pct)
+    p = as_number(delta_pct)
     return Safe(signed(d) if p is None else f"{signed(d)} ({percent(p)})")
 
 

@@ -1,5 +1,5 @@
-"""Training: container runtimes (docker, podman, local), lineage (the four pins), reproduce, promote.
+"""Training (the domain): the job and what it must write, lineage (the four pins), the data pin.
 
-`stage.run_train`, `reproduce.run_reproduce` and `promote.run_promote` are what the CLI calls; they are
-the only modules that import mlflow (through `mlgate.registry`), lazily.
+The engines that run the command (docker, podman, the host) are in `mlgate.engines`: `mlgate.commands`
+builds one and passes it in as a `runner.Runtime`. train/ reads no environment variable.
 """

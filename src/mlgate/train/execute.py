@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 from mlgate.errors import BadInput
 from mlgate.train.metrics import read_metrics
 from mlgate.train.pins import model_files
-from mlgate.train.runtimes import Invocation, Result, Runtime
+from mlgate.train.runner import Invocation, Result, Runtime
 
 LOG_NAME = "train.log"
 # Credentials of an MLflow server, passed by name so a script inside the container can log too.
@@ -21,7 +20,8 @@ _PASS_THROUGH = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TR
 
 @dataclass(frozen=True)
 class Job:
-    """What to run, where, and what it must write."""
+    """What to run, where, and what it must write. `host_env` is the host's environment, read once by the
+    command that built the job (train/ reads none)."""
 
     runtime: Runtime
     command: str
@@ -29,6 +29,7 @@ class Job:
     out: Path
     metrics_path: Path
     model_path: Path
+    host_env: Mapping[str, str]
     env: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Path, ...] = ()
 
@@ -44,8 +45,9 @@ class Produced:
 
 def job_env(*, seed: int | None, params_path: Path | None, metrics_path: Path, model_path: Path, out: Path,
             tracking_uri: str | None, run_id: str | None, experiment_id: str | None,
-            user_env: Mapping[str, str]) -> dict[str, str]:
-    """The variables the training command gets: MLGATE_*, MLflow's, then train.env (which wins)."""
+            user_env: Mapping[str, str], host_env: Mapping[str, str]) -> dict[str, str]:
+    """The variables the training command gets: MLGATE_*, MLflow's (the credentials from host_env), then
+    train.env (which wins)."""
     env = {"MLGATE_METRICS": str(metrics_path), "MLGATE_MODEL": str(model_path), "MLGATE_OUT": str(out)}
     if seed is not None:
         env |= {"MLGATE_SEED": str(seed), "PYTHONHASHSEED": str(seed)}
@@ -55,7 +57,7 @@ def job_env(*, seed: int | None, params_path: Path | None, metrics_path: Path, m
         env["MLFLOW_TRACKING_URI"] = tracking_uri
     if run_id and experiment_id:
         env |= {"MLFLOW_RUN_ID": run_id, "MLFLOW_EXPERIMENT_ID": experiment_id, "MLGATE_RUN_ID": run_id}
-    env |= {name: os.environ[name] for name in _PASS_THROUGH if name in os.environ}
+    env |= {name: host_env[name] for name in _PASS_THROUGH if name in host_env}
     return {**env, **user_env}
 
 
@@ -67,6 +69,7 @@ def execute(job: Job) -> tuple[Result, float]:
         command=job.command,
         workdir=job.root,
         env=job.env,
+        host_env=job.host_env,
         log_path=job.out / LOG_NAME,
         python_version_file=job.out / ".python-version.probe",
         mounts=(job.out, job.metrics_path.parent, job.model_path.parent, *job.mounts),

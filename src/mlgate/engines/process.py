@@ -8,21 +8,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from mlgate.train.runner import Outcome
+
 TAIL_LINES = 40
 MAX_LINE = 500
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a process ended: its exit code, the last lines of its output, and how long it took."""
-
-    returncode: int
-    log_tail: list[str]
-    seconds: float
 
 
 class _Tail:

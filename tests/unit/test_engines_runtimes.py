@@ -1,4 +1,4 @@
-"""Container command lines, engine failure detection, engine lookup."""
+"""The engines (mlgate.engines): container command lines, failure detection, lookup, the host's environment."""
 
 from __future__ import annotations
 
@@ -8,24 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.errors import BadInput, ServiceError
-from mlgate.train.process import Outcome
-from mlgate.train.runtimes import (
+from mlgate.engines.runtimes import (
     WRAPPER,
     ContainerRuntime,
-    Invocation,
     LocalRuntime,
     engine_failed,
     find_engine,
     make_runtime,
 )
+from mlgate.errors import BadInput, ServiceError
+from mlgate.train.runner import Invocation, Outcome, Runtime
 
 IMAGE = "localhost/t@sha256:" + "a" * 64
 
 
 def invocation(tmp_path: Path, mounts: tuple[Path, ...] = ()) -> Invocation:
     return Invocation(command="python train.py", workdir=tmp_path / "repo", env={"MLGATE_SEED": "1",
-                      "MLFLOW_TRACKING_TOKEN": "s3cret"}, log_path=tmp_path / "log",
+                      "MLFLOW_TRACKING_TOKEN": "s3cret"}, host_env={}, log_path=tmp_path / "log",
                       python_version_file=tmp_path / "pv", mounts=mounts)
 
 
@@ -115,10 +114,29 @@ def test_container_runtime_needs_an_image() -> None:
 def test_local_runtime_runs_the_wrapper_and_reads_the_python_version(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
     inv = Invocation(command='echo "seed=$MLGATE_SEED" > out.txt', workdir=tmp_path / "repo",
-                     env={"MLGATE_SEED": "9"}, log_path=tmp_path / "log", python_version_file=tmp_path / "pv")
+                     env={"MLGATE_SEED": "9"}, host_env=dict(os.environ), log_path=tmp_path / "log",
+                     python_version_file=tmp_path / "pv")
     result = LocalRuntime().run(inv)
     assert result.outcome.returncode == 0
     assert (tmp_path / "repo" / "out.txt").read_text() == "seed=9\n"
     assert result.python_version is not None and result.python_version.count(".") == 2
     assert not (tmp_path / "pv").exists()  # the probe file is removed after reading
     assert os.environ.get("MLGATE_SEED") is None  # the variables went to the child only
+
+
+def test_the_command_gets_the_host_environment_it_is_given_not_the_process_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host's environment is read once by the command (commands/) and passed in; engines read none."""
+    (tmp_path / "repo").mkdir()
+    monkeypatch.setenv("MLGATE_TEST_PROCESS_ONLY", "p")
+    host = {"PATH": os.environ["PATH"], "MLGATE_TEST_HOST": "h", "MLGATE_SEED": "host"}
+    inv = Invocation(command='echo "$MLGATE_TEST_HOST/${MLGATE_TEST_PROCESS_ONLY:-none}/$MLGATE_SEED" > out.txt',
+                     workdir=tmp_path / "repo", env={"MLGATE_SEED": "9"}, host_env=host,
+                     log_path=tmp_path / "log", python_version_file=tmp_path / "pv")
+    assert LocalRuntime().run(inv).outcome.returncode == 0
+    assert (tmp_path / "repo" / "out.txt").read_text() == "h/none/9\n"  # the job's variables win
+
+
+def test_the_engines_implement_the_port_train_defines() -> None:
+    runtimes: list[Runtime] = [LocalRuntime(), ContainerRuntime(name="podman", executable="podman", image=IMAGE)]
+    assert [(r.name, r.pinned) for r in runtimes] == [("local", False), ("podman", True)]

@@ -1,5 +1,7 @@
 """Where the training command runs: a container engine (docker, podman) with the image, or the host.
 
+Each implements `mlgate.train.runner.Runtime`; `make_runtime` is what `mlgate.commands` calls.
+
 Every runtime runs the same small shell wrapper: it records the Python version it finds (the environment
 pin) in a file, then execs `sh -c "$MLGATE_COMMAND"`. The workspace is mounted at the same path inside the
 container and is the working directory, so paths in the config and in the command mean the same thing.
@@ -7,15 +9,15 @@ container and is the working directory, so paths in the config and in the comman
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlgate.engines.process import stream
 from mlgate.errors import BadInput, ServiceError
-from mlgate.train.process import Outcome, stream
+from mlgate.train.runner import Invocation, Outcome, Result
 
 ENGINES = ("docker", "podman")
 PYTHON_PROBE = "import platform; print(platform.python_version())"
@@ -29,33 +31,20 @@ _ENGINE_FAILURE_MARKERS = ("OCI runtime", "OCI permission denied", "runc create 
                            "Cannot connect to the Docker daemon", "error while creating mount source")
 
 
-@dataclass(frozen=True)
-class Invocation:
-    """One training run: the command, where it runs, the variables it gets, where its log goes."""
-
-    command: str
-    workdir: Path
-    env: Mapping[str, str]
-    log_path: Path
-    python_version_file: Path
-    mounts: tuple[Path, ...] = ()
-
-    def variables(self) -> dict[str, str]:
-        """The variables the command sees, besides the inherited ones (local) or none (containers)."""
-        return {
-            **self.env,
-            "MLGATE_COMMAND": self.command,
-            "MLGATE_PYTHON_PROBE": PYTHON_PROBE,
-            "MLGATE_PYTHON_VERSION_FILE": str(self.python_version_file),
-        }
+def variables(inv: Invocation) -> dict[str, str]:
+    """The variables the command sees, besides the host's (local) or none (containers): the job's, and the
+    wrapper's."""
+    return {
+        **inv.env,
+        "MLGATE_COMMAND": inv.command,
+        "MLGATE_PYTHON_PROBE": PYTHON_PROBE,
+        "MLGATE_PYTHON_VERSION_FILE": str(inv.python_version_file),
+    }
 
 
-@dataclass(frozen=True)
-class Result:
-    """How the run went, and the Python version found where it ran (None when there was none)."""
-
-    outcome: Outcome
-    python_version: str | None
+def process_env(inv: Invocation) -> dict[str, str]:
+    """The environment of the process we start (the shell, or the engine): the host's, then the variables."""
+    return {**inv.host_env, **variables(inv)}
 
 
 @dataclass(frozen=True)
@@ -66,9 +55,9 @@ class LocalRuntime:
     pinned: bool = False
 
     def run(self, inv: Invocation) -> Result:
-        env = {**os.environ, **inv.variables()}
         try:
-            outcome = stream(["/bin/sh", "-c", WRAPPER], cwd=inv.workdir, env=env, log_path=inv.log_path)
+            outcome = stream(["/bin/sh", "-c", WRAPPER], cwd=inv.workdir, env=process_env(inv),
+                             log_path=inv.log_path)
         except OSError as exc:
             raise ServiceError("cannot start /bin/sh to run the training command", str(exc),
                                "run mlgate on a POSIX system, or use the docker or podman runtime") from exc
@@ -94,14 +83,13 @@ class ContainerRuntime:
         for folder in _mount_set(inv.workdir, inv.mounts):
             argv += ["-v", f"{folder}:{folder}"]
         argv += ["-w", str(inv.workdir)]
-        for name in sorted(inv.variables()):
+        for name in sorted(variables(inv)):
             argv += ["-e", name]
         return [*argv, *self.run_args, self.image, "-c", WRAPPER]
 
     def run(self, inv: Invocation) -> Result:
-        env = {**os.environ, **inv.variables()}
         try:
-            outcome = stream(self.argv(inv), cwd=inv.workdir, env=env, log_path=inv.log_path)
+            outcome = stream(self.argv(inv), cwd=inv.workdir, env=process_env(inv), log_path=inv.log_path)
         except OSError as exc:
             raise ServiceError(f"cannot start the container engine {self.executable}", str(exc),
                                f"install {self.name}, or choose another train.runtime") from exc
@@ -125,9 +113,6 @@ class ContainerRuntime:
             return None
         value = done.stdout.strip().rsplit("@", 1)[-1]
         return value if done.returncode == 0 and value.startswith("sha256:") else None
-
-
-Runtime = LocalRuntime | ContainerRuntime
 
 
 def engine_failed(outcome: Outcome) -> bool:
@@ -209,7 +194,8 @@ def find_engine(requested: str) -> tuple[str, str]:
     )
 
 
-def make_runtime(requested: str, image: str | None, run_args: Sequence[str]) -> Runtime:
+def make_runtime(requested: str, image: str | None,
+                 run_args: Sequence[str]) -> LocalRuntime | ContainerRuntime:
     """The runtime for `train.runtime` / `--runtime`. A container runtime needs an image."""
     if requested == "local":
         return LocalRuntime()

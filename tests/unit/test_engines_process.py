@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from mlgate.train.process import MAX_LINE, TAIL_LINES, stream
+from mlgate.engines.process import MAX_LINE, TAIL_LINES, stream
 
 
 def run(tmp_path: Path, script: str) -> tuple[int, list[str], bytes, bytes]:

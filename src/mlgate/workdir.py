@@ -7,11 +7,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from mlgate.documents import SCHEMA_VERSION, Document, check_schema_version, parse_document
 from mlgate.errors import BadInput
 
-SCHEMA_VERSION = 1
 VALIDATION = "validation.json"
 LINEAGE = "lineage.json"
 VERDICT = "verdict.json"
@@ -66,6 +66,22 @@ def write_json(path: Path, payload: dict[str, Any]) -> Path:
     return write_text(path, json.dumps(body, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 
+def write_document(path: Path, document: Document) -> Path:
+    """Write a work-directory document from its model (schema_version first; strict JSON)."""
+    body = document.model_dump(mode="json")
+    return write_text(path, json.dumps(body, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+D = TypeVar("D", bound=Document)
+
+
+def read_document(path: Path, model: type[D],
+                  fix: str = "re-run the stage that writes it, with the same mlgate version") -> D:
+    """Read a work-directory document with its model. Missing, not JSON, not an object, a missing or newer
+    schema_version, or a field of the wrong type: BadInput (exit 2) naming the file (and the field)."""
+    return parse_document(read_json(path), model, str(path), fix=fix)
+
+
 def read_json(path: Path) -> dict[str, Any]:
     """Read a work-directory JSON file; a missing, malformed or newer file is BadInput."""
     if not path.is_file():
@@ -80,11 +96,5 @@ def read_json(path: Path) -> dict[str, Any]:
                        "re-run the stage that writes it") from exc
     if not isinstance(data, dict):
         raise BadInput(f"{path} must hold a JSON object", f"got {type(data).__name__}", "re-run the stage")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise BadInput(
-            f"{path} has schema_version {version!r}; this mlgate reads up to {SCHEMA_VERSION}",
-            "the file was written by another mlgate version",
-            "use the same mlgate version for every stage",
-        )
+    check_schema_version(data, str(path))
     return data

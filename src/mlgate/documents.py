@@ -351,7 +351,7 @@ class Reproduction(Document):
 
 
 class BundleMeta(BaseModel):
-    """mlgate-bundle.json."""
+    """mlgate-bundle.json: what `mlgate publish` posts where, and the sha256 of every file of the bundle."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

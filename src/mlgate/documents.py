@@ -7,7 +7,7 @@ The models are a closed contract, versioned by `schema_version`: unknown keys ar
 (`extra="forbid"`), types are strict (no "1" for 1), and fields only some documents carry (`error`,
 `details`, `dvc`, ...) are left out of the JSON when they are None. A change to the keys is a new
 `schema_version`; a reader takes every version up to its own and refuses a newer one, with a message
-that names the version rather than a field.
+that names the version rather than a field. `mlgate.workdir.write_document` writes them.
 
 The JSON Schemas in docs/schemas/ are generated from these models:
 
@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
 from pydantic import (
     BaseModel,
@@ -30,9 +30,12 @@ from pydantic import (
     JsonValue,
     SerializerFunctionWrapHandler,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 from mlgate import __version__
 from mlgate.errors import BadInput
@@ -40,8 +43,19 @@ from mlgate.errors import BadInput
 SCHEMA_VERSION = 1
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 
+
+
+def _one_metric_error(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """One error for a bad metric value, not one per member of the union."""
+    try:
+        return handler(value)
+    except ValidationError:
+        message = "Input should be a finite number, a string, a boolean or null"
+        raise PydanticCustomError("metric_value", message) from None
+
+
 # A metric value as the documents hold it: a number, null, or a string ("nan", "inf", or a non-number).
-MetricValue = Union[float, int, str, bool, None]  # noqa: UP007 (a runtime alias: pydantic reads it)
+MetricValue = Annotated[Union[float, int, str, bool, None], WrapValidator(_one_metric_error)]  # noqa: UP007
 DatasetStatus = Literal["valid", "invalid", "deleted", "skipped", "error"]
 
 
@@ -51,9 +65,9 @@ def _require_schema_version(schema: dict[str, Any]) -> None:
 
 
 class Part(BaseModel):
-    """A part of a document: strict types, no unknown keys, checked on assignment too."""
+    """A part of a document: strict types, no unknown keys, no NaN or infinity, checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
     # Fields written only when set: left out of the JSON when None (as mlgate has always written them).
     omit_none: ClassVar[tuple[str, ...]] = ()
 
@@ -383,6 +397,7 @@ def mlflow_run_url(server: str, experiment_id: str, run_id: str) -> str:
 # --- reading ----------------------------------------------------------------------------------------
 
 D = TypeVar("D", bound=BaseModel)
+RERUN = "re-run the stage that writes it, with the same mlgate version"
 MAX_ERRORS = 5
 MAX_NAME = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -420,8 +435,26 @@ def check_schema_version(data: Mapping[str, Any], source: str) -> None:
         "use the same mlgate version for every stage", file=source)
 
 
-def parse_document(data: object, model: type[D], source: str, *,
-                   fix: str = "re-run the stage that writes it, with the same mlgate version") -> D:
+def read_document(path: Path, model: type[D], fix: str = RERUN) -> D:
+    """Read a work-directory document (or a bundle's copy) with its model.
+
+    Missing, not JSON, not an object, a missing or newer `schema_version`, or a field of the wrong type:
+    BadInput (exit 2) naming the file, and for a field its path.
+    """
+    if not path.is_file():
+        raise BadInput(f"{path} not found", "an earlier stage writes it",
+                       "run that stage first, or pass --out")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path} is not valid JSON", one_line(exc, 200), fix, file=str(path)) from exc
+    except RecursionError as exc:
+        raise BadInput(f"{path} is nested too deeply to read", "no file mlgate writes nests like this", fix,
+                       file=str(path)) from exc
+    return parse_document(data, model, str(path), fix=fix)
+
+
+def parse_document(data: object, model: type[D], source: str, *, fix: str = RERUN) -> D:
     """Validate a document read from `source` (a file, or what a service returned) with its model.
 
     Not an object, a `schema_version` that is missing, unknown or newer than this mlgate reads, or a field

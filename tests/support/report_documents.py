@@ -2,7 +2,7 @@
 
 `verdict()`, `validation()`, `lineage()` return fresh dicts (mutate freely) that the models of
 mlgate.documents accept; `documents()` validates them into the report's `Documents`; `write_workdir` writes
-them with mlgate.workdir so they carry schema_version exactly as the real stages do.
+them with their models, as the real stages do.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from mlgate.documents import Lineage, Validation, Verdict
 from mlgate.report.view import Documents
-from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_json
+from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_document
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the head of PR #2 in the webhook payloads
 HOSTILE = "<img src=x onerror=alert(1)> | @octocat </details> [x](javascript:alert(1)) ``` #1 **b**"
@@ -134,9 +134,10 @@ def documents(*, verdict_doc: dict[str, Any] | None = None, validation_doc: dict
 def write_workdir(out: Path, *, verdict_doc: dict[str, Any] | None = None,
                   validation_doc: dict[str, Any] | None = None,
                   lineage_doc: dict[str, Any] | None = None) -> Path:
-    for name, doc in ((VERDICT, verdict_doc), (VALIDATION, validation_doc), (LINEAGE, lineage_doc)):
+    found = documents(verdict_doc=verdict_doc, validation_doc=validation_doc, lineage_doc=lineage_doc)
+    for name, doc in ((VERDICT, found.verdict), (VALIDATION, found.validation), (LINEAGE, found.lineage)):
         if doc is not None:
-            write_json(out / name, doc)
+            write_document(out / name, doc)
     return out
 
 

@@ -64,7 +64,8 @@ def test_status_description_fits_github() -> None:
 
 
 def test_chart_points_and_block() -> None:
-    history = [("10", 0.9), ("9", "0.8"), ("8", None), ("11", "nan")]
+    history = [{"version": "10", "value": 0.9}, {"version": "9", "value": "0.8"}, {"version": "8", "value": None},
+               {"version": "11", "value": "nan"}]
     series = chart.points(history, 0.95)
     assert [(p.label, p.value) for p in series] == [("v9", 0.8), ("v10", 0.9), ("this PR", 0.95)]
     block = chart.mermaid('auc"] ; click x', series)
@@ -78,7 +79,7 @@ def test_chart_points_and_block() -> None:
 
 def test_chart_needs_two_numbers() -> None:
     assert chart.mermaid("auc", chart.points([], 0.9)) is None
-    assert chart.mermaid("auc", chart.points([("1", "oops")], "nan")) is None
+    assert chart.mermaid("auc", chart.points([{"version": "1", "value": "oops"}], "nan")) is None
 
 
 def test_table_is_gfm_with_escaped_cells() -> None:

@@ -1,4 +1,4 @@
-"""The work directory's JSON files: atomic writes, and reads that turn bad files into BadInput."""
+"""The work directory's JSON documents: atomic writes of the models, and reads that turn bad files into BadInput."""
 
 from __future__ import annotations
 
@@ -8,21 +8,38 @@ from pathlib import Path
 
 import pytest
 
+from mlgate.documents import Lineage, Reproduction, Validation, Verdict, parse_document, read_document
 from mlgate.errors import BadInput
-from mlgate.workdir import read_json, write_json
+from mlgate.workdir import write_document
+from tests.support import report_documents as docs
+
+
+def reproduction(**metrics: float) -> Reproduction:
+    return Reproduction(run_id="r", identical=True, changed=[], missing=[], extra=[], metrics=metrics,
+                        recorded_metrics={})
 
 
 def test_write_then_read_carries_schema_version(tmp_path: Path) -> None:
-    path = write_json(tmp_path / "sub" / "verdict.json", {"passed": True, "schema_version": 99})
-    assert read_json(path) == {"schema_version": 1, "passed": True}
-    assert [p.name for p in path.parent.iterdir()] == ["verdict.json"]  # no temp file left behind
+    path = write_document(tmp_path / "sub" / "reproduce.json", reproduction(auc=0.9))
+    assert json.loads(path.read_text()) == {"schema_version": 1, "run_id": "r", "identical": True, "changed": [],
+                                            "missing": [], "extra": [], "metrics": {"auc": 0.9},
+                                            "recorded_metrics": {}}
+    assert read_document(path, Reproduction) == reproduction(auc=0.9)
+    assert [p.name for p in path.parent.iterdir()] == ["reproduce.json"]  # no temp file left behind
 
 
 def test_nan_is_refused_and_the_old_file_is_kept(tmp_path: Path) -> None:
-    path = write_json(tmp_path / "v.json", {"a": 1})
-    with pytest.raises(ValueError):
-        write_json(path, {"a": float("nan")})
-    assert json.loads(path.read_text())["a"] == 1
+    from pydantic import ValidationError
+
+    path = write_document(tmp_path / "v.json", reproduction(a=1))
+    with pytest.raises(ValidationError):
+        reproduction(a=float("nan"))  # a float field refuses it
+    lineage = Lineage.model_validate(docs.lineage())
+    with pytest.raises(ValidationError):
+        lineage.configuration.params = {"lr": float("inf")}  # JSON values too
+    with pytest.raises(ValueError):  # and the writer, should a model be built unchecked
+        write_document(path, Reproduction.model_construct(**{**dict(reproduction()), "metrics": {"a": float("nan")}}))
+    assert json.loads(path.read_text())["metrics"]["a"] == 1
     assert len(list(tmp_path.iterdir())) == 1
 
 
@@ -31,17 +48,22 @@ def test_nan_is_refused_and_the_old_file_is_kept(tmp_path: Path) -> None:
     ("[1]", "must hold a JSON object"),
     ('{"schema_version": 7}', "schema_version 7"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (b"\xff\xfe{}", "is not valid JSON"),
 ])
-def test_bad_files_are_bad_input(tmp_path: Path, text: str, words: str) -> None:
+def test_bad_files_are_bad_input(tmp_path: Path, text: str | bytes, words: str) -> None:
     path = tmp_path / "x.json"
-    path.write_text(text)
-    with pytest.raises(BadInput, match=words):
-        read_json(path)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(BadInput, match=words) as caught:
+        read_document(path, Verdict)
+    assert caught.value.file == str(path)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
-        read_json(tmp_path / "absent.json")
+        read_document(tmp_path / "absent.json", Verdict)
 
 
 def test_written_files_have_usual_permissions(tmp_path: Path) -> None:
@@ -50,7 +72,7 @@ def test_written_files_have_usual_permissions(tmp_path: Path) -> None:
 
     old = os.umask(0o022)
     try:
-        path = write_json(tmp_path / "v.json", {})
+        path = write_document(tmp_path / "v.json", reproduction())
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
@@ -59,7 +81,7 @@ def test_written_files_have_usual_permissions(tmp_path: Path) -> None:
 def test_out_under_a_file_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(BadInput, match="cannot write") as caught:
-        write_json(tmp_path / "file" / "out" / "v.json", {})
+        write_document(tmp_path / "file" / "out" / "v.json", reproduction())
     assert "--out" in caught.value.fix
 
 
@@ -79,10 +101,6 @@ def test_begin_removes_this_and_later_stages_files(tmp_path: Path) -> None:
 
 
 def test_a_document_round_trips_through_its_model(tmp_path: Path) -> None:
-    from mlgate.documents import Lineage, Validation, Verdict
-    from mlgate.workdir import read_document, write_document
-    from tests.support import report_documents as docs
-
     for model, data in ((Verdict, docs.verdict()), (Validation, docs.validation()), (Lineage, docs.lineage())):
         document = model.model_validate(data)
         path = write_document(tmp_path / f"{model.__name__}.json", document)
@@ -93,9 +111,6 @@ def test_a_document_round_trips_through_its_model(tmp_path: Path) -> None:
 
 def test_fields_written_only_when_set_are_left_out(tmp_path: Path) -> None:
     """error, log_tail, details, dvc, validation: absent from the JSON when None, as mlgate always wrote."""
-    from mlgate.documents import Lineage
-    from mlgate.workdir import write_document
-    from tests.support import report_documents as docs
 
     lineage = Lineage.model_validate(docs.lineage())
     written = json.loads(write_document(tmp_path / "l.json", lineage).read_text())
@@ -107,18 +122,12 @@ def test_fields_written_only_when_set_are_left_out(tmp_path: Path) -> None:
 
 
 def test_the_run_id_of_a_lineage() -> None:
-    from mlgate.documents import Lineage
-    from tests.support import report_documents as docs
-
     assert Lineage.model_validate(docs.lineage()).run_id == "5f1c0ffee0ddba11d00d5f1c0ffee0dd"
     assert Lineage.model_validate({**docs.lineage(), "run": None}).run_id is None
 
 
 def test_assignment_is_checked() -> None:
     from pydantic import ValidationError
-
-    from mlgate.documents import Lineage
-    from tests.support import report_documents as docs
 
     lineage = Lineage.model_validate(docs.lineage())
     with pytest.raises(ValidationError):
@@ -128,8 +137,6 @@ def test_assignment_is_checked() -> None:
 
 
 def malformed_lineage() -> dict[str, object]:
-    from tests.support import report_documents as docs
-
     lineage = docs.lineage()
     lineage["run"] = {"run_id": 5, "experiment_id": "3", "url": None}
     return lineage
@@ -145,9 +152,6 @@ def malformed_lineage() -> dict[str, object]:
     (malformed_lineage(), "is not a valid lineage.json"),
 ])
 def test_bad_documents_are_bad_input_naming_the_file(tmp_path: Path, document: object, words: str) -> None:
-    from mlgate.documents import Lineage
-    from mlgate.workdir import read_document
-
     path = tmp_path / "lineage.json"
     path.write_text(json.dumps(document))
     with pytest.raises(BadInput, match=re.escape(words)) as caught:
@@ -156,16 +160,12 @@ def test_bad_documents_are_bad_input_naming_the_file(tmp_path: Path, document: o
 
 
 def test_the_field_path_and_type_are_named() -> None:
-    from mlgate.documents import Lineage, parse_document
-
     with pytest.raises(BadInput) as caught:
         parse_document(malformed_lineage(), Lineage, "lineage.json")
     assert caught.value.why == "run.run_id: Input should be a valid string"
 
 
 def test_many_problems_are_summed_up_on_one_line() -> None:
-    from mlgate.documents import Verdict, parse_document
-
     with pytest.raises(BadInput) as caught:
         parse_document({"schema_version": 1, **{f"key{i}": i for i in range(20)}}, Verdict, "verdict.json")
     assert "\n" not in caught.value.why and caught.value.why.endswith("more")
@@ -173,9 +173,6 @@ def test_many_problems_are_summed_up_on_one_line() -> None:
 
 
 def test_hostile_field_names_are_kept_on_one_line_and_cut() -> None:
-    from mlgate.documents import Verdict, parse_document
-    from tests.support import report_documents as docs
-
     hostile = "k\n::error::owned\r\n##[warning]x\u2028" + "z" * 1000
     with pytest.raises(BadInput) as caught:
         parse_document({**docs.verdict(), hostile: 1}, Verdict, "verdict.json")

@@ -16,15 +16,15 @@ import yaml
 from mlgate import registry
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
-from mlgate.documents import Framing, HistoryPoint, Lineage, ModelRef
+from mlgate.documents import Lineage, read_document
 from mlgate.documents import Verdict as VerdictDocument
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
 from mlgate.gate.model import RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
-from mlgate.gate.serialize import verdict_document
+from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import flatten, json_value
 from mlgate.output import Output, one_line
-from mlgate.workdir import LINEAGE, VERDICT, begin, read_document, write_document
+from mlgate.workdir import LINEAGE, VERDICT, begin, write_document
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -155,19 +155,18 @@ def _baseline(config: Config, client: MlflowClient, uri: str) -> Side | None:
 
 
 def _verdict_body(config: Config, verdict: Verdict, client: MlflowClient, uri: str) -> VerdictDocument:
+    """verdict.json: the verdict (gate/'s plain values), model, framing, and the primary metric's history."""
+    body = verdict_dict(verdict)
+    body["model"] = {"name": config.model.name, "production_alias": config.model.production_alias}
+    body["framing"] = {"decision": config.framing.decision, "primary_metric": config.primary_metric()}
     primary = config.primary_metric()
     history = (
         registry.history(client, uri, config.model.name, primary, config.model.production_alias,
                          config.report.history)
         if primary else []
     )
-    return verdict_document(
-        verdict,
-        model=ModelRef(name=config.model.name, production_alias=config.model.production_alias),
-        framing=Framing(decision=config.framing.decision, primary_metric=primary),
-        history=[HistoryPoint.model_validate({**point, "value": json_value(point.get("value"))})
-                 for point in history],
-    )
+    body["history"] = [{**point, "value": json_value(point.get("value"))} for point in history]
+    return VerdictDocument.model_validate(body)
 
 
 def _announce(output: Output, verdict: Verdict, body: VerdictDocument, path: Path) -> None:

@@ -33,11 +33,10 @@ from mlgate.commands.promote import run_promote
 from mlgate.commands.report import run_report
 from mlgate.commands.train import run_train
 from mlgate.commands.validate import run_validate
-from mlgate.documents import Document, Lineage, Verdict
+from mlgate.documents import Document, Lineage, Verdict, read_document
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, MlgateError, ServiceError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
-from mlgate.workdir import read_document
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ValidationError
 
 from mlgate.config import Config
-from mlgate.documents import BundleMeta, Lineage, Validation, Verdict
+from mlgate.documents import BundleMeta, Lineage, Validation, Verdict, read_document
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
@@ -21,7 +21,7 @@ from mlgate.report.escape import md, safe_url
 from mlgate.report.outcome import MAX_DESCRIPTION, shorten
 from mlgate.report.render import Rendered, render
 from mlgate.report.view import Context, Documents, status_context
-from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_document, write_text
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_text
 
 if TYPE_CHECKING:
     from github.Repository import Repository

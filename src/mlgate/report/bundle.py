@@ -18,11 +18,19 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from mlgate.documents import BundleMeta, Document, Lineage, Validation, Verdict, describe_errors
+from mlgate.documents import (
+    BundleMeta,
+    Document,
+    Lineage,
+    Validation,
+    Verdict,
+    describe_errors,
+    read_document,
+)
 from mlgate.errors import BadInput
 from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.report.view import Documents
-from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_document, write_document, write_text
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_document, write_text
 
 META = "mlgate-bundle.json"
 DOCUMENTS = (VERDICT, VALIDATION, LINEAGE)

@@ -7,8 +7,9 @@ small safe alphabet (they sit inside mermaid strings in a code block), values mu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mlgate.report.escape import Safe
 from mlgate.report.fmt import as_finite
@@ -28,14 +29,14 @@ def label(text: object, limit: int = 40) -> str:
     return cleaned[:limit] or "_"
 
 
-def points(history: Sequence[tuple[object, object]], candidate: object,
-           limit: int = MAX_POINTS) -> list[Point]:
-    """Production versions (`(version, value)` pairs: oldest first, numbers only), then the candidate."""
+def points(history: Sequence[Mapping[str, Any]], candidate: object, limit: int = MAX_POINTS) -> list[Point]:
+    """Production versions (oldest first, numeric values only) followed by the candidate."""
     found: list[Point] = []
-    for version, value in _oldest_first(history):
-        number = as_finite(value)
+    for entry in _oldest_first(history):
+        number = as_finite(entry.get("value"))
         if number is None:
             continue
+        version = entry.get("version")
         found.append(Point(label(f"v{version}" if version not in (None, "") else "?", 12), number))
     found = found[-max(limit - 1, 1):]
     candidate_value = as_finite(candidate)
@@ -44,11 +45,11 @@ def points(history: Sequence[tuple[object, object]], candidate: object,
     return found
 
 
-def _oldest_first(history: Sequence[tuple[object, object]]) -> list[tuple[object, object]]:
+def _oldest_first(history: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Versions in number order when they are all numbers, else as given."""
-    entries = list(history)
+    entries = [e for e in history if isinstance(e, Mapping)]
     try:
-        return sorted(entries, key=lambda e: int(str(e[0])))
+        return sorted(entries, key=lambda e: int(str(e.get("version"))))
     except ValueError:
         return entries
 

@@ -115,7 +115,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
                or ctx.primary_metric or "")
     outcome = decide(verdict, validation)
     candidate = verdict.candidate.metrics.get(primary) if verdict and verdict.candidate else None
-    series = chart.points([(h.version, h.value) for h in verdict.history] if verdict else [], candidate)
+    series = chart.points([h.model_dump() for h in verdict.history] if verdict else [], candidate)
     failed = [_dataset_view(d) for d in _datasets(validation) if d.status in FAILING_DATA]
     params_diff = verdict.params_diff if verdict else []
     return ReportView(

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import Config
-from mlgate.documents import DataPin, DatasetResult, DataVersion, DvcRef, Validation
+from mlgate.documents import DataPin, DatasetResult, DataVersion, DvcRef, Validation, read_document
 from mlgate.errors import BadInput
 from mlgate.train.pins import relative_to_root
-from mlgate.workdir import VALIDATION, read_document
+from mlgate.workdir import VALIDATION
 
 _GLOB = re.compile(r"[*?\[]")
 

@@ -1,13 +1,14 @@
 """The work-directory documents and the publish bundle's metadata, as pydantic models.
 
 Every writer and every reader uses these models; a malformed document, or one with an unknown or newer
-`schema_version`, is bad input (exit 2) naming the file (`parse_document`, and `workdir.read_document`).
+`schema_version`, is bad input (exit 2) naming the file and the field (`read_document`, `parse_document`).
 
 The models are a closed contract, versioned by `schema_version`: unknown keys are refused
 (`extra="forbid"`), types are strict (no "1" for 1), and fields only some documents carry (`error`,
 `details`, `dvc`, ...) are left out of the JSON when they are None. A change to the keys is a new
 `schema_version`; a reader takes every version up to its own and refuses a newer one, with a message
-that names the version rather than a field. `mlgate.workdir.write_document` writes them.
+that names the version rather than a field. No NaN or infinity: the files are strict JSON.
+`mlgate.workdir.write_document` writes them.
 
 The JSON Schemas in docs/schemas/ are generated from these models:
 

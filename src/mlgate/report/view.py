@@ -111,8 +111,8 @@ def slug(model: str) -> str:
 def build(docs: Documents, ctx: Context) -> ReportView:
     verdict, validation, lineage = docs.verdict, docs.validation, docs.lineage
     model = (verdict.model.name if verdict else "") or ctx.model
-    primary = ((verdict.primary_metric or verdict.framing.primary_metric if verdict else None)
-               or ctx.primary_metric or "")
+    named = (verdict.primary_metric or verdict.framing.primary_metric) if verdict else None
+    primary = named or ctx.primary_metric or ""
     outcome = decide(verdict, validation)
     candidate = verdict.candidate.metrics.get(primary) if verdict and verdict.candidate else None
     series = chart.points([h.model_dump() for h in verdict.history] if verdict else [], candidate)

@@ -1,23 +1,372 @@
 """The work-directory documents and the publish bundle's metadata, as pydantic models.
 
 Every writer and every reader uses these models; a malformed document, or one with an unknown or newer
-`schema_version`, is bad input (exit 2) naming the file.
+`schema_version`, is bad input (exit 2) naming the file and the field (`read_document`, `parse_document`).
+
+The models are a closed contract, versioned by `schema_version`: unknown keys are refused
+(`extra="forbid"`), types are strict (no "1" for 1), and fields only some documents carry (`error`,
+`details`, `dvc`, ...) are left out of the JSON when they are None. A change to the keys is a new
+`schema_version`; a reader takes every version up to its own and refuses a newer one, with a message
+that names the version rather than a field. No NaN or infinity: the files are strict JSON.
+`mlgate.workdir.write_document` writes them.
+
+The JSON Schemas in docs/schemas/ are generated from these models:
+
+    python -m mlgate.documents --write docs/schemas
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Literal
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_serializer,
+)
+from pydantic_core import PydanticCustomError
 
 from mlgate import __version__
+from mlgate.errors import BadInput
 
+SCHEMA_VERSION = 1
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 
 
+
+def _one_metric_error(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """One error for a bad metric value, not one per member of the union."""
+    try:
+        return handler(value)
+    except ValidationError:
+        message = "Input should be a finite number, a string, a boolean or null"
+        raise PydanticCustomError("metric_value", message) from None
+
+
+# A metric value as the documents hold it: a number, null, or a string ("nan", "inf", or a non-number).
+MetricValue = Annotated[Union[float, int, str, bool, None], WrapValidator(_one_metric_error)]  # noqa: UP007
+DatasetStatus = Literal["valid", "invalid", "deleted", "skipped", "error"]
+
+
+def _require_schema_version(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, `schema_version` is required: every file carries it (writers get it by default)."""
+    schema["required"] = ["schema_version", *(k for k in schema.get("required", []) if k != "schema_version")]
+
+
+class Part(BaseModel):
+    """A part of a document: strict types, no unknown keys, no NaN or infinity, checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
+    # Fields written only when set: left out of the JSON when None (as mlgate has always written them).
+    omit_none: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.omit_none:
+                if name in data and data[name] is None:
+                    del data[name]
+        return data
+
+
+class Document(Part):
+    """A whole work-directory document: it starts with its `schema_version`."""
+
+    model_config = ConfigDict(json_schema_extra=_require_schema_version)
+    file_name: ClassVar[str] = ""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+
+
+# --- validation.json --------------------------------------------------------------------------------
+
+
+class DvcRef(Part):
+    """Where DVC records a path: its metafile, the tracked output, and whether the workspace matches it."""
+
+    metafile: str
+    out: str
+    in_sync: bool | None
+
+
+class DataVersion(Part):
+    """A data version: the DVC md5 where DVC tracks the data, else the sha256 of its bytes."""
+
+    omit_none = ("dvc",)
+
+    kind: Literal["dvc-md5", "sha256"]
+    value: str
+    dvc: DvcRef | None = None
+
+
+class Failure(Part):
+    """One failed check of a data file, with up to 10 failing rows."""
+
+    omit_none = ("details",)
+
+    check: str
+    column: str | None
+    message: str
+    failing_rows: int = Field(ge=0)
+    samples: list[dict[str, JsonValue]]
+    details: dict[str, JsonValue] | None = None
+
+
+class DatasetResult(Part):
+    """One data file of a declared dataset (a glob may match several)."""
+
+    omit_none = ("error",)
+
+    dataset: str
+    path: str
+    format: str | None
+    status: DatasetStatus
+    version: DataVersion | None
+    rows: int | None
+    bytes: int | None
+    failures: list[Failure]
+    error: str | None = None
+
+
+class Validation(Document):
+    """validation.json, written by `mlgate validate`."""
+
+    file_name = "validation.json"
+
+    passed: bool
+    mode: Literal["changed", "all", "none"]
+    base: str | None
+    base_sha: str | None
+    datasets: list[DatasetResult]
+
+
+# --- lineage.json -----------------------------------------------------------------------------------
+
+
+class CodePin(Part):
+    """The code pin: the git commit (None outside git), whether the tree differed, the diff's sha256."""
+
+    commit: str | None
+    dirty: bool | None
+    diff_sha256: str | None
+
+
+class DataPin(Part):
+    """One data path of the data pin, with its version."""
+
+    omit_none = ("validation", "dvc")
+
+    path: str
+    version: DataVersion
+    bytes: int | None
+    rows: int | None
+    source: Literal["validation", "computed"]
+    validation: DatasetStatus | None = None  # its status in validation.json, when source is validation
+    dvc: DvcRef | None = None
+
+
+class EnvironmentPin(Part):
+    """The environment pin: where the command ran, the image and its digest, the lockfile."""
+
+    runtime: str
+    image: str | None
+    image_digest: str | None
+    pinned: bool
+    lockfile: str | None
+    lockfile_sha256: str | None
+    python_version: str | None
+
+
+class Configuration(Part):
+    """The configuration pin: the command, the params (file, sha256, content), the seed, train.env's names."""
+
+    command: str
+    metrics_file: str
+    params_file: str | None
+    params_sha256: str | None
+    params: dict[str, JsonValue]
+    seed: int | None
+    env: list[str]
+
+
+class ModelFiles(Part):
+    """The model the run wrote: relpath → sha256 of every file, and a sha256 over them all."""
+
+    path: str
+    files: dict[str, str]
+    sha256: str
+
+
+class RunRef(Part):
+    """The MLflow run (`url` when the tracking store is a server)."""
+
+    run_id: str
+    experiment_id: str
+    url: str | None
+
+
+class Registered(Part):
+    """The registered model version and the alias it got."""
+
+    name: str
+    version: str
+    alias: str
+
+
+class Ci(Part):
+    """The GitHub context of the run."""
+
+    pr: int | None
+    head_sha: str | None
+    run_url: str | None
+
+
+class Lineage(Document):
+    """lineage.json, written by `mlgate train` (also the MLflow artifact mlgate/lineage.json)."""
+
+    file_name = "lineage.json"
+    omit_none = ("log_tail", "error")
+
+    status: Literal["running", "succeeded", "failed"]
+    reproducible: bool
+    not_reproducible_because: list[str]
+    code: CodePin
+    data: list[DataPin]
+    environment: EnvironmentPin
+    configuration: Configuration
+    model: ModelFiles | None
+    metrics: dict[str, float]
+    run: RunRef | None
+    registered: Registered | None
+    ci: Ci
+    duration_seconds: float | None
+    log_tail: list[str] | None = None  # failed: the last lines of the training log
+    error: str | None = None  # failed: the message
+
+    @property
+    def run_id(self) -> str | None:
+        """The MLflow run `mlgate train` recorded (the candidate `mlgate compare` reads by default)."""
+        return self.run.run_id if self.run is not None and self.run.run_id else None
+
+
+# --- verdict.json -----------------------------------------------------------------------------------
+
+
+class ModelRef(Part):
+    """The registered model the verdict is about, and its production alias."""
+
+    name: str
+    production_alias: str
+
+
+class Framing(Part):
+    """The decision the model serves and its primary metric (mlgate.yaml's framing)."""
+
+    decision: str
+    primary_metric: str | None
+
+
+class Side(Part):
+    """One model compared: where its metrics came from, the metrics and params themselves."""
+
+    role: Literal["candidate", "production", "baseline"]
+    source: str
+    run_id: str | None
+    version: str | None
+    url: str | None
+    metrics: dict[str, MetricValue]
+    params: dict[str, str]
+
+
+class MetricResult(Part):
+    """The decision for one gated metric, with the reasons a person reads."""
+
+    name: str
+    direction: Literal["maximize", "minimize"]
+    severity: Literal["fail", "warn"]
+    candidate: MetricValue
+    production: MetricValue
+    baseline: MetricValue
+    delta: float | None
+    delta_pct: float | None
+    baseline_delta: float | None
+    status: Literal["pass", "warn", "fail"]
+    reasons: list[str]
+
+
+class ParamChange(Part):
+    """A param whose value differs between the candidate and production."""
+
+    name: str
+    candidate: str | None
+    production: str | None
+
+
+class HistoryPoint(Part):
+    """The primary metric of one version that was in production."""
+
+    version: str
+    run_id: str | None
+    value: MetricValue
+    created_at: int  # milliseconds since the epoch
+    aliases: list[str]
+
+
+class Verdict(Document):
+    """verdict.json, written by `mlgate compare`."""
+
+    file_name = "verdict.json"
+
+    passed: bool
+    status: Literal["passed", "warned", "failed"]
+    summary: str
+    model: ModelRef
+    framing: Framing
+    primary_metric: str | None
+    candidate: Side | None
+    production: Side | None
+    baseline: Side | None
+    notes: list[str]
+    metrics: list[MetricResult]
+    params_diff: list[ParamChange]
+    history: list[HistoryPoint]
+
+
+# --- reproduce.json ---------------------------------------------------------------------------------
+
+
+class Reproduction(Document):
+    """reproduce.json, written by `mlgate reproduce`: whether the model files came out byte for byte."""
+
+    file_name = "reproduce.json"
+
+    run_id: str
+    identical: bool
+    changed: list[str]
+    missing: list[str]
+    extra: list[str]
+    metrics: dict[str, float]
+    recorded_metrics: dict[str, float]
+
+
+# --- the report bundle ------------------------------------------------------------------------------
+
+
 class BundleMeta(BaseModel):
-    """mlgate-bundle.json."""
+    """mlgate-bundle.json: what `mlgate publish` posts where, and the sha256 of every file of the bundle."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -44,3 +393,128 @@ class BundleMeta(BaseModel):
 def mlflow_run_url(server: str, experiment_id: str, run_id: str) -> str:
     """A run's page in the MLflow web UI of `server` (an http(s) address without credentials)."""
     return f"{server.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+D = TypeVar("D", bound=BaseModel)
+RERUN = "re-run the stage that writes it, with the same mlgate version"
+MAX_ERRORS = 5
+MAX_NAME = 80
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: object, limit: int = MAX_NAME) -> str:
+    """Text from a file (a key, a message) on one line without control characters, cut at `limit`."""
+    flat = _CONTROL.sub(" ", str(text)).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """Which fields are wrong and why, on one line: `datasets.0.status: Input should be ...; ...`.
+
+    The field names come from the file (unknown keys, metric names): each is kept on one line and cut,
+    so a hostile key can neither start a workflow command nor flood the log.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [f"{one_line('.'.join(str(p) for p in error['loc'])) or '(the whole document)'}: "
+             f"{one_line(error['msg'], 200)}" for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        parts.append(f"and {len(errors) - MAX_ERRORS} more")
+    return "; ".join(parts)
+
+
+def check_schema_version(data: Mapping[str, Any], source: str) -> None:
+    """BadInput unless `schema_version` is a version this mlgate reads (1 to SCHEMA_VERSION)."""
+    version = data.get("schema_version")
+    if type(version) is int and 1 <= version <= SCHEMA_VERSION:
+        return
+    raise BadInput(
+        f"{source} has schema_version {one_line(repr(version))}; this mlgate reads up to {SCHEMA_VERSION}",
+        "the file was written by another mlgate version" if type(version) is int and version > 1
+        else "a document mlgate writes starts with its schema_version (a whole number from 1)",
+        "use the same mlgate version for every stage", file=source)
+
+
+def read_document(path: Path, model: type[D], fix: str = RERUN) -> D:
+    """Read a work-directory document (or a bundle's copy) with its model.
+
+    Missing, not JSON, not an object, a missing or newer `schema_version`, or a field of the wrong type:
+    BadInput (exit 2) naming the file, and for a field its path.
+    """
+    if not path.is_file():
+        raise BadInput(f"{path} not found", "an earlier stage writes it",
+                       "run that stage first, or pass --out")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path} is not valid JSON", one_line(exc, 200), fix, file=str(path)) from exc
+    except RecursionError as exc:
+        raise BadInput(f"{path} is nested too deeply to read", "no file mlgate writes nests like this", fix,
+                       file=str(path)) from exc
+    return parse_document(data, model, str(path), fix=fix)
+
+
+def parse_document(data: object, model: type[D], source: str, *, fix: str = RERUN) -> D:
+    """Validate a document read from `source` (a file, or what a service returned) with its model.
+
+    Not an object, a `schema_version` that is missing, unknown or newer than this mlgate reads, or a field
+    of the wrong type: each is BadInput (exit 2) naming `source` and, for a field, its path.
+    """
+    if not isinstance(data, Mapping):
+        raise BadInput(f"{source} must hold a JSON object", f"got {type(data).__name__}", fix, file=source)
+    check_schema_version(data, source)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(f"{source} is not a valid {getattr(model, 'file_name', '') or model.__name__}",
+                       describe_errors(exc), fix, file=source) from exc
+
+
+# --- JSON Schemas -----------------------------------------------------------------------------------
+
+SCHEMAS: Mapping[str, type[BaseModel]] = {
+    "validation": Validation,
+    "lineage": Lineage,
+    "verdict": Verdict,
+    "reproduce": Reproduction,
+    "bundle-meta": BundleMeta,
+}
+REGENERATE = "python -m mlgate.documents --write docs/schemas"
+
+
+def json_schemas() -> dict[str, str]:
+    """`<name>.schema.json` → its text: the JSON Schema (draft 2020-12) of what a reader accepts."""
+    texts = {}
+    for name, model in SCHEMAS.items():
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  "$comment": f"Generated from mlgate.documents.{model.__name__}: {REGENERATE}",
+                  **model.model_json_schema(mode="validation")}
+        texts[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return texts
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every JSON Schema into `folder`; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in json_schemas().items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m mlgate.documents --write DIR`: regenerate the JSON Schemas (docs/schemas/)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] != "--write":
+        print(f"usage: {REGENERATE}", file=sys.stderr)
+        return 2
+    for path in write_schemas(Path(args[1])):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

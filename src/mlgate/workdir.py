@@ -1,4 +1,7 @@
-"""The work directory (`--out`, default `.mlgate/`): its JSON files, written atomically, read with checks."""
+"""The work directory (`--out`, default `.mlgate/`): its files, written atomically; stale files removed.
+
+Its JSON documents are models of `mlgate.documents` (which reads them back with `read_document`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+
+from pydantic import BaseModel
 
 from mlgate.errors import BadInput
 
-SCHEMA_VERSION = 1
 VALIDATION = "validation.json"
 LINEAGE = "lineage.json"
 VERDICT = "verdict.json"
@@ -60,31 +63,11 @@ def _umask() -> int:
     return current
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """Write one of the work-directory JSON files, with its schema_version first."""
-    body = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in payload.items() if k != "schema_version"}}
+def write_document(path: Path, document: BaseModel) -> Path:
+    """Write a work-directory document (a model of `mlgate.documents`): schema_version first, strict JSON.
+
+    A NaN or infinity anywhere is a ValueError (the file is left as it was), never a silent null.
+    """
+    body = document.model_dump(mode="python")
     return write_text(path, json.dumps(body, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
-
-def read_json(path: Path) -> dict[str, Any]:
-    """Read a work-directory JSON file; a missing, malformed or newer file is BadInput."""
-    if not path.is_file():
-        raise BadInput(f"{path} not found", "an earlier stage writes it",
-                       "run that stage first, or pass --out")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path} is not valid JSON", str(exc), "re-run the stage that writes it") from exc
-    except RecursionError as exc:
-        raise BadInput(f"{path} is nested too deeply to read", "no file mlgate writes nests like this",
-                       "re-run the stage that writes it") from exc
-    if not isinstance(data, dict):
-        raise BadInput(f"{path} must hold a JSON object", f"got {type(data).__name__}", "re-run the stage")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise BadInput(
-            f"{path} has schema_version {version!r}; this mlgate reads up to {SCHEMA_VERSION}",
-            "the file was written by another mlgate version",
-            "use the same mlgate version for every stage",
-        )
-    return data

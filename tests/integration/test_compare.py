@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from mlgate.cli import cli
 from tests.conftest import MlflowStore
+from tests.support import report_documents as docs
 from tests.support.mlflow_factories import make_run, register
 
 CONFIG = """
@@ -75,7 +76,8 @@ def test_candidate_run_passes_and_tags_its_version(project: Path, mlflow_store: 
 def test_candidate_run_read_from_lineage_when_no_option(project: Path, mlflow_store: MlflowStore) -> None:
     run, _ = candidate(mlflow_store, {"roc_auc": 0.91, "latency_ms": 1.0})
     Path(".mlgate").mkdir()
-    Path(".mlgate/lineage.json").write_text(json.dumps({"schema_version": 1, "run": {"run_id": run}}))
+    lineage = {**docs.lineage(), "run": {"run_id": run, "experiment_id": "0", "url": None}}
+    Path(".mlgate/lineage.json").write_text(json.dumps(lineage))
     result, verdict = compare()
     assert result.exit_code == 0, result.output
     assert verdict["candidate"]["run_id"] == run

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from mlgate.cli import cli
 from tests.conftest import MlflowStore
+from tests.support import report_documents as docs
 from tests.support.mlflow_factories import make_run
 
 CONFIG = """
@@ -84,7 +85,8 @@ def test_a_failed_training_run_says_so_and_fails(project: Path, mlflow_store: Ml
     run = make_run(mlflow_store.client(), mlflow_store.experiment(), {}, {})
     Path(".mlgate").mkdir()
     Path(".mlgate/lineage.json").write_text(json.dumps({
-        "schema_version": 1, "status": "failed", "run": {"run_id": run},
+        **docs.lineage(), "status": "failed", "run": {"run_id": run, "experiment_id": "0", "url": None},
+        "model": None, "metrics": {}, "registered": None,
         "error": "the training command failed with exit code 1\n  why: ValueError: boom"}))
     result = compare()
     assert result.exit_code == 1, result.output

@@ -187,3 +187,39 @@ def test_bundle_and_post_exclude_each_other(fork_job: Path) -> None:
 def test_publish_of_a_missing_bundle_is_bad_input(fork_job: Path) -> None:
     result = invoke("publish", "--bundle", "nope")
     assert result.exit_code == 2 and "is not a directory" in result.output
+
+
+@pytest.mark.parametrize(("name", "change", "words"), [
+    ("verdict.json", {"passed": "true"}, "passed: Input should be a valid boolean"),
+    ("verdict.json", {"schema_version": 2}, "has schema_version 2; this mlgate reads up to 1"),
+    ("validation.json", {"datasets": "all fine"}, "datasets: Input should be a valid list"),
+    ("lineage.json", {"reproducible": 1}, "reproducible: Input should be a valid boolean"),
+    ("lineage.json", {"template": "{{ evil }}"}, "template: Extra inputs are not permitted"),
+])
+def test_publish_refuses_a_bundle_with_a_malformed_document(fork_job: Path, github_server: FakeGitHub,
+                                                             events: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, name: str,
+                                                             change: dict[str, object], words: str) -> None:
+    """The fork controls the bundle: its documents are checked with the models before anything is posted."""
+    assert invoke("report", "--bundle", "bundle").exit_code == 0
+    bundle = fork_job / "bundle"
+    document = json.loads((bundle / name).read_text())
+    (bundle / name).write_text(json.dumps({**document, **change}))
+    rehash(bundle)
+    privileged(monkeypatch, github_server, events, tmp_path)
+    result = invoke("publish", "--bundle", "bundle")
+    assert result.exit_code == 2, result.output
+    assert f"bundle/{name}" in result.output and words in result.output
+    assert github_server.requests == [] and github_server.comments(2) == []
+
+
+def test_publish_refuses_a_document_that_is_not_an_object(fork_job: Path, github_server: FakeGitHub,
+                                                          events: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert invoke("report", "--bundle", "bundle").exit_code == 0
+    (fork_job / "bundle" / "verdict.json").write_text('"passed"')
+    rehash(fork_job / "bundle")
+    privileged(monkeypatch, github_server, events, tmp_path)
+    result = invoke("publish", "--bundle", "bundle")
+    assert result.exit_code == 2 and "bundle/verdict.json must hold a JSON object" in result.output
+    assert github_server.requests == []

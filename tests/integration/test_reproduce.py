@@ -163,3 +163,26 @@ def test_unknown_run_and_failed_run(git_repo: Path, mlflow_store: MlflowStore) -
     result = invoke(failing, "reproduce", lineage(out)["run"]["run_id"], "--out", str(out))
     assert result.exit_code == 2
     assert "did not finish training successfully" in result.output
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"schema_version": 2}, "has schema_version 2; this mlgate reads up to 1"),
+    ({"model": {"path": "model", "files": ["weights.txt"], "sha256": "0" * 64}},
+     "model.files: Input should be a valid dictionary"),
+])
+def test_a_malformed_recorded_lineage_is_bad_input(git_repo: Path, mlflow_store: MlflowStore, tmp_path: Path,
+                                                   change: dict[str, object], words: str) -> None:
+    """The lineage comes back from the tracking store: it is checked with the same model as lineage.json."""
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    trained(config, out)
+    recorded = {**lineage(out), **change}
+    client = mlflow_store.client()
+    run_id = client.create_run(mlflow_store.experiment()).info.run_id
+    folder = tmp_path / "artifact"
+    folder.mkdir()
+    (folder / "lineage.json").write_text(json.dumps(recorded))
+    client.log_artifact(run_id, str(folder / "lineage.json"), "mlgate")
+    result = invoke(config, "reproduce", run_id, "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert f"the lineage.json logged with MLflow run {run_id}" in result.output and words in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,19 @@ from tests.support.train_project import git, invoke, lineage, make_project, trai
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dataset(path: str, status: str, version: dict[str, str] | None, rows: int | None = None,
+            size: int | None = None) -> dict[str, Any]:
+    """One entry of validation.json as `mlgate validate` writes it."""
+    return {"dataset": path, "path": path, "format": "csv" if version else None, "status": status,
+            "version": version, "rows": rows, "bytes": size, "failures": []}
+
+
+def validation(out: Path, datasets: list[dict[str, Any]]) -> None:
+    (out / "validation.json").write_text(json.dumps({
+        "schema_version": 1, "passed": True, "mode": "changed", "base": "main", "base_sha": "0" * 40,
+        "datasets": datasets}))
 
 
 def test_train_records_the_four_pins_logs_and_registers(git_repo: Path, mlflow_store: MlflowStore) -> None:
@@ -138,14 +152,30 @@ def test_validation_json_lends_rows_and_status(git_repo: Path, mlflow_store: Mlf
     out = git_repo / ".mlgate"
     out.mkdir()
     value = sha256(git_repo / "data/train.csv")
-    (out / "validation.json").write_text(json.dumps({"schema_version": 1, "datasets": [
-        {"path": "data/train.csv", "version": {"kind": "sha256", "value": value}, "rows": 2, "bytes": 12,
-         "status": "passed"},
-        {"path": "data/unchanged.csv", "version": None, "rows": None, "bytes": None, "status": "unchanged"},
-        "not an entry"]}))
+    validation(out, [
+        dataset("data/train.csv", "valid", {"kind": "sha256", "value": value}, rows=2, size=12),
+        dataset("data/unchanged.csv", "skipped", None)])
     assert invoke(config, *train_args(out)).exit_code == 0
     entry = lineage(out)["data"][0]
-    assert (entry["rows"], entry["source"], entry["validation"]) == (2, "validation", "passed")
+    assert (entry["rows"], entry["source"], entry["validation"]) == (2, "validation", "valid")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('{"schema_version": 1, "datasets": "nope"}', "is not a valid validation.json"),
+    ('{"schema_version": 9}', "has schema_version 9"),
+    ("{broken", "is not valid JSON"),
+])
+def test_a_malformed_validation_json_is_bad_input(git_repo: Path, mlflow_store: MlflowStore, text: str,
+                                                  words: str) -> None:
+    """The data pin takes the validation status from validation.json: a broken one is not silently skipped."""
+    config = make_project(git_repo)
+    out = git_repo / ".mlgate"
+    out.mkdir()
+    (out / "validation.json").write_text(text)
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "validation.json" in result.output
+    assert not (out / "lineage.json").exists()
 
 
 def test_training_failure_exits_1_with_the_log_tail(git_repo: Path, mlflow_store: MlflowStore) -> None:
@@ -275,8 +305,7 @@ def test_an_unchanged_dataset_in_validation_json_has_no_version(git_repo: Path, 
     config = make_project(git_repo)
     out = git_repo / ".mlgate"
     out.mkdir()
-    (out / "validation.json").write_text(json.dumps({"schema_version": 1, "datasets": [
-        {"path": "data/train.csv", "version": None, "rows": None, "bytes": None, "status": "unchanged"}]}))
+    validation(out, [dataset("data/train.csv", "skipped", None)])
     result = invoke(config, *train_args(out))
     assert result.exit_code == 0, result.output
     entry = lineage(out)["data"][0]
@@ -294,7 +323,7 @@ def test_mlgate_own_folders_do_not_make_the_code_dirty(tmp_path: Path, mlflow_st
     config = make_project(repo)
     out = repo / ".mlgate"
     out.mkdir()
-    (out / "validation.json").write_text('{"schema_version": 1, "datasets": []}')
+    validation(out, [])
     assert invoke(config, *train_args(out)).exit_code == 0
     assert lineage(out)["code"]["dirty"] is False
     other = repo / "work-elsewhere"  # --out inside the repository, beside the default .mlgate/

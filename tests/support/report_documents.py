@@ -1,7 +1,8 @@
-"""Work-directory documents for report tests, shaped as the stages write them (see the README's contract).
+"""Work-directory documents for report tests, shaped as the stages write them (docs/documents.md).
 
-`verdict()`, `validation()`, `lineage()` return fresh dicts (mutate freely); `write_workdir` writes them
-with mlgate.workdir so they carry schema_version exactly as the real stages do.
+`verdict()`, `validation()`, `lineage()` return fresh dicts (mutate freely) that the models of
+mlgate.documents accept; `documents()` validates them into the report's `Documents`; `write_workdir` writes
+them with their models, as the real stages do.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_json
+from mlgate.documents import Lineage, Validation, Verdict
+from mlgate.report.view import Documents
+from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, write_document
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the head of PR #2 in the webhook payloads
 HOSTILE = "<img src=x onerror=alert(1)> | @octocat </details> [x](javascript:alert(1)) ``` #1 **b**"
@@ -91,13 +94,14 @@ def validation(passed: bool = False) -> dict[str, Any]:
                  {"check": "not_null", "column": "country", "message": "country has 1 null value",
                   "failing_rows": 1, "samples": [{"row": 44, "age": 31, "country": None}]},
              ]})
-    return {"schema_version": 1, "passed": passed, "base": "origin/main", "datasets": datasets}
+    return {"schema_version": 1, "passed": passed, "mode": "changed", "base": "origin/main",
+            "base_sha": "9ef901a5d7ea729fe352d99f6a6771758355c57a", "datasets": datasets}
 
 
 def lineage() -> dict[str, Any]:
     return {
         "schema_version": 1,
-        "status": "finished",
+        "status": "succeeded",
         "reproducible": True,
         "not_reproducible_because": [],
         "code": {"commit": HEAD_SHA, "dirty": False, "diff_sha256": None},
@@ -107,20 +111,35 @@ def lineage() -> dict[str, Any]:
                         "image_digest": "sha256:4b7c1f0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9988",
                         "pinned": True, "lockfile": "requirements.lock",
                         "lockfile_sha256": "aa11bb22cc33dd44ee55ff66", "python_version": "3.11.9"},
-        "configuration": {"params_file": "params.yaml", "params_sha256": "77aa88bb99cc00dd", "params": {},
-                          "seed": 42},
-        "model": {"path": "model/", "files": []},
+        "configuration": {"command": "python train.py", "metrics_file": "metrics.json",
+                          "params_file": "params.yaml", "params_sha256": "77aa88bb99cc00dd", "params": {},
+                          "seed": 42, "env": []},
+        "model": {"path": "model/", "files": {"model.pkl": "0d3f" * 16}, "sha256": "e5c2" * 16},
+        "metrics": {"roc_auc": 0.881, "f1": 0.71, "latency_ms": 12.5},
         "run": {"run_id": "5f1c0ffee0ddba11d00d5f1c0ffee0dd", "experiment_id": "3", "url": None},
         "registered": {"name": "churn", "version": "7", "alias": "candidate"},
+        "ci": {"pr": 2, "head_sha": HEAD_SHA, "run_url": "https://github.com/acme/churn/actions/runs/42"},
+        "duration_seconds": 41.2,
     }
+
+
+def documents(*, verdict_doc: dict[str, Any] | None = None, validation_doc: dict[str, Any] | None = None,
+              lineage_doc: dict[str, Any] | None = None) -> Documents:
+    """The dicts validated with their models, as `mlgate report` reads them."""
+    return Documents(
+        verdict=Verdict.model_validate(verdict_doc) if verdict_doc is not None else None,
+        validation=Validation.model_validate(validation_doc) if validation_doc is not None else None,
+        lineage=Lineage.model_validate(lineage_doc) if lineage_doc is not None else None,
+    )
 
 
 def write_workdir(out: Path, *, verdict_doc: dict[str, Any] | None = None,
                   validation_doc: dict[str, Any] | None = None,
                   lineage_doc: dict[str, Any] | None = None) -> Path:
-    for name, doc in ((VERDICT, verdict_doc), (VALIDATION, validation_doc), (LINEAGE, lineage_doc)):
+    found = documents(verdict_doc=verdict_doc, validation_doc=validation_doc, lineage_doc=lineage_doc)
+    for name, doc in ((VERDICT, found.verdict), (VALIDATION, found.validation), (LINEAGE, found.lineage)):
         if doc is not None:
-            write_json(out / name, doc)
+            write_document(out / name, doc)
     return out
 
 

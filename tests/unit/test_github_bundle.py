@@ -10,6 +10,7 @@ import pytest
 
 from mlgate.errors import BadInput
 from mlgate.report.bundle import MAX_FILE, META, BundleMeta, read_bundle, write_bundle
+from mlgate.report.view import Documents
 from tests.support import report_documents as docs
 
 
@@ -18,7 +19,7 @@ def make(tmp_path: Path, **meta: object) -> Path:
     fields = {"repository": "Codertocat/Hello-World", "pr_number": 2, "head_sha": docs.HEAD_SHA,
               "model": "churn", **meta}
     write_bundle(directory, BundleMeta.model_validate(fields),
-                 {"verdict.json": docs.verdict(), "lineage.json": docs.lineage()}, "# report\n")
+                 docs.documents(verdict_doc=docs.verdict(), lineage_doc=docs.lineage()), "# report\n")
     return directory
 
 
@@ -27,15 +28,16 @@ def test_round_trip(tmp_path: Path) -> None:
     assert sorted(p.name for p in directory.iterdir()) == ["lineage.json", META, "report.md", "verdict.json"]
     meta, documents = read_bundle(directory)
     assert (meta.pr_number, meta.head_sha, meta.model) == (2, docs.HEAD_SHA, "churn")
-    assert sorted(documents) == ["lineage.json", "verdict.json"]
-    assert documents["verdict.json"]["status"] == "failed"
+    assert documents == docs.documents(verdict_doc=docs.verdict(), lineage_doc=docs.lineage())
+    assert documents.verdict is not None and documents.verdict.status == "failed"
+    assert documents.validation is None
 
 
 def test_rewriting_a_bundle_replaces_it(tmp_path: Path) -> None:
     directory = make(tmp_path)
-    write_bundle(directory, BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="m"), {}, "x\n")
+    write_bundle(directory, BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="m"), Documents(), "x\n")
     meta, documents = read_bundle(directory)
-    assert documents == {} and meta.repository == "a/b"
+    assert not documents.any() and meta.repository == "a/b"
 
 
 def test_writing_into_a_folder_with_other_files_is_refused(tmp_path: Path) -> None:
@@ -131,15 +133,62 @@ def test_a_report_over_the_file_limit_is_cut_so_publish_accepts_the_bundle(tmp_p
         f"<!-- section: s{i} -->\n\n{'x' * 4000}\n\n" for i in range(400)) + "<!-- section: footer -->\nend\n"
     assert len(big.encode()) > MAX_FILE
     write_bundle(directory, BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="churn"),
-                 {"verdict.json": docs.verdict()}, big)
+                 docs.documents(verdict_doc=docs.verdict()), big)
     _, documents = read_bundle(directory)
     report = (directory / "report.md").read_text(encoding="utf-8")
     assert len(report.encode()) <= MAX_FILE and "This report was cut to fit" in report
-    assert report.rstrip().endswith("end") and sorted(documents) == ["verdict.json"]
+    assert report.rstrip().endswith("end") and documents.verdict is not None and documents.lineage is None
 
 
 def test_a_document_over_the_file_limit_is_refused_when_writing(tmp_path: Path) -> None:
     verdict = {**docs.verdict(), "notes": ["x" * 1000] * 1100}
     with pytest.raises(BadInput, match=r"over the \d+ a bundle may hold"):
         write_bundle(tmp_path / "bundle", BundleMeta(repository="a/b", head_sha=docs.HEAD_SHA, model="m"),
-                     {"verdict.json": verdict}, "# r\n")
+                     docs.documents(verdict_doc=verdict), "# r\n")
+
+
+def rewrite(directory: Path, name: str, text: str) -> None:
+    """What the fork's job can do: change a document and list its new sha256, so the hashes agree."""
+    import hashlib
+
+    (directory / name).write_text(text)
+    meta = json.loads((directory / META).read_text())
+    meta["files"][name] = hashlib.sha256(text.encode()).hexdigest()
+    (directory / META).write_text(json.dumps(meta))
+
+
+def changed(name: str, **changes: object) -> str:
+    data = {"verdict.json": docs.verdict(), "lineage.json": docs.lineage()}[name]
+    return json.dumps({**data, **changes})
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("verdict.json", changed("verdict.json", passed="yes"), "passed: Input should be a valid boolean"),
+    ("verdict.json", changed("verdict.json", status="shipped"), "status: Input should be 'passed'"),
+    ("verdict.json", changed("verdict.json", schema_version=2), "has schema_version 2; this mlgate reads up to 1"),
+    ("verdict.json", changed("verdict.json", run_script="rm -rf /"), "run_script: Extra inputs are not permitted"),
+    ("lineage.json", changed("lineage.json", code={"commit": 7, "dirty": False, "diff_sha256": None}),
+     "code.commit: Input should be a valid string"),
+    ("lineage.json", "[]", "must hold a JSON object"),
+    ("lineage.json", "{not json", "is not valid JSON"),
+])
+def test_a_consistent_bundle_with_a_malformed_document_is_refused(tmp_path: Path, name: str, text: str,
+                                                                   message: str) -> None:
+    """The bundle's documents are validated with the work directory's models: the file and field are named."""
+    directory = make(tmp_path)
+    rewrite(directory, name, text)
+    with pytest.raises(BadInput) as info:
+        read_bundle(directory)
+    assert message in info.value.message()
+    assert str(directory / name) in info.value.what
+
+
+def test_a_hostile_key_in_a_bundle_document_stays_on_one_line(tmp_path: Path) -> None:
+    directory = make(tmp_path)
+    key = "x\n::set-output name=passed::true\r\n" + "y" * 500
+    rewrite(directory, "verdict.json", changed("verdict.json", **{key: 1}))
+    with pytest.raises(BadInput, match=r"is not a valid verdict\.json") as info:
+        read_bundle(directory)
+    lines = info.value.message().splitlines()
+    assert len(lines) == 3 and not any(line.lstrip().startswith("::") for line in lines), lines
+    assert "y" * 100 not in info.value.why  # cut

@@ -9,6 +9,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from mlgate.documents import Validation, Verdict
 from mlgate.report import chart, fmt
 from mlgate.report.outcome import decide
 from mlgate.report.tables import table
@@ -37,22 +38,30 @@ def test_change_and_status() -> None:
     assert fmt.status("<x>") == "&lt;x&gt;"
 
 
+def verdict(status: str) -> Verdict:
+    return Verdict.model_validate(docs.verdict(status))
+
+
+def validation(passed: bool) -> Validation:
+    return Validation.model_validate(docs.validation(passed=passed))
+
+
 def test_outcome_follows_the_verdict_and_the_data() -> None:
-    assert decide(docs.verdict("passed"), None).state == "success"
-    assert decide(docs.verdict("warned"), None).word == "passed with warnings"
-    failed = decide(docs.verdict("failed"), docs.validation(passed=True))
+    assert decide(verdict("passed"), None).state == "success"
+    assert decide(verdict("warned"), None).word == "passed with warnings"
+    failed = decide(verdict("failed"), validation(passed=True))
     assert (failed.state, failed.passed) == ("failure", False)
-    bad_data = decide(docs.verdict("passed"), docs.validation(passed=False))
+    bad_data = decide(verdict("passed"), validation(passed=False))
     assert bad_data.state == "failure" and bad_data.summary.startswith("Data validation failed for 1 dataset")
     assert decide(None, None).state == "error"
-    assert decide(None, docs.validation(passed=True)).state == "error"
-    assert decide(None, docs.validation(passed=False)).state == "failure"
+    assert decide(None, validation(passed=True)).state == "error"
+    assert decide(None, validation(passed=False)).state == "failure"
 
 
 def test_status_description_fits_github() -> None:
-    verdict = docs.verdict("failed")
-    verdict["summary"] = "x" * 1000
-    description = decide(verdict, None).description()
+    long = verdict("failed")
+    long.summary = "x" * 1000
+    description = decide(long, None).description()
     assert len(description) == 140 and description.endswith("…")
 
 

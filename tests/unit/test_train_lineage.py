@@ -2,44 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from mlgate.documents import Ci, CodePin, Configuration, DataPin, DataVersion, EnvironmentPin, Lineage
 from mlgate.train import lineage
 
-CODE = {"commit": "c" * 40, "dirty": False, "diff_sha256": None}
+CODE = CodePin(commit="c" * 40, dirty=False, diff_sha256=None)
 
 
-def env(runtime: str = "podman", pinned: bool = True) -> dict[str, Any]:
+def env(runtime: str = "podman", pinned: bool = True) -> EnvironmentPin:
     return lineage.environment_pin(runtime=runtime, image="img@sha256:" + "a" * 64,
                                    image_digest="sha256:" + "a" * 64, pinned=pinned, lockfile="req.lock",
                                    lockfile_sha256="b" * 64, python_version="3.11.4")
 
 
-def doc(code: dict[str, Any] = CODE, environment: dict[str, Any] | None = None) -> dict[str, Any]:
-    return lineage.build(code=code, data=[{"path": "d.csv", "version": {"kind": "sha256", "value": "f" * 64}}],
-                         environment=environment or env(),
-                         configuration={"params_sha256": "e" * 64, "params": {"lr": 0.1}, "seed": 3})
+def pin(path: str) -> DataPin:
+    return DataPin(path=path, version=DataVersion(kind="sha256", value="f" * 64), bytes=10, rows=None,
+                   source="computed")
+
+
+def doc(code: CodePin = CODE, environment: EnvironmentPin | None = None) -> Lineage:
+    configuration = Configuration(command="python train.py", metrics_file="metrics.json", params_file="p.yaml",
+                                  params_sha256="e" * 64, params={"lr": 0.1}, seed=3, env=[])
+    return lineage.build(code=code, data=[pin("d.csv")], environment=environment or env(),
+                         configuration=configuration)
 
 
 def test_pinned_clean_run_is_reproducible() -> None:
     document = doc()
-    assert document["reproducible"] is True
-    assert document["not_reproducible_because"] == []
+    assert document.reproducible is True
+    assert document.not_reproducible_because == []
+    assert (document.status, document.run_id, document.ci.pr) == ("running", None, None)
 
 
 def test_each_missing_pin_is_named() -> None:
-    assert "not pinned by digest" in doc(environment=env(pinned=False))["not_reproducible_because"][0]
-    assert "runtime local" in doc(environment=env(runtime="local", pinned=False))["not_reproducible_because"][0]
-    dirty = doc(code={"commit": "c" * 40, "dirty": True, "diff_sha256": "9" * 64})
-    assert dirty["reproducible"] is False
-    assert dirty["not_reproducible_because"] == ["the work tree had uncommitted changes"]
-    nogit = doc(code={"commit": None, "dirty": None, "diff_sha256": None})
-    assert "not in a git repository" in nogit["not_reproducible_because"][0]
+    assert "not pinned by digest" in doc(environment=env(pinned=False)).not_reproducible_because[0]
+    assert "runtime local" in doc(environment=env(runtime="local", pinned=False)).not_reproducible_because[0]
+    dirty = doc(code=CodePin(commit="c" * 40, dirty=True, diff_sha256="9" * 64))
+    assert dirty.reproducible is False
+    assert dirty.not_reproducible_because == ["the work tree had uncommitted changes"]
+    nogit = doc(code=CodePin(commit=None, dirty=None, diff_sha256=None))
+    assert "not in a git repository" in nogit.not_reproducible_because[0]
 
 
 def test_run_tags_carry_the_four_pins_as_text() -> None:
     document = doc()
-    document["ci"] = {"pr": 12, "head_sha": None, "run_url": "https://github.com/o/r/actions/runs/1"}
+    document.ci = Ci(pr=12, head_sha=None, run_url="https://github.com/o/r/actions/runs/1")
     tags = lineage.run_tags(document)
     assert tags["mlgate.commit"] == "c" * 40
     assert tags["mlflow.source.git.commit"] == "c" * 40
@@ -59,7 +65,7 @@ def test_run_tags_carry_the_four_pins_as_text() -> None:
 
 def test_version_tags_are_a_subset() -> None:
     document = doc()
-    document["ci"] = {"pr": 5, "head_sha": "h" * 40, "run_url": None}
+    document.ci = Ci(pr=5, head_sha="h" * 40, run_url=None)
     tags = lineage.version_tags(document)
     assert tags == {"mlgate.commit": "c" * 40, "mlgate.head_sha": "h" * 40, "mlgate.pr": "5",
                     "mlgate.reproducible": "true", "mlgate.image_digest": "sha256:" + "a" * 64}
@@ -67,8 +73,7 @@ def test_version_tags_are_a_subset() -> None:
 
 def test_long_tag_values_are_cut_to_the_limit() -> None:
     document = doc()
-    document["data"] = [{"path": f"data/{i:05}.csv", "version": {"kind": "sha256", "value": "f" * 64}}
-                        for i in range(200)]
+    document.data = [pin(f"data/{i:05}.csv") for i in range(200)]
     value = lineage.run_tags(document)["mlgate.data"]
     assert len(value) == lineage.TAG_LIMIT
     assert value.endswith("…")

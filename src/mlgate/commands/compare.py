@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
+from mlgate.documents import Lineage, read_document
+from mlgate.documents import Verdict as VerdictDocument
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
 from mlgate.gate.model import RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
+from mlgate.gate.values import json_value
 from mlgate.output import Output, one_line
 from mlgate.registry import Registry
 from mlgate.train.metrics import read_metrics_file
-from mlgate.workdir import LINEAGE, VERDICT, begin, read_json, write_json
+from mlgate.workdir import LINEAGE, VERDICT, begin, write_document
 
 
 def rules_from_config(config: Config) -> list[Rule]:
@@ -46,8 +48,9 @@ def run_compare(
 ) -> int:
     training_failed = None
     if not candidate_run and not candidate_metrics:
-        candidate_run = _run_from_lineage(out)
-        training_failed = _training_failure(out) if candidate_run else None
+        lineage = _lineage(out)
+        candidate_run = lineage.run_id if lineage else None
+        training_failed = _training_failure(lineage, out) if lineage and candidate_run else None
     what = "give exactly one of --candidate-run RUN_ID or --candidate-metrics FILE"
     if candidate_run and candidate_metrics:
         raise BadInput(what, "mlgate compare reads the candidate's metrics from one place; both were given",
@@ -69,32 +72,29 @@ def run_compare(
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     body = _verdict_body(config, verdict, registry)
-    path = output.wrote("verdict", write_json(out / VERDICT, body))
+    path = output.wrote("verdict", write_document(out / VERDICT, body))
     if candidate_run and candidate.version:
         registry.set_version_tags(model.name, candidate.version, {
             "mlgate.verdict": verdict.status, "mlgate.verdict.passed": str(verdict.passed).lower(),
-            "mlgate.verdict.summary": body["summary"][:5000],
+            "mlgate.verdict.summary": body.summary[:5000],
         })
     _announce(output, verdict, body, path)
     failed = not verdict.passed or training_failed is not None
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
 
 
-def _run_from_lineage(out: Path) -> str | None:
-    """The run `mlgate train` recorded in the work directory, if any."""
+def _lineage(out: Path) -> Lineage | None:
+    """The lineage.json `mlgate train` wrote in the work directory, if any (its run is the candidate)."""
     if not (out / LINEAGE).is_file():
         return None
-    run = read_json(out / LINEAGE).get("run") or {}
-    run_id = run.get("run_id") if isinstance(run, dict) else None
-    return str(run_id) if run_id else None
+    return read_document(out / LINEAGE, Lineage)
 
 
-def _training_failure(out: Path) -> str | None:
+def _training_failure(lineage: Lineage, out: Path) -> str | None:
     """A note when the run in lineage.json is one whose training failed (it logged no metrics)."""
-    lineage = read_json(out / LINEAGE)
-    if lineage.get("status") != "failed":
+    if lineage.status != "failed":
         return None
-    error = str(lineage.get("error") or "").strip().splitlines()
+    error = (lineage.error or "").strip().splitlines()
     return (f"the training of this run failed ({error[0] if error else 'see train.log'}), so it has no "
             f"metrics: fix the training (log: {out / 'train.log'}) and run `mlgate train` again")
 
@@ -137,24 +137,26 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
     return side
 
 
-def _verdict_body(config: Config, verdict: Verdict, registry: Registry) -> dict[str, Any]:
+def _verdict_body(config: Config, verdict: Verdict, registry: Registry) -> VerdictDocument:
+    """verdict.json: the verdict (gate/'s plain values), model, framing, and the primary metric's history."""
     body = verdict_dict(verdict)
     body["model"] = {"name": config.model.name, "production_alias": config.model.production_alias}
     body["framing"] = {"decision": config.framing.decision, "primary_metric": config.primary_metric()}
     primary = config.primary_metric()
-    body["history"] = (
+    history = (
         registry.history(config.model.name, primary, config.model.production_alias, config.report.history)
         if primary else []
     )
-    return body
+    body["history"] = [{**point, "value": json_value(point.get("value"))} for point in history]
+    return VerdictDocument.model_validate(body)
 
 
-def _announce(output: Output, verdict: Verdict, body: dict[str, Any], path: Path) -> None:
+def _announce(output: Output, verdict: Verdict, body: VerdictDocument, path: Path) -> None:
     """A short human summary on stdout, annotations and outputs inside Actions."""
     from tabulate import tabulate
 
     icon = {"passed": "PASSED", "warned": "PASSED (with warnings)", "failed": "FAILED"}[verdict.status]
-    detail = str(body["summary"]).removeprefix(verdict.status).removeprefix(":").strip()
+    detail = body.summary.removeprefix(verdict.status).removeprefix(":").strip()
     output.line(f"mlgate compare: {icon}" + (f" - {one_line(detail)}" if detail else ""))
     rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), m.status,
              "; ".join(m.reasons)] for m in verdict.metrics]

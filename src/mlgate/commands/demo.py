@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import subprocess
 import sys
@@ -27,13 +26,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from mlgate.commands.compare import run_compare
 from mlgate.commands.promote import run_promote
 from mlgate.commands.report import run_report
 from mlgate.commands.train import run_train
 from mlgate.commands.validate import run_validate
+from mlgate.documents import Document, Lineage, Verdict, read_document
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, MlgateError, ServiceError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
@@ -309,25 +309,23 @@ def _shown(args: list[str], root: Path) -> list[str]:
     return [str(Path(a).relative_to(root.parent)) if a.startswith(str(root)) else a for a in args]
 
 
-def _read(out: Path, name: str) -> dict[str, Any]:
-    path = out / name
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+D = TypeVar("D", bound=Document)
+
+
+def _read(out: Path, model: type[D]) -> D | None:
+    """A document a stage of the demo wrote, or None when the stage did not write it."""
+    path = out / model.file_name
+    return read_document(path, model) if path.is_file() else None
 
 
 def _run_id(out: Path) -> str:
-    run = _read(out, "lineage.json").get("run") or {}
-    return str(run.get("run_id") or "missing-run-id")
+    lineage = _read(out, Lineage)
+    return (lineage.run_id if lineage else None) or "missing-run-id"
 
 
 def _version(out: Path) -> str:
-    registered = _read(out, "lineage.json").get("registered") or {}
-    return str(registered.get("version") or "1")
+    lineage = _read(out, Lineage)
+    return lineage.registered.version if lineage and lineage.registered else "1"
 
 
 def _show_report(demo: Demo, out: Path) -> None:
@@ -349,17 +347,15 @@ EXPECTED: Mapping[str, int] = {
 
 
 def _conclude(demo: Demo, seconds: float) -> int:
-    verdict = _read(demo.out("2-pr"), "verdict.json")
+    verdict = _read(demo.out("2-pr"), Verdict)
     unexpected = {label: code for label, code in demo.codes.items() if EXPECTED.get(label) != code}
     missing = [label for label in EXPECTED if label not in demo.codes]
     _banner(demo, f"mlgate demo finished in {seconds:.0f}s")
     if verdict:
-        demo.output.line(f"The pull request's verdict: {str(verdict.get('status', '?')).upper()} - "
-                   f"{verdict.get('summary', '')}")
-        for metric in verdict.get("metrics") or []:
-            if metric.get("status") != "pass":
-                reasons = "; ".join(metric.get("reasons") or [])
-                demo.output.line(f"  {metric.get('name')}: {metric.get('status')} - {reasons}")
+        demo.output.line(f"The pull request's verdict: {verdict.status.upper()} - {verdict.summary}")
+        for metric in verdict.metrics:
+            if metric.status != "pass":
+                demo.output.line(f"  {metric.name}: {metric.status} - {'; '.join(metric.reasons)}")
     _where(demo)
     if unexpected or missing:
         details = ", ".join(f"{k} exited {v} (expected {EXPECTED.get(k)})" for k, v in unexpected.items())

@@ -7,9 +7,9 @@ from the bundle's data with the packaged template (never a template or code from
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from mlgate.commands.report import announce, post_report
+from mlgate.documents import Verdict
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github import client
 from mlgate.github.context import GitHubContext
@@ -18,8 +18,7 @@ from mlgate.output import Output
 from mlgate.report.bundle import read_bundle
 from mlgate.report.escape import safe_url
 from mlgate.report.render import render
-from mlgate.report.view import Context, Documents
-from mlgate.workdir import LINEAGE, VALIDATION, VERDICT
+from mlgate.report.view import Context
 
 
 def _check_event(ctx: GitHubContext, head_sha: str) -> None:
@@ -32,24 +31,23 @@ def _check_event(ctx: GitHubContext, head_sha: str) -> None:
                        "`run-id: ${{ github.event.workflow_run.id }}`")
 
 
-def _check_model(model: str, verdict: dict[str, Any] | None) -> None:
-    named = (verdict or {}).get("model")
-    name = named.get("name") if isinstance(named, dict) else None
+def _check_model(model: str, verdict: Verdict | None) -> None:
+    name = verdict.model.name if verdict else None
     if name is not None and name != model:
-        raise BadInput(f"the bundle's verdict is for model {str(name)[:100]!r}, "
+        raise BadInput(f"the bundle's verdict is for model {name[:100]!r}, "
                        f"its metadata for {model[:100]!r}",
                        "a bundle reports on one model", "publish only what `mlgate report --bundle` wrote")
 
 
 def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> int:
     """Post a bundle written by `mlgate report --bundle` (the privileged workflow_run job)."""
-    meta, documents = read_bundle(bundle_dir)
+    meta, docs = read_bundle(bundle_dir)
     if github.repository != meta.repository:
         raise BadInput(f"the bundle is for {meta.repository}, this workflow runs in {github.repository}",
                        "a bundle is only published on the repository it was made for",
                        "publish it from a workflow of that repository")
     _check_event(github, meta.head_sha)
-    _check_model(meta.model, documents.get(VERDICT))
+    _check_model(meta.model, docs.verdict)
     repo = client.repository(github)
     number = meta.pr_number
     if number is not None:
@@ -58,8 +56,6 @@ def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> i
         number = find_pr(github, repo, meta.head_sha)
     run = github.workflow_run()
     target = run.get("html_url") if safe_url(run.get("html_url")) else github.run_url()
-    docs = Documents(verdict=documents.get(VERDICT), validation=documents.get(VALIDATION),
-                     lineage=documents.get(LINEAGE))
     view_ctx = Context(model=meta.model, decision=meta.decision, primary_metric=meta.primary_metric,
                        server_url=github.server_url, repository=github.repository, run_url=target,
                        head_sha=meta.head_sha, tracking_uri=meta.tracking_url)

@@ -7,13 +7,13 @@ Exit 0 when rendering (and posting) worked, whatever the verdict: the verdict's 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
 from mlgate.config import Config
-from mlgate.documents import BundleMeta
+from mlgate.documents import BundleMeta, Lineage, Validation, Verdict, read_document
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
@@ -21,7 +21,7 @@ from mlgate.report.escape import md, safe_url
 from mlgate.report.outcome import MAX_DESCRIPTION, shorten
 from mlgate.report.render import Rendered, render
 from mlgate.report.view import Context, Documents, status_context
-from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_text
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_text
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -30,16 +30,20 @@ if TYPE_CHECKING:
 
 
 def load_documents(out: Path) -> Documents:
-    """Whichever of verdict.json, validation.json and lineage.json exist; none at all is BadInput."""
-    found: dict[str, dict[str, Any]] = {}
-    for name in (VERDICT, VALIDATION, LINEAGE):
-        if (out / name).is_file():
-            found[name] = read_json(out / name)
-    if not found:
+    """Whichever of verdict.json, validation.json and lineage.json exist; none at all is BadInput.
+
+    Each is validated with its model: a malformed one (or a newer schema_version) is BadInput naming it.
+    """
+    docs = Documents(
+        verdict=read_document(out / VERDICT, Verdict) if (out / VERDICT).is_file() else None,
+        validation=read_document(out / VALIDATION, Validation) if (out / VALIDATION).is_file() else None,
+        lineage=read_document(out / LINEAGE, Lineage) if (out / LINEAGE).is_file() else None,
+    )
+    if not docs.any():
         raise BadInput(f"nothing to report: {out} has no verdict.json, validation.json or lineage.json",
                        "mlgate validate, train and compare write them into the work directory",
                        "run those stages first with the same --out")
-    return Documents(verdict=found.get(VERDICT), validation=found.get(VALIDATION), lineage=found.get(LINEAGE))
+    return docs
 
 
 def link_base(config: Config, override: str | None) -> str | None:
@@ -145,9 +149,6 @@ def _bundle(config: Config, output: Output, gh: GitHubContext, ctx: Context, doc
     except ValidationError as exc:
         raise BadInput("cannot write the report bundle", str(exc).splitlines()[0],
                        "check model.name and framing in mlgate.yaml") from exc
-    documents = {name: dict(doc) for name, doc in
-                 ((VERDICT, docs.verdict), (VALIDATION, docs.validation), (LINEAGE, docs.lineage))
-                 if doc is not None}
-    path = write_bundle(directory, meta, documents, rendered.text)
+    path = write_bundle(directory, meta, docs, rendered.text)
     output.wrote("bundle", path.parent)
     output.line(f"mlgate report: wrote the bundle {path.parent} for `mlgate publish`")

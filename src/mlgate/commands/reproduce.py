@@ -7,11 +7,12 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlgate.commands.train import own_folders, store_mounts
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
+from mlgate.documents import Lineage, ModelFiles, Reproduction, parse_document
 from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
 from mlgate.output import Output
@@ -21,7 +22,7 @@ from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
 from mlgate.train.runner import Runtime
-from mlgate.workdir import write_json
+from mlgate.workdir import write_document
 
 if TYPE_CHECKING:
     from mlgate.registry import Registry
@@ -29,61 +30,68 @@ if TYPE_CHECKING:
 REPORT = "reproduce.json"
 
 
-def _recorded(document: dict[str, Any], run_id: str) -> None:
+def recorded_lineage(data: object, run_id: str) -> Lineage:
+    """The lineage logged with the run, checked with its model (it comes from the tracking store)."""
+    return parse_document(data, Lineage, f"the lineage.json logged with MLflow run {run_id}",
+                          fix="pick a run made by `mlgate train` of this mlgate version")
+
+
+def _recorded(document: Lineage, run_id: str) -> ModelFiles:
     """The recorded run must have succeeded and listed its model files."""
-    if document.get("status") != "succeeded" or not (document.get("model") or {}).get("files"):
+    if document.status != "succeeded" or document.model is None or not document.model.files:
         raise BadInput(f"run {run_id} did not finish training successfully: there is no model to reproduce",
-                       f"its lineage status is {document.get('status')!r}", "pick a run that succeeded")
+                       f"its lineage status is {document.status!r}", "pick a run that succeeded")
+    return document.model
 
 
-def check_workspace(output: Output, document: dict[str, Any], root: Path, ignore: tuple[Path, ...] = (),
+def check_workspace(output: Output, document: Lineage, root: Path, ignore: tuple[Path, ...] = (),
                     current: Sequence[str] = ()) -> None:
     """Refuse when the data or the params in the workspace differ from the recorded ones; warn on code."""
-    problems = data_differences(document.get("data") or [], root, current)
+    problems = data_differences(document.data, root, current)
     if problems:
-        commit = (document.get("code") or {}).get("commit") or "the recorded commit"
+        commit = document.code.commit or "the recorded commit"
         raise BadInput("the workspace data differs from the versions the run recorded", "; ".join(problems),
                        f"check out {commit} and bring the data to that version (`dvc checkout`, `dvc pull`)")
-    conf = document.get("configuration") or {}
-    params_file, want = conf.get("params_file"), conf.get("params_sha256")
+    params_file, want = document.configuration.params_file, document.configuration.params_sha256
     if params_file and want:
         path = root / params_file
         now = sha256_file(path) if path.is_file() else None
         if now != want:
             raise BadInput(f"the params file {params_file} differs from the one the run recorded",
                            f"recorded sha256 {want}, workspace {now or 'has no such file'}",
-                           f"restore it from commit {(document.get('code') or {}).get('commit')}")
-    recorded_commit = (document.get("code") or {}).get("commit")
+                           f"restore it from commit {document.code.commit}")
+    recorded_commit = document.code.commit
     now_code = code_pin(root, ignore)
-    if recorded_commit and (now_code["commit"] != recorded_commit or now_code["dirty"]):
-        output.warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code['commit']}"
-             f"{', with uncommitted changes' if now_code['dirty'] else ''}); the model may differ")
+    if recorded_commit and (now_code.commit != recorded_commit or now_code.dirty):
+        output.warn(f"the code is not the recorded commit {recorded_commit} (workspace: {now_code.commit}"
+             f"{', with uncommitted changes' if now_code.dirty else ''}); the model may differ")
 
 
-def choose_runtime(output: Output, document: dict[str, Any], config: Config, override: str | None) -> Runtime:
+def choose_runtime(output: Output, document: Lineage, config: Config, override: str | None) -> Runtime:
     """The recorded environment: the same image digest; the engine may be another one."""
-    env = document.get("environment") or {}
-    recorded = str(env.get("runtime") or "auto")
+    env = document.environment
+    recorded = env.runtime or "auto"
     requested = override or (recorded if recorded == "local" or shutil.which(recorded) else "auto")
-    image = env.get("image")
-    if image and env.get("image_digest") and not is_pinned(image):
-        image = pinned_reference(image, env["image_digest"])
-    if requested != "local" and not env.get("pinned"):
+    image = env.image
+    if image and env.image_digest and not is_pinned(image):
+        image = pinned_reference(image, env.image_digest)
+    if requested != "local" and not env.pinned:
         output.warn("the recorded environment was not pinned by digest; the result may differ")
     run_args = config.train.runtime_args if config.train else []
     return make_runtime(requested, image, run_args)
 
 
-def make_job(document: dict[str, Any], config: Config, runtime: Runtime, out: Path, uri: str) -> Job:
-    conf, root = document.get("configuration") or {}, config.root
-    metrics_path = root / str(conf.get("metrics_file") or "metrics.json")
-    model_path = root / str(document["model"]["path"])
-    params = root / conf["params_file"] if conf.get("params_file") else None
+def make_job(document: Lineage, model: ModelFiles, config: Config, runtime: Runtime, out: Path,
+             uri: str) -> Job:
+    conf, root = document.configuration, config.root
+    metrics_path = root / (conf.metrics_file or "metrics.json")
+    model_path = root / model.path
+    params = root / conf.params_file if conf.params_file else None
     host_env = dict(os.environ)  # the host's environment, read here once: train/ and the engines read none
-    env = job_env(seed=conf.get("seed"), params_path=params, metrics_path=metrics_path, model_path=model_path,
+    env = job_env(seed=conf.seed, params_path=params, metrics_path=metrics_path, model_path=model_path,
                   out=out, tracking_uri=uri, run_id=None, experiment_id=None,
                   user_env=config.train.env if config.train else {}, host_env=host_env)
-    return Job(runtime=runtime, command=str(conf["command"]), root=root, out=out, metrics_path=metrics_path,
+    return Job(runtime=runtime, command=conf.command, root=root, out=out, metrics_path=metrics_path,
                model_path=model_path, host_env=host_env, env=env, mounts=store_mounts(uri))
 
 
@@ -96,10 +104,11 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
     document = registry.run_lineage(run_id)
-    _recorded(document, run_id)
-    check_workspace(output, document, config.root, own_folders(config, out), current_paths(config))
-    chosen = choose_runtime(output, document, config, runtime)
-    job = make_job(document, config, chosen, out, uri)
+    lineage = recorded_lineage(document, run_id)
+    model = _recorded(lineage, run_id)
+    check_workspace(output, lineage, config.root, own_folders(config, out), current_paths(config))
+    chosen = choose_runtime(output, lineage, config, runtime)
+    job = make_job(lineage, model, config, chosen, out, uri)
     output.line(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
     result, started = execute(job)
     if result.outcome.returncode != 0:
@@ -107,18 +116,18 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
                          (result.outcome.log_tail or ["it printed nothing"])[-1],
                          f"read the training log above (also in {out / LOG_NAME})")
     produced = check_outputs(job, started)
-    diff = diff_files(document["model"]["files"], produced.files)
-    output.wrote("reproduce", record(registry, run_id, out, diff, produced.metrics, document))
+    diff = diff_files(model.files, produced.files)
+    output.wrote("reproduce", record(registry, run_id, out, diff, produced.metrics, lineage))
     return say(output, diff)
 
 
 def record(registry: Registry, run_id: str, out: Path, diff: FileDiff, metrics: dict[str, float],
-           document: dict[str, Any]) -> Path:
+           document: Lineage) -> Path:
     """reproduce.json in the work directory, and `mlgate.reproduced*` tags on the recorded run."""
-    path = write_json(out / REPORT, {
-        "run_id": run_id, "identical": diff.identical, "changed": diff.changed, "missing": diff.missing,
-        "extra": diff.extra, "metrics": metrics, "recorded_metrics": document.get("metrics") or {},
-    })
+    path = write_document(out / REPORT, Reproduction(
+        run_id=run_id, identical=diff.identical, changed=diff.changed, missing=diff.missing,
+        extra=diff.extra, metrics=metrics, recorded_metrics=document.metrics,
+    ))
     registry.log_run(run_id, params={}, metrics={}, tags={
         "mlgate.reproduced": str(diff.identical).lower(),
         "mlgate.reproduced_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -6,10 +6,11 @@ import os
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
+from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
 from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.github.context import GitHubContext
@@ -53,17 +54,17 @@ def check_image(settings: TrainSettings, runtime: str) -> None:
     )
 
 
-def configuration_pin(config: Config, settings: TrainSettings) -> dict[str, Any]:
+def configuration_pin(config: Config, settings: TrainSettings) -> Configuration:
     params_path = config.resolve(settings.params) if settings.params else None
-    return {
-        "command": settings.command,
-        "metrics_file": relative_to_root(config.resolve(settings.metrics), config.root),
-        "params_file": relative_to_root(params_path, config.root) if params_path else None,
-        "params_sha256": optional_sha256(params_path, "train.params"),
-        "params": read_params(params_path) if params_path else {},
-        "seed": settings.seed,
-        "env": sorted(settings.env),
-    }
+    return Configuration(
+        command=settings.command,
+        metrics_file=relative_to_root(config.resolve(settings.metrics), config.root),
+        params_file=relative_to_root(params_path, config.root) if params_path else None,
+        params_sha256=optional_sha256(params_path, "train.params"),
+        params=read_params(params_path) if params_path else {},
+        seed=settings.seed,
+        env=sorted(settings.env),
+    )
 
 
 def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
@@ -72,7 +73,7 @@ def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
 
 
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-         github: GitHubContext) -> dict[str, Any]:
+         github: GitHubContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -83,10 +84,9 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
     code = code_pin(config.root, ignore=own_folders(config, out))
-    document = lineage.build(code=code, data=data_pin(config, out), environment=environment,
-                             configuration=configuration_pin(config, settings))
-    document["ci"] = {"pr": github.pr_number(), "head_sha": github.pr_head_sha(), "run_url": github.run_url()}
-    return document
+    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
+    return lineage.build(code=code, data=data_pin(config, out), environment=environment,
+                         configuration=configuration_pin(config, settings), ci=ci)
 
 
 @dataclass
@@ -103,16 +103,16 @@ class Tracking:
         return self.registry.uri
 
 
-def open_run(config: Config, settings: TrainSettings, uri: str, document: dict[str, Any]) -> Tracking:
+def open_run(config: Config, settings: TrainSettings, uri: str, document: Lineage) -> Tracking:
     from mlgate.registry import Registry
 
     registry = Registry.connect(uri)
     experiment_id = registry.ensure_experiment(settings.experiment or config.model.name)
-    commit = document["code"].get("commit") or "nogit"
+    commit = document.code.commit or "nogit"
     run_id, artifact_uri = registry.start_run(experiment_id, f"{config.model.name}-{commit[:8]}",
                                               lineage.run_tags(document))
-    document["run"] = {"run_id": run_id, "experiment_id": experiment_id,
-                       "url": registry.run_url(experiment_id, run_id)}
+    document.run = RunRef(run_id=run_id, experiment_id=experiment_id,
+                          url=registry.run_url(experiment_id, run_id))
     return Tracking(registry, experiment_id, run_id, artifact_uri)
 
 
@@ -166,26 +166,26 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
 
 
 def train_and_check(config: Config, output: Output, settings: TrainSettings, runtime: Runtime, out: Path,
-                    tracking: Tracking, document: dict[str, Any]) -> Produced:
+                    tracking: Tracking, document: Lineage) -> Produced:
     job = make_job(config, settings, runtime, out, tracking)
     output.line(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
     result, started = execute(job)
-    document["duration_seconds"] = round(result.outcome.seconds, 3)
-    env = document["environment"]
-    env["python_version"] = result.python_version
-    if runtime.name != "local" and not env["image_digest"]:
-        env["image_digest"] = runtime.image_digest(settings.image)
+    document.duration_seconds = round(result.outcome.seconds, 3)
+    env = document.environment
+    env.python_version = result.python_version
+    if runtime.name != "local" and not env.image_digest:
+        env.image_digest = runtime.image_digest(settings.image)
     if result.outcome.returncode != 0:
-        document["log_tail"] = result.outcome.log_tail
+        document.log_tail = result.outcome.log_tail
         raise GateFailed(
             f"the training command failed with exit code {result.outcome.returncode}",
             (result.outcome.log_tail or ["it printed nothing"])[-1],
             f"read the training log above (also in {out / LOG_NAME}; its tail is in lineage.json)",
         )
     produced = check_outputs(job, started)
-    document["metrics"] = produced.metrics
-    document["model"] = {"path": relative_to_root(job.model_path, config.root), "files": produced.files,
-                         "sha256": files_digest(produced.files)}
+    document.metrics = produced.metrics
+    document.model = ModelFiles(path=relative_to_root(job.model_path, config.root), files=produced.files,
+                                sha256=files_digest(produced.files))
     for name in produced.skipped:
         output.warn(f"metric {name} in {settings.metrics} is not a finite number; it was not logged")
     return produced
@@ -197,12 +197,12 @@ def describe(runtime: Runtime, settings: TrainSettings) -> str:
     return f"{runtime.name}, image {settings.image}"
 
 
-def finish(config: Config, settings: TrainSettings, out: Path, tracking: Tracking, document: dict[str, Any],
+def finish(config: Config, settings: TrainSettings, out: Path, tracking: Tracking, document: Lineage,
            produced: Produced, *, register: bool) -> None:
     """Log params, metrics, pins and artifacts; register the candidate; end the run."""
     registry, run_id = tracking.registry, tracking.run_id
-    document["status"] = "succeeded"
-    params = flat_params(document["configuration"]["params"])
+    document.status = "succeeded"
+    params = flat_params(document.configuration.params)
     registry.log_run(run_id, params=params, metrics=produced.metrics, tags=lineage.run_tags(document))
     registry.log_artifact(run_id, config.resolve(settings.model), "model")
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
@@ -212,18 +212,18 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
         version = registry.register_version(
             name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
             tags=lineage.version_tags(document), alias=alias)
-        document["registered"] = {"name": name, "version": version, "alias": alias}
+        document.registered = Registered(name=name, version=version, alias=alias)
     lineage.write(out, document)
     registry.log_artifact(run_id, out / "lineage.json", "mlgate")
     registry.finish_run(run_id, "FINISHED")
 
 
-def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateError,
+def fail(out: Path, tracking: Tracking, document: Lineage, exc: MlgateError,
          status: str = "FAILED") -> None:
     """Record a failed training in lineage.json and in MLflow (best effort: the first error wins)."""
     registry, run_id = tracking.registry, tracking.run_id
-    document["status"] = "failed"
-    document["error"] = exc.message()
+    document.status = "failed"
+    document.error = exc.message()
     lineage.write(out, document)
     with suppress(MlgateError):
         registry.log_run(run_id, params={}, metrics={}, tags=lineage.run_tags(document))
@@ -233,18 +233,18 @@ def fail(out: Path, tracking: Tracking, document: dict[str, Any], exc: MlgateErr
         registry.finish_run(run_id, status)
 
 
-def report(output: Output, document: dict[str, Any]) -> None:
+def report(output: Output, document: Lineage) -> None:
     """What a person reads at the end, plus step outputs inside GitHub Actions."""
-    run, registered = document["run"], document["registered"]
-    output.line(f"mlgate train: run {run['run_id']} logged {len(document['metrics'])} metrics and "
-               f"{len(document['model']['files'])} model files")
+    registered, files = document.registered, document.model.files if document.model else {}
+    output.line(f"mlgate train: run {document.run_id} logged {len(document.metrics)} metrics and "
+               f"{len(files)} model files")
     if registered:
-        output.line(f"registered {registered['name']} version {registered['version']} "
-                   f"as @{registered['alias']}")
-    if document["reproducible"]:
+        output.line(f"registered {registered.name} version {registered.version} "
+                   f"as @{registered.alias}")
+    if document.reproducible:
         output.line("reproducible: yes (code, data, environment and configuration are pinned)")
     else:
-        output.warn("this run is not reproducible: " + "; ".join(document["not_reproducible_because"]))
-    output.set_outputs({"passed": "true", "run-id": run["run_id"],
-                        "model-version": registered["version"] if registered else "",
-                        "reproducible": str(document["reproducible"]).lower()})
+        output.warn("this run is not reproducible: " + "; ".join(document.not_reproducible_because))
+    output.set_outputs({"passed": "true", "run-id": document.run_id,
+                        "model-version": registered.version if registered else "",
+                        "reproducible": str(document.reproducible).lower()})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from mlgate.config import Config
 from mlgate.data.changed import Changes, find_changes, repo_root
@@ -23,10 +22,11 @@ from mlgate.data.targets import SKIPPED as SKIP_ACTION
 from mlgate.data.targets import Target, select_targets
 from mlgate.data.validate import validate_file
 from mlgate.data.versions import dataset_version
+from mlgate.documents import Validation
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
-from mlgate.workdir import VALIDATION, begin, write_json
+from mlgate.workdir import VALIDATION, begin, write_document
 
 
 def run_validate(config: Config, output: Output, github: GitHubContext, *, base_ref: str | None,
@@ -34,8 +34,8 @@ def run_validate(config: Config, output: Output, github: GitHubContext, *, base_
     begin(out, VALIDATION)  # no older result (nor a later stage's file) may pass for this run's
     root = repo_root(config.root)
     if not config.data:
-        output.wrote("validation", write_json(out / VALIDATION, {
-            "passed": True, "base": None, "base_sha": None, "mode": "none", "datasets": []}))
+        output.wrote("validation", write_document(out / VALIDATION, Validation(
+            passed=True, base=None, base_sha=None, mode="none", datasets=[])))
         output.line("mlgate validate: no datasets declared under `data:` in the config; nothing to validate")
         return EXIT_PASSED
     index = load_index(root)
@@ -48,7 +48,7 @@ def run_validate(config: Config, output: Output, github: GitHubContext, *, base_
         result = _run_target(config, root, index, target, schemas, errors)
         results.append(result)
     passed = not errors and all(r.status in (VALID, DELETED, SKIPPED) for r in results)
-    output.wrote("validation", write_json(out / VALIDATION, _payload(passed, changes, results)))
+    output.wrote("validation", write_document(out / VALIDATION, _document(passed, changes, results)))
     output.set_output("passed", str(passed).lower())
     _summarize(output, results, changes, out)
     if errors:
@@ -87,14 +87,14 @@ def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[Loaded
     )
 
 
-def _payload(passed: bool, changes: Changes | None, results: list[FileResult]) -> dict[str, Any]:
-    return {
-        "passed": passed,
-        "mode": "all" if changes is None else "changed",
-        "base": changes.base if changes else None,
-        "base_sha": changes.base_sha if changes else None,
-        "datasets": [result.to_json() for result in results],
-    }
+def _document(passed: bool, changes: Changes | None, results: list[FileResult]) -> Validation:
+    return Validation(
+        passed=passed,
+        mode="all" if changes is None else "changed",
+        base=changes.base if changes else None,
+        base_sha=changes.base_sha if changes else None,
+        datasets=[result.to_document() for result in results],
+    )
 
 
 def _summarize(output: Output, results: list[FileResult], changes: Changes | None, out: Path) -> None:

@@ -1,4 +1,4 @@
-"""What validation found, as plain values, and their JSON form in validation.json."""
+"""What validation found, as plain values, and their form in validation.json (`mlgate.documents`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from mlgate import documents
 
 MAX_SAMPLES = 10
 MAX_RECORD_COLUMNS = 30
@@ -30,14 +32,10 @@ class Failure:
         if len(self.samples) < MAX_SAMPLES:
             self.samples.append(sample)
 
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "check": self.check, "column": self.column, "message": self.message,
-            "failing_rows": self.failing_rows, "samples": self.samples,
-        }
-        if self.details:
-            body["details"] = self.details
-        return body
+    def to_document(self) -> documents.Failure:
+        return documents.Failure(check=self.check, column=self.column, message=self.message,
+                                 failing_rows=self.failing_rows, samples=self.samples,
+                                 details=self.details or None)
 
 
 @dataclass
@@ -54,15 +52,12 @@ class FileResult:
     failures: list[Failure] = field(default_factory=list)
     error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def to_document(self) -> documents.DatasetResult:
+        return documents.DatasetResult.model_validate({
             "dataset": self.dataset, "path": self.path, "format": self.format, "status": self.status,
             "version": self.version, "rows": self.rows, "bytes": self.bytes,
-            "failures": [failure.to_json() for failure in self.failures],
-        }
-        if self.error:
-            body["error"] = self.error
-        return body
+            "failures": [failure.to_document() for failure in self.failures], "error": self.error or None,
+        })
 
 
 def json_value(value: Any) -> Any:

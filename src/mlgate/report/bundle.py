@@ -5,6 +5,7 @@ documents the report is rendered from (`verdict.json`, `validation.json`, `linea
 plus `report.md` for people to read. `mlgate publish` treats all of it as untrusted data: it checks the
 schema, sizes and hashes, refuses anything else in the directory (other names, subdirectories, symlinks),
 and renders the comment itself with the packaged template, never a template or code from the bundle.
+Its documents are validated with the same models as the work directory's (`mlgate.documents`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ import hashlib
 import json
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from pydantic import ValidationError
 
-from mlgate.documents import BundleMeta
+from mlgate.documents import (
+    BundleMeta,
+    Document,
+    Lineage,
+    Validation,
+    Verdict,
+    describe_errors,
+    read_document,
+)
 from mlgate.errors import BadInput
-from mlgate.report.escape import clean
 from mlgate.report.truncate import fit, utf8_bytes
-from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, read_json, write_json, write_text
+from mlgate.report.view import Documents
+from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_document, write_text
 
 META = "mlgate-bundle.json"
 DOCUMENTS = (VERDICT, VALIDATION, LINEAGE)
@@ -29,14 +38,20 @@ ALLOWED = {META, REPORT, *DOCUMENTS}
 MAX_FILE = 1024 * 1024
 MAX_TOTAL = 4 * MAX_FILE
 KIND = "mlgate-report-bundle"
+UNTRUSTED_FIX = ("publish only what `mlgate report --bundle` wrote, with the same mlgate version in both "
+                 "workflows")
+D = TypeVar("D", bound=Document)
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_bundle(directory: Path, meta: BundleMeta, documents: dict[str, dict[str, Any]],
-                 report: str) -> Path:
+def _by_name(docs: Documents) -> dict[str, Document | None]:
+    return {VERDICT: docs.verdict, VALIDATION: docs.validation, LINEAGE: docs.lineage}
+
+
+def write_bundle(directory: Path, meta: BundleMeta, docs: Documents, report: str) -> Path:
     """Write the bundle into `directory` (created; files of an earlier bundle there are replaced)."""
     if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
         raise BadInput(f"--bundle {directory} is not a directory", "the bundle is a folder of files",
@@ -48,10 +63,10 @@ def write_bundle(directory: Path, meta: BundleMeta, documents: dict[str, dict[st
                        "a bundle may hold only the files mlgate writes, so publish can check it",
                        "pass a new or empty folder")
     hashes: dict[str, str] = {}
-    for name in DOCUMENTS:
+    for name, document in _by_name(docs).items():
         (directory / name).unlink(missing_ok=True)
-        if name in documents:
-            path = write_json(directory / name, documents[name])
+        if document is not None:
+            path = write_document(directory / name, document)
             size = path.stat().st_size
             if size > MAX_FILE:
                 raise BadInput(f"{name} is {size} bytes, over the {MAX_FILE} a bundle may hold",
@@ -91,7 +106,7 @@ def _entries(directory: Path) -> dict[str, Path]:
     return entries
 
 
-def read_bundle(directory: Path) -> tuple[BundleMeta, dict[str, dict[str, Any]]]:
+def read_bundle(directory: Path) -> tuple[BundleMeta, Documents]:
     """Validate a bundle and return its metadata and documents; anything wrong is BadInput (exit 2)."""
     entries = _entries(directory)
     try:
@@ -101,22 +116,23 @@ def read_bundle(directory: Path) -> tuple[BundleMeta, dict[str, dict[str, Any]]]
         raise BadInput(f"{META} in {directory} is not valid JSON", str(exc), "re-run the report job") from exc
     except ValidationError as exc:
         # field names come from the bundle (extra keys): one line, cut, so they cannot start a `::` command
-        fields = "; ".join(f"{clean('.'.join(str(p) for p in e['loc']), 80) or '(top)'}: {e['msg']}"
-                           for e in exc.errors())
-        raise BadInput(f"{META} in {directory} is not a valid mlgate bundle", fields[:1000],
+        raise BadInput(f"{META} in {directory} is not a valid mlgate bundle", describe_errors(exc),
                        "use the same mlgate version in both workflows") from exc
     unlisted = set(entries) - set(meta.files) - {META}
     if unlisted or not set(meta.files) <= ALLOWED - {META}:
         raise BadInput(f"bundle {directory}: files and {META} disagree",
                        f"unlisted: {sorted(unlisted)}, listed: {sorted(meta.files)}",
                        "publish only what `mlgate report --bundle` wrote")
-    documents: dict[str, dict[str, Any]] = {}
     for name, digest in meta.files.items():
         path = entries.get(name)
         if path is None or _sha256(path) != digest:
             raise BadInput(f"bundle file {name} is missing or was changed after the bundle was written",
                            "its sha256 does not match mlgate-bundle.json",
                            "upload and download the bundle folder whole")
-        if name in DOCUMENTS:
-            documents[name] = read_json(path)
-    return meta, documents
+
+    def document(name: str, model: type[D]) -> D | None:
+        """A listed document, validated with its model as the work directory's are (it is untrusted)."""
+        return read_document(entries[name], model, fix=UNTRUSTED_FIX) if name in meta.files else None
+
+    return meta, Documents(verdict=document(VERDICT, Verdict), validation=document(VALIDATION, Validation),
+                           lineage=document(LINEAGE, Lineage))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from mlgate.documents import Validation, Verdict
 from mlgate.report.escape import clean
 
 State = Literal["success", "failure", "error"]
 MAX_DESCRIPTION = 140
-FAILING_DATA = ("invalid", "error", "failed", "fail")
+FAILING_DATA = ("invalid", "error")
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,17 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _data_failed(validation: Mapping[str, Any] | None) -> int:
+def _data_failed(validation: Validation | None) -> int:
     """How many datasets failed validation (0 when there is no validation.json)."""
-    if not validation:
+    if validation is None:
         return 0
-    datasets = validation.get("datasets")
-    failed = sum(1 for d in datasets if isinstance(d, Mapping) and d.get("status") in FAILING_DATA) \
-        if isinstance(datasets, list) else 0
-    if validation.get("passed") is False:
+    failed = sum(1 for d in validation.datasets if d.status in FAILING_DATA)
+    if not validation.passed:
         return max(failed, 1)
     return failed
 
 
-def decide(verdict: Mapping[str, Any] | None, validation: Mapping[str, Any] | None) -> Outcome:
+def decide(verdict: Verdict | None, validation: Validation | None) -> Outcome:
     """Failed if the verdict failed or any dataset failed validation; an error when there is no verdict."""
     bad_data = _data_failed(validation)
     data_text = f"data validation failed for {bad_data} dataset{'s' if bad_data != 1 else ''}"
@@ -52,10 +50,8 @@ def decide(verdict: Mapping[str, Any] | None, validation: Mapping[str, Any] | No
             return Outcome("failure", False, "❌", "failed", data_text.capitalize())
         return Outcome("error", False, "⚪", "no verdict",
                        "No verdict: the compare stage did not run or did not write verdict.json")
-    status = verdict.get("status")
-    if status not in ("passed", "warned", "failed"):
-        status = "passed" if verdict.get("passed") is True else "failed"
-    summary = clean(verdict.get("summary") or "", 500)
+    status = verdict.status
+    summary = clean(verdict.summary, 500)
     if bad_data:
         text = "; ".join(s for s in (data_text.capitalize(), summary) if s)
         return Outcome("failure", False, "❌", "failed", text)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import Config
+from mlgate.documents import DataPin, DatasetResult, DataVersion, DvcRef, Validation, read_document
 from mlgate.errors import BadInput
 from mlgate.train.pins import relative_to_root
-from mlgate.workdir import VALIDATION, read_json
+from mlgate.workdir import VALIDATION
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -32,32 +33,22 @@ def declared_paths(config: Config) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def validated(out: Path, root: Path) -> dict[str, dict[str, Any]]:
-    """path (relative to the root) → its entry in validation.json, or {} when there is none."""
+def validated(out: Path, root: Path) -> dict[str, DatasetResult]:
+    """path (relative to the root) → its entry in validation.json, or {} when there is none.
+
+    A malformed validation.json is BadInput (exit 2): the data pin must not silently lose what
+    validation found.
+    """
     path = out / VALIDATION
     if not path.is_file():
         return {}
-    try:
-        document = read_json(path)
-    except BadInput:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    for entry in document.get("datasets") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            key = relative_to_root(_absolute(entry["path"], root), root)
-            found[key] = entry
-    return found
+    document = read_document(path, Validation)
+    return {relative_to_root(_absolute(entry.path, root), root): entry for entry in document.datasets}
 
 
 def _absolute(path: str, root: Path) -> Path:
     candidate = Path(path)
     return candidate if candidate.is_absolute() else root / candidate
-
-
-def _version_value(entry: dict[str, Any]) -> Any:
-    """The version value of a validation.json entry; None when it has none (an unchanged dataset)."""
-    version = entry.get("version")
-    return version.get("value") if isinstance(version, dict) else None
 
 
 def version_of(path: Path, root: Path) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def version_of(path: Path, root: Path) -> dict[str, Any]:
     return dataset_version(path, root)
 
 
-def data_pin(config: Config, out: Path) -> list[dict[str, Any]]:
+def data_pin(config: Config, out: Path) -> list[DataPin]:
     """One entry per data path: {path, version: {kind, value}, bytes, rows, source, validation?, dvc?}."""
     known = validated(out, config.root)
     entries = []
@@ -75,20 +66,15 @@ def data_pin(config: Config, out: Path) -> list[dict[str, Any]]:
         absolute = config.resolve(rel)
         key = relative_to_root(absolute, config.root)
         current = version_of(absolute, config.root)
-        entry: dict[str, Any] = {
-            "path": key,
-            "version": {"kind": current["kind"], "value": current["value"]},
-            "bytes": current.get("bytes"),
-            "rows": current.get("rows"),
-            "source": "computed",
-        }
+        entry = DataPin(path=key, version=DataVersion(kind=current["kind"], value=current["value"]),
+                        bytes=current.get("bytes"), rows=current.get("rows"), source="computed",
+                        dvc=DvcRef.model_validate(current["dvc"]) if "dvc" in current else None)
         checked = known.get(key)
-        if checked and _version_value(checked) == current["value"]:
-            entry["source"] = "validation"
-            entry["rows"] = entry["rows"] if entry["rows"] is not None else checked.get("rows")
-            entry["validation"] = checked.get("status")
-        if "dvc" in current:
-            entry["dvc"] = current["dvc"]
+        # an unchanged dataset has no version in validation.json: its version is computed here
+        if checked and checked.version is not None and checked.version.value == current["value"]:
+            entry.source = "validation"
+            entry.rows = entry.rows if entry.rows is not None else checked.rows
+            entry.validation = checked.status
         entries.append(entry)
     return entries
 
@@ -98,15 +84,15 @@ def current_paths(config: Config) -> list[str]:
     return [relative_to_root(config.resolve(rel), config.root) for rel in declared_paths(config)]
 
 
-def data_differences(recorded: list[dict[str, Any]], root: Path, current: Sequence[str] = ()) -> list[str]:
+def data_differences(recorded: Sequence[DataPin], root: Path, current: Sequence[str] = ()) -> list[str]:
     """For reproduce: which recorded data paths differ from the workspace now (or are missing), and which
     data files the workspace has now that the run did not record (a file added to a dataset's glob)."""
-    known = {str(entry.get("path", "")) for entry in recorded}
+    known = {entry.path for entry in recorded}
     problems = [f"{rel}: not in the recorded data (a file added since)"
                 for rel in current if rel not in known]
     for entry in recorded:
-        rel = str(entry.get("path", ""))
-        want = (entry.get("version") or {}).get("value")
+        rel = entry.path
+        want = entry.version.value
         try:
             now = version_of(_absolute(rel, root), root)["value"]
         except BadInput as exc:

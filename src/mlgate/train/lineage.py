@@ -1,6 +1,6 @@
 """lineage.json: the four pins (code, data, environment, configuration), the model files, the run.
 
-The document is built from plain values; `run_tags` and `version_tags` turn it into MLflow tags
+The document is a `mlgate.documents.Lineage`; `run_tags` and `version_tags` turn it into MLflow tags
 (`mlgate.*`). The keys are a contract: the report renders them, `mlgate reproduce` reads them back.
 """
 
@@ -10,62 +10,56 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlgate.workdir import LINEAGE, write_json
+from mlgate.documents import Ci, CodePin, Configuration, DataPin, EnvironmentPin, Lineage
+from mlgate.workdir import LINEAGE, write_document
 
 TAG_LIMIT = 5000
 
 
 def environment_pin(*, runtime: str, image: str | None, image_digest: str | None, pinned: bool,
                     lockfile: str | None, lockfile_sha256: str | None,
-                    python_version: str | None) -> dict[str, Any]:
-    return {
-        "runtime": runtime,
-        "image": image,
-        "image_digest": image_digest,
-        "pinned": pinned,
-        "lockfile": lockfile,
-        "lockfile_sha256": lockfile_sha256,
-        "python_version": python_version,
-    }
+                    python_version: str | None) -> EnvironmentPin:
+    return EnvironmentPin(runtime=runtime, image=image, image_digest=image_digest, pinned=pinned,
+                          lockfile=lockfile, lockfile_sha256=lockfile_sha256, python_version=python_version)
 
 
-def not_reproducible_because(code: dict[str, Any], environment: dict[str, Any]) -> list[str]:
+def not_reproducible_because(code: CodePin, environment: EnvironmentPin) -> list[str]:
     """Why the run could not be rebuilt from its pins; empty when it can."""
     reasons = []
-    if environment.get("runtime") == "local":
+    if environment.runtime == "local":
         reasons.append("ran on the host (runtime local): the environment is not pinned")
-    elif not environment.get("pinned"):
+    elif not environment.pinned:
         reasons.append("the image is not pinned by digest (allow_unpinned)")
-    if not code.get("commit"):
+    if not code.commit:
         reasons.append("not in a git repository: no commit to rebuild the code from")
-    elif code.get("dirty"):
+    elif code.dirty:
         reasons.append("the work tree had uncommitted changes")
     return reasons
 
 
-def build(*, code: dict[str, Any], data: list[dict[str, Any]], environment: dict[str, Any],
-          configuration: dict[str, Any]) -> dict[str, Any]:
+def build(*, code: CodePin, data: list[DataPin], environment: EnvironmentPin, configuration: Configuration,
+          ci: Ci | None = None) -> Lineage:
     """The document before training: the pins, and `status: running`."""
     reasons = not_reproducible_because(code, environment)
-    return {
-        "status": "running",
-        "reproducible": not reasons,
-        "not_reproducible_because": reasons,
-        "code": code,
-        "data": data,
-        "environment": environment,
-        "configuration": configuration,
-        "model": None,
-        "metrics": {},
-        "run": None,
-        "registered": None,
-        "ci": {},
-        "duration_seconds": None,
-    }
+    return Lineage(
+        status="running",
+        reproducible=not reasons,
+        not_reproducible_because=reasons,
+        code=code,
+        data=data,
+        environment=environment,
+        configuration=configuration,
+        model=None,
+        metrics={},
+        run=None,
+        registered=None,
+        ci=ci or Ci(pr=None, head_sha=None, run_url=None),
+        duration_seconds=None,
+    )
 
 
-def write(out: Path, lineage: dict[str, Any]) -> Path:
-    return write_json(out / LINEAGE, lineage)
+def write(out: Path, lineage: Lineage) -> Path:
+    return write_document(out / LINEAGE, lineage)
 
 
 def _text(value: Any) -> str:
@@ -75,37 +69,36 @@ def _text(value: Any) -> str:
     return text if len(text) <= TAG_LIMIT else text[: TAG_LIMIT - 1] + "…"
 
 
-def run_tags(lineage: dict[str, Any]) -> dict[str, str]:
+def run_tags(lineage: Lineage) -> dict[str, str]:
     """The pins as MLflow run tags (`mlgate.*`); None values are left out."""
-    code, env, conf = lineage["code"], lineage["environment"], lineage["configuration"]
-    model = lineage.get("model") or {}
-    ci = lineage.get("ci") or {}
+    code, env, conf, ci = lineage.code, lineage.environment, lineage.configuration, lineage.ci
     tags: dict[str, Any] = {
-        "mlgate.status": lineage["status"],
-        "mlgate.reproducible": lineage["reproducible"],
-        "mlgate.commit": code.get("commit"),
-        "mlgate.code.dirty": code.get("dirty"),
-        "mlgate.code.diff_sha256": code.get("diff_sha256"),
-        "mlgate.data": [{"path": d["path"], **d["version"]} for d in lineage["data"]] or None,
-        "mlgate.runtime": env.get("runtime"),
-        "mlgate.image": env.get("image"),
-        "mlgate.image_digest": env.get("image_digest"),
-        "mlgate.environment.pinned": env.get("pinned"),
-        "mlgate.lockfile_sha256": env.get("lockfile_sha256"),
-        "mlgate.python_version": env.get("python_version"),
-        "mlgate.params_sha256": conf.get("params_sha256"),
-        "mlgate.seed": conf.get("seed"),
-        "mlgate.model.sha256": model.get("sha256"),
-        "mlgate.pr": ci.get("pr"),
-        "mlgate.head_sha": ci.get("head_sha"),
-        "mlgate.run_url": ci.get("run_url"),
+        "mlgate.status": lineage.status,
+        "mlgate.reproducible": lineage.reproducible,
+        "mlgate.commit": code.commit,
+        "mlgate.code.dirty": code.dirty,
+        "mlgate.code.diff_sha256": code.diff_sha256,
+        "mlgate.data": [{"path": d.path, "kind": d.version.kind, "value": d.version.value}
+                        for d in lineage.data] or None,
+        "mlgate.runtime": env.runtime,
+        "mlgate.image": env.image,
+        "mlgate.image_digest": env.image_digest,
+        "mlgate.environment.pinned": env.pinned,
+        "mlgate.lockfile_sha256": env.lockfile_sha256,
+        "mlgate.python_version": env.python_version,
+        "mlgate.params_sha256": conf.params_sha256,
+        "mlgate.seed": conf.seed,
+        "mlgate.model.sha256": lineage.model.sha256 if lineage.model else None,
+        "mlgate.pr": ci.pr,
+        "mlgate.head_sha": ci.head_sha,
+        "mlgate.run_url": ci.run_url,
     }
-    if code.get("commit"):
-        tags["mlflow.source.git.commit"] = code["commit"]
+    if code.commit:
+        tags["mlflow.source.git.commit"] = code.commit
     return {key: _text(value) for key, value in tags.items() if value is not None}
 
 
-def version_tags(lineage: dict[str, Any]) -> dict[str, str]:
+def version_tags(lineage: Lineage) -> dict[str, str]:
     """Tags of the registered model version: where it was built, and whether it can be rebuilt."""
     wanted = ("mlgate.commit", "mlgate.head_sha", "mlgate.pr", "mlgate.run_url", "mlgate.reproducible",
               "mlgate.image_digest", "mlgate.model.sha256")

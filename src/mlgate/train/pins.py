@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from mlgate.data.versions import file_digest
+from mlgate.documents import CodePin
 from mlgate.errors import BadInput
 
 
@@ -26,7 +27,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
         return None
 
 
-def code_pin(root: Path, ignore: tuple[Path, ...] = ()) -> dict[str, Any]:
+def code_pin(root: Path, ignore: tuple[Path, ...] = ()) -> CodePin:
     """git commit, whether the work tree differs from it, and a sha256 of the difference when it does.
 
     `ignore` names mlgate's own folders (the work directory, the embedded MLflow store): what mlgate
@@ -36,17 +37,14 @@ def code_pin(root: Path, ignore: tuple[Path, ...] = ()) -> dict[str, Any]:
     head = _git(root, "rev-parse", "HEAD")
     top = _git(root, "rev-parse", "--show-toplevel")
     if head is None or head.returncode != 0 or top is None or top.returncode != 0:
-        return {"commit": None, "dirty": None, "diff_sha256": None}
+        return CodePin(commit=None, dirty=None, diff_sha256=None)
     top_dir = Path(top.stdout.decode().strip())
     spec = ["--", ".", *_excludes(top_dir, ignore)]
     status = _git(top_dir, "status", "--porcelain", "--untracked-files=all", *spec)
     changes = status.stdout if status is not None and status.returncode == 0 else b""
     dirty = bool(changes.strip())
-    return {
-        "commit": head.stdout.decode().strip(),
-        "dirty": dirty,
-        "diff_sha256": _diff_sha256(top_dir, spec) if dirty else None,
-    }
+    return CodePin(commit=head.stdout.decode().strip(), dirty=dirty,
+                   diff_sha256=_diff_sha256(top_dir, spec) if dirty else None)
 
 
 def _excludes(top: Path, ignore: tuple[Path, ...]) -> list[str]:

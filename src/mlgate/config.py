@@ -173,7 +173,7 @@ def load_config(path: Path) -> Config:
         raise BadInput(
             f"config file {path} not found",
             "mlgate reads its settings from mlgate.yaml at the repository root",
-            "create mlgate.yaml (see the README's config reference) or pass --config PATH",
+            "create mlgate.yaml (see docs/config.md) or pass --config PATH",
             file=str(path),
         )
     try:
@@ -185,7 +185,7 @@ def load_config(path: Path) -> Config:
                        file=str(path)) from exc
     if raw is None:
         raise BadInput(f"{path} is empty", "mlgate needs at least the model's name and the gated metrics",
-                       "start from the config reference in the README (model: {name: ...}, metrics: ...)",
+                       "start from the config reference, docs/config.md (model: {name: ...}, metrics: ...)",
                        file=str(path))
     if not isinstance(raw, Mapping):
         raise BadInput(
@@ -203,7 +203,7 @@ def parse_config(raw: Mapping[str, Any], *, source: str, root: Path) -> Config:
         raise BadInput(
             f"{source}: invalid config",
             _describe(exc),
-            "fix the fields named above (see the README's config reference)",
+            "fix the fields named above (see docs/config.md)",
             file=source,
         ) from exc
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 def settings_of(config: Config) -> TrainSettings:
     if config.train is None:
         raise BadInput("mlgate.yaml has no train section", "mlgate train runs train.command",
-                       "add a train: section with at least image and command (see the README)")
+                       "add a train: section with at least image and command (see docs/config.md)")
     return config.train
 
 

@@ -1,4 +1,4 @@
-"""The Verdict as the plain dict that becomes verdict.json (documented in the README)."""
+"""The Verdict as the plain dict that becomes verdict.json (documented in docs/documents.md)."""
 
 from __future__ import annotations
 

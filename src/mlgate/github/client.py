@@ -25,8 +25,9 @@ TIMEOUT = 30
 READ_ONLY = "Resource not accessible by integration"
 FORK_HELP = (
     "on pull requests from forks GITHUB_TOKEN is read-only: run `mlgate report --bundle DIR` in the "
-    "pull_request workflow and `mlgate publish --bundle DIR` in a workflow_run workflow (README: fork pull "
-    "requests); otherwise give the job `permissions: pull-requests: write` and `statuses: write`"
+    "pull_request workflow and `mlgate publish --bundle DIR` in a workflow_run workflow "
+    "(docs/security.md: fork pull requests); otherwise give the job `permissions: pull-requests: write` "
+    "and `statuses: write`"
 )
 
 

@@ -88,18 +88,18 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
         text = compiled.render(view=view)
     except jinja2.TemplateSyntaxError as exc:
         raise BadInput(f"report template {exc.filename or template}: syntax error on line {exc.lineno}",
-                       exc.message or "", "fix the template (see the README's report section)",
+                       exc.message or "", "fix the template (see docs/config.md, custom templates)",
                        file=str(template) if template else None) from exc
     except jinja2.TemplateError as exc:
         raise BadInput(f"report template {template or BUILTIN} failed to render", str(exc),
-                       "use only the `view` fields and blocks documented in the README",
+                       "use only the `view` fields and blocks documented in docs/config.md",
                        file=str(template) if template else None) from exc
     except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
         if template is None:
             raise  # the packaged template failing is a bug of ours
         raise BadInput(f"report template {template} failed to render",
                        f"{type(exc).__name__}: {exc}",
-                       "fix the expression in the template (see the README's report section)",
+                       "fix the expression in the template (see docs/config.md, custom templates)",
                        file=str(template)) from exc
     text = _tidy(text)
     if not text.startswith(view.marker):  # a template that does not extend ours: keep the comment sticky

@@ -7,11 +7,16 @@ A regression is a result (a Verdict), not an exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 EXIT_PASSED = 0
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3
 EXIT_INTERNAL = 4
+
+E = TypeVar("E", bound="MlgateError")
 
 
 class MlgateError(Exception):
@@ -35,6 +40,12 @@ class MlgateError(Exception):
         if self.fix:
             lines.append(f"  fix: {self.fix}")
         return "\n".join(lines)
+
+    def redact(self: E, mask: Callable[[str], str]) -> E:
+        """This error with `mask` applied to its texts (secrets a failed command printed); returns self."""
+        self.what, self.why, self.fix = mask(self.what), mask(self.why), mask(self.fix)
+        self.args = (self.what,)
+        return self
 
 
 class GateFailed(MlgateError):

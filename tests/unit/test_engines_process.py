@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from mlgate.engines.process import MAX_LINE, TAIL_LINES, stream
+from mlgate.train.secrets import Masker
 
 
 def run(tmp_path: Path, script: str) -> tuple[int, list[str], bytes, bytes]:
@@ -35,3 +36,12 @@ def test_progress_bars_long_lines_and_bad_bytes_stay_readable(tmp_path: Path) ->
     assert tail[1].endswith(" bytes") and "\ufffd" in tail[1]
     assert tail[2].startswith("x") and tail[2].endswith("…") and len(tail[2]) == MAX_LINE + 1
     assert tail[-1] == "last without newline"
+
+
+def test_a_masked_secret_reaches_neither_console_nor_log_nor_tail(tmp_path: Path) -> None:
+    console = io.BytesIO()
+    script = "printf 'key=hun'; sleep 0.3; printf 'ter22 end\\n'; printf 'last hunter2'"
+    outcome = stream(["/bin/sh", "-c", script], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"},
+                     log_path=tmp_path / "train.log", console=console, masker=Masker(["hunter22"]))
+    assert console.getvalue() == (tmp_path / "train.log").read_bytes() == b"key=*** end\nlast hunter2"
+    assert outcome.log_tail == ["key=*** end", "last hunter2"]  # a held-back beginning is flushed at the end

@@ -14,7 +14,7 @@ from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, ModelFiles, Reproduction, parse_document
 from mlgate.engines.runtimes import make_runtime
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.output import Output
 from mlgate.train.compare_files import FileDiff, diff_files
 from mlgate.train.data_pin import current_paths, data_differences
@@ -110,12 +110,16 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
     chosen = choose_runtime(output, lineage, config, runtime)
     job = make_job(lineage, model, config, chosen, out, uri)
     output.line(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
-    result, started = execute(job)
-    if result.outcome.returncode != 0:
-        raise GateFailed(f"the training command failed with exit code {result.outcome.returncode}",
-                         (result.outcome.log_tail or ["it printed nothing"])[-1],
-                         f"read the training log above (also in {out / LOG_NAME})")
-    produced = check_outputs(job, started)
+    try:
+        result, started = execute(job)
+        if result.outcome.returncode != 0:
+            raise GateFailed(f"the training command failed with exit code {result.outcome.returncode}",
+                             (result.outcome.log_tail or ["it printed nothing"])[-1],
+                             f"read the training log above (also in {out / LOG_NAME})")
+        produced = check_outputs(job, started)
+    except MlgateError as exc:
+        exc.redact(job.masker.text)  # the secrets the command printed
+        raise
     diff = diff_files(model.files, produced.files)
     output.wrote("reproduce", record(registry, run_id, out, diff, produced.metrics, lineage))
     return say(output, diff)

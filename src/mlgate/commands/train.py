@@ -152,11 +152,12 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     uri = resolve_uri(config, out, tracking_uri)
     tracking = open_run(config, settings, uri, document)
     output.wrote("lineage", lineage.write(out, document))
+    job = make_job(config, settings, chosen, out, tracking)
     try:
-        produced = train_and_check(config, output, settings, chosen, out, tracking, document)
+        produced = train_and_check(config, output, settings, job, document)
         finish(config, settings, out, tracking, document, produced, register=register)
     except MlgateError as exc:
-        fail(out, tracking, document, exc)
+        fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
         raise
     except KeyboardInterrupt:
         fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
@@ -165,9 +166,9 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     return EXIT_PASSED
 
 
-def train_and_check(config: Config, output: Output, settings: TrainSettings, runtime: Runtime, out: Path,
-                    tracking: Tracking, document: Lineage) -> Produced:
-    job = make_job(config, settings, runtime, out, tracking)
+def train_and_check(config: Config, output: Output, settings: TrainSettings, job: Job,
+                    document: Lineage) -> Produced:
+    runtime, out = job.runtime, job.out
     output.line(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
     result, started = execute(job)
     document.duration_seconds = round(result.outcome.seconds, 3)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from mlgate.train.runner import Outcome
+from mlgate.train.secrets import Masker
 
 TAIL_LINES = 40
 MAX_LINE = 500
@@ -42,8 +43,9 @@ def _text(raw: bytes) -> str:
 
 
 def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path,
-           console: BinaryIO | None = None) -> Outcome:
-    """Run argv; copy its stdout and stderr (merged) to the console and to log_path as they come.
+           console: BinaryIO | None = None, masker: Masker | None = None) -> Outcome:
+    """Run argv; copy its stdout and stderr (merged) to the console and to log_path as they come, with the
+    masker's secrets replaced by `***` in all three (console, log, tail).
 
     Raises OSError when the program cannot be started (the caller turns that into a clear error).
     """
@@ -51,6 +53,7 @@ def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: 
         sys.stdout.flush()  # what was echoed before comes before the training log
         console = sys.stdout.buffer
     tail = _Tail()
+    masking = (masker or Masker()).stream()
     started = time.monotonic()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
@@ -59,10 +62,8 @@ def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: 
         pipe = cast(io.BufferedReader, proc.stdout)
         try:
             while chunk := pipe.read1(65536):
-                console.write(chunk)
-                console.flush()
-                log.write(chunk)
-                tail.feed(chunk)
+                _copy(masking.feed(chunk), console, log, tail)
+            _copy(masking.flush(), console, log, tail)
             returncode = proc.wait()
         except BaseException:
             proc.terminate()
@@ -72,3 +73,12 @@ def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: 
                 proc.kill()
             raise
     return Outcome(returncode=returncode, log_tail=tail.lines(), seconds=time.monotonic() - started)
+
+
+def _copy(chunk: bytes, console: BinaryIO, log: BinaryIO, tail: _Tail) -> None:
+    if not chunk:
+        return
+    console.write(chunk)
+    console.flush()
+    log.write(chunk)
+    tail.feed(chunk)

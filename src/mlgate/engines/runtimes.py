@@ -57,7 +57,7 @@ class LocalRuntime:
     def run(self, inv: Invocation) -> Result:
         try:
             outcome = stream(["/bin/sh", "-c", WRAPPER], cwd=inv.workdir, env=process_env(inv),
-                             log_path=inv.log_path)
+                             log_path=inv.log_path, masker=inv.masker)
         except OSError as exc:
             raise ServiceError("cannot start /bin/sh to run the training command", str(exc),
                                "run mlgate on a POSIX system, or use the docker or podman runtime") from exc
@@ -89,7 +89,8 @@ class ContainerRuntime:
 
     def run(self, inv: Invocation) -> Result:
         try:
-            outcome = stream(self.argv(inv), cwd=inv.workdir, env=process_env(inv), log_path=inv.log_path)
+            outcome = stream(self.argv(inv), cwd=inv.workdir, env=process_env(inv), log_path=inv.log_path,
+                             masker=inv.masker)
         except OSError as exc:
             raise ServiceError(f"cannot start the container engine {self.executable}", str(exc),
                                f"install {self.name}, or choose another train.runtime") from exc

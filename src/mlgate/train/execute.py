@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from mlgate.errors import BadInput
 from mlgate.train.metrics import read_metrics
 from mlgate.train.pins import model_files
 from mlgate.train.runner import Invocation, Result, Runtime
+from mlgate.train.secrets import Masker, secret_values
 
 LOG_NAME = "train.log"
 # Credentials of an MLflow server, passed by name so a script inside the container can log too.
@@ -32,6 +34,12 @@ class Job:
     host_env: Mapping[str, str]
     env: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Path, ...] = ()
+
+    @cached_property
+    def masker(self) -> Masker:
+        """Masks the secrets the command gets (train.env, MLflow's and the host's credentials) in its log
+        and in what mlgate says about it."""
+        return Masker(secret_values(self.host_env, self.env))
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ def execute(job: Job) -> tuple[Result, float]:
         log_path=job.out / LOG_NAME,
         python_version_file=job.out / ".python-version.probe",
         mounts=(job.out, job.metrics_path.parent, job.model_path.parent, *job.mounts),
+        masker=job.masker,
     )
     started = time.time()
     return job.runtime.run(invocation), started

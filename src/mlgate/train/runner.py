@@ -6,9 +6,11 @@ train/ knows only these types; `mlgate.commands` builds an engine (docker, podma
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from mlgate.train.secrets import Masker
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Invocation:
 
     `env` is what the command gets from mlgate (MLGATE_*, MLflow's, train.env); `host_env` is the host's
     environment, read once by the command that built the job: a local run inherits it, an engine runs in it.
+    `masker` masks the secrets among them in the output the engine streams (console, log, tail).
     """
 
     command: str
@@ -35,6 +38,7 @@ class Invocation:
     log_path: Path
     python_version_file: Path
     mounts: tuple[Path, ...] = ()
+    masker: Masker = field(default_factory=Masker)
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,52 @@ def test_property_garbage_never_crashes_and_never_passes(rule: Rule, value: obje
     except (TypeError, ValueError):
         pass
     assert decide(rule, value, prod)[0] == rule.severity
+
+
+@pytest.mark.parametrize(("rule", "cand", "prod", "base", "reason"), [
+    (Rule("roc_auc", "maximize", max_regression=0.01), 0, 0.8626, None,
+     "0 is 0.8626 lower than production (0.8626), more than the tolerated 0.01"),
+    (Rule("latency_ms", "minimize", max_regression_pct=10), 11.5, 10.0, None,
+     "11.5 is 15.00% higher than production (10), more than the tolerated 10%"),
+    (Rule("f1", "maximize"), 0.8, 0.81, None, "0.8 is 0.01 lower than production (0.81); no regression is tolerated"),
+    (Rule("roc_auc", "maximize", min=0.8), 0.79, None, None, "0.79 is below the minimum 0.8"),
+    (Rule("error", "minimize", max=0.2), 0.25, None, None, "0.25 is above the maximum 0.2"),
+    (Rule("acc", "maximize", beat_baseline_by=0.05), 0.88, None, 0.84,
+     "0.88 does not beat the baseline (0.84) by at least 0.05: +0.04"),
+    (Rule("acc", "maximize", beat_baseline_by=0.0), 0.84, None, 0.85, "0.84 does not beat the baseline (0.85): -0.01"),
+])
+def test_every_reason_names_the_candidates_value(rule: Rule, cand: float, prod: float | None, base: float | None,
+                                                 reason: str) -> None:
+    status, why = decide(rule, cand, prod, base)
+    assert status == "fail" and why == reason
+
+
+def test_the_summary_names_the_metric_and_its_value() -> None:
+    rule = Rule("roc_auc", "maximize", max_regression=0.01)
+    verdict = evaluate("churn", [rule], side("candidate", roc_auc=0), side("production", roc_auc=0.8626), None)
+    assert summary(verdict) == ("failed: roc_auc 0 is 0.8626 lower than production (0.8626), more than the "
+                                "tolerated 0.01")
+
+
+def test_the_summary_of_a_first_model_says_what_passed() -> None:
+    rule = Rule("roc_auc", "maximize", min=0.8)
+    verdict = evaluate("churn", [rule], side("candidate", roc_auc=0.93), None, None, primary_metric="roc_auc")
+    assert summary(verdict) == ("passed: first model of churn, no production model to compare with; "
+                                "roc_auc 0.93 meets its minimum 0.8")
+    both = evaluate("churn", [AUC, LATENCY], side("candidate", roc_auc=0.93, latency_ms=5), None,
+                    side("baseline", roc_auc=0.75), primary_metric="roc_auc")
+    assert summary(both) == ("passed: first model of churn, no production model to compare with; "
+                             "roc_auc 0.93 meets its minimum 0.8 and beats the baseline (0.75)")
+    unbounded = evaluate("churn", [Rule("f1", "maximize")], side("candidate", f1=0.7), None, None,
+                         primary_metric="f1")
+    assert summary(unbounded) == "passed: first model of churn, no production model to compare with; f1 0.7"
+
+
+def test_the_summary_against_production() -> None:
+    verdict = evaluate("churn", [AUC], side("candidate", roc_auc=0.91), side("production", roc_auc=0.9), None,
+                       primary_metric="roc_auc")
+    assert summary(verdict) == "passed: roc_auc 0.91 (+0.01 vs production)"
+    same = evaluate("churn", [AUC], side("candidate", "3", roc_auc=0.9), side("production", "3", roc_auc=0.9), None,
+                    primary_metric="roc_auc")
+    assert summary(same) == ("passed: the candidate is the production model itself (version 3); "
+                             "roc_auc 0.9 meets its minimum 0.8")

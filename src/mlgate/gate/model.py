@@ -73,6 +73,7 @@ class Verdict:
     notes: tuple[str, ...]
     params_diff: tuple[ParamChange, ...]
     primary_metric: str | None
+    rules: tuple[Rule, ...] = ()  # what the metrics were gated with (the summary names the limits met)
 
     @property
     def passed(self) -> bool:

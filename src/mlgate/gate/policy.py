@@ -27,17 +27,19 @@ def check_production(rule: Rule, candidate: float, production: float) -> str | N
     if regression <= slack:
         return None
     worse = "lower" if rule.direction == "maximize" else "higher"
+
+    def by(amount: str) -> str:  # the candidate's value first: "0 is 0.86 lower than production (0.86)"
+        return f"{_fmt(candidate)} is {amount} {worse} than production ({_fmt(production)})"
+
     if rule.max_regression is not None and regression > rule.max_regression + slack:
-        return (f"{_fmt(regression)} {worse} than production ({_fmt(production)}), "
-                f"more than the tolerated {_fmt(rule.max_regression)}")
+        return f"{by(_fmt(regression))}, more than the tolerated {_fmt(rule.max_regression)}"
     if rule.max_regression_pct is not None:
         pct = _pct(regression, production)
         if pct is None or pct > rule.max_regression_pct + EPSILON:
             shown = "an infinite share" if pct is None else f"{pct:.2f}%"
-            return (f"{shown} {worse} than production ({_fmt(production)}), "
-                    f"more than the tolerated {_fmt(rule.max_regression_pct)}%")
+            return f"{by(shown)}, more than the tolerated {_fmt(rule.max_regression_pct)}%"
     if rule.max_regression is None and rule.max_regression_pct is None:
-        return f"{_fmt(regression)} {worse} than production ({_fmt(production)}); no regression is tolerated"
+        return f"{by(_fmt(regression))}; no regression is tolerated"
     return None
 
 
@@ -61,8 +63,8 @@ def check_baseline(rule: Rule, candidate: float, baseline: float) -> str | None:
         return None
     if margin != 0 and gain >= margin - EPSILON * max(1.0, abs(baseline)):
         return None
-    need = "beat the baseline" if margin == 0 else f"beat the baseline by at least {_fmt(margin)}"
-    return f"does not {need} ({_fmt(baseline)}): {_signed(gain)}"
+    by = "" if margin == 0 else f" by at least {_fmt(margin)}"
+    return f"{_fmt(candidate)} does not beat the baseline ({_fmt(baseline)}){by}: {_signed(gain)}"
 
 
 def evaluate_metric(
@@ -148,7 +150,7 @@ def evaluate(
         model=model, candidate=candidate, production=production, baseline=baseline, metrics=results,
         notes=tuple(_notes(model, rules, candidate, production, baseline, same, production_label)),
         params_diff=params_diff(candidate.params, production.params) if production else (),
-        primary_metric=primary_metric,
+        primary_metric=primary_metric, rules=tuple(rules),
     )
 
 
@@ -212,17 +214,43 @@ def params_diff(candidate: Mapping[str, str], production: Mapping[str, str]) -> 
 
 
 def summary(verdict: Verdict) -> str:
-    """One line a reviewer can trust."""
+    """One line a reviewer can trust: what failed, or what passed against what."""
     failed = [f"{m.name} {m.reasons[0]}" for m in verdict.metrics if m.status == "fail" and m.reasons]
     warned = [m.name for m in verdict.metrics if m.status == "warn"]
     if failed:
         return "failed: " + "; ".join(failed)
     head = "passed with warnings on " + ", ".join(warned) if warned else "passed"
+    same = _same_version(verdict.candidate, verdict.production)
+    details = []
+    if verdict.production is None:
+        details.append(f"first model of {verdict.model}, no production model to compare with")
+    elif same:
+        version = f" (version {verdict.production.version})" if verdict.production.version else ""
+        details.append(f"the candidate is the production model itself{version}")
     primary = next((m for m in verdict.metrics if m.name == verdict.primary_metric), None)
     value = as_number(primary.candidate) if primary is not None else None
-    if primary is not None and value is not None and primary.delta is not None:
-        head += f": {primary.name} {_fmt(value)} ({_signed(primary.delta)} vs production)"
-    return head
+    if primary is not None and value is not None:
+        details.append(_primary_passed(verdict, primary, value, compared=not same))
+    return head + (": " + "; ".join(details) if details else "")
+
+
+def _primary_passed(verdict: Verdict, metric: MetricResult, value: float, *, compared: bool) -> str:
+    """The primary metric's value, and what it was held against: production, else the limits it met."""
+    shown = f"{metric.name} {_fmt(value)}"
+    if compared and metric.delta is not None:
+        return f"{shown} ({_signed(metric.delta)} vs production)"
+    rule = next((r for r in verdict.rules if r.name == metric.name), None)
+    if rule is None or metric.status != "pass":
+        return shown
+    met = []
+    if rule.min is not None:
+        met.append(f"meets its minimum {_fmt(rule.min)}")
+    if rule.max is not None:
+        met.append(f"is within its maximum {_fmt(rule.max)}")
+    baseline = as_number(metric.baseline)
+    if rule.beat_baseline_by is not None and baseline is not None:
+        met.append(f"beats the baseline ({_fmt(baseline)})")
+    return " ".join([shown, " and ".join(met)]) if met else shown
 
 
 def _pct(delta: float, reference: float) -> float | None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from mlgate.report.escape import ZWJ, Safe, clean, code, html, link, md, safe_url
+from mlgate.report.escape import ZWJ, Safe, clean, code, html, link, md, prose, safe_url
 from tests.support import gfm
 
 GFM = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
@@ -195,3 +195,35 @@ def test_html_never_links_on_github(raw: str) -> None:
     rendered = gfm.render(f"<details><summary>{html(raw)}</summary>\n\nbody\n\n</details>\n")
     assert gfm.anchors(rendered) == 0, (raw, rendered)
     assert gfm.references(rendered) == [], (raw, rendered)
+
+
+# --- prose: md, with the code spans of mlgate's own notes shown as code ---------------------------------
+
+
+def test_prose_shows_code_spans_as_code() -> None:
+    rendered = gfm.render(f"- {prose('no `production` alias on churn_v2: run `mlgate train` again')}")
+    assert "<code>production</code>" in rendered and "<code>mlgate train</code>" in rendered
+    assert gfm.text(rendered, keep_code=False).strip() == "no   alias on churn_v2: run   again"
+
+
+@pytest.mark.parametrize("raw", [*HOSTILE, *AUTOLINKS])
+def test_prose_code_spans_of_hostile_text_are_inert(raw: str) -> None:
+    for text in (f"`{raw}`", f"a `{raw}` b {raw}", f"{raw} `x`"):
+        rendered = gfm.render(f"- {prose(text)}\n")
+        assert gfm.anchors(rendered) == 0, rendered
+        assert gfm.references(rendered) == [], rendered
+        kinds = {t.type for t in GFM.parseInline(prose(text))[0].children or []}
+        assert kinds <= {"text", "code_inline"}, (text, kinds)
+
+
+@given(_LINKY)
+@settings(max_examples=300, deadline=None)
+def test_prose_never_links_nor_marks_up(raw: str) -> None:
+    escaped = prose(raw)
+    assert "\n" not in escaped
+    rendered = gfm.render(f"- {escaped}\n")
+    assert gfm.anchors(rendered) == 0, (raw, rendered)
+    assert gfm.references(rendered) == [], (raw, rendered)
+    assert not re.search(r"<(?!/?(ul|li|code)>)", rendered), (raw, rendered)
+    kinds = {t.type for t in GFM.parseInline(escaped)[0].children or []}
+    assert kinds <= {"text", "code_inline"}, (raw, kinds)

@@ -58,6 +58,26 @@ def test_snapshot_no_verdict_data_only() -> None:
     snapshot("data-only", render(data_only, Context(model="churn")).text)
 
 
+def first_model() -> Documents:
+    """The verdict the policy gives the first model of a name (no production alias yet), as compare writes it."""
+    from mlgate.gate.model import Rule, Side
+    from mlgate.gate.policy import evaluate
+    from mlgate.gate.serialize import verdict_dict
+
+    rules = [Rule("roc_auc", "maximize", max_regression=0.01, min=0.8), Rule("f1", "maximize", severity="warn")]
+    candidate = Side(role="candidate", source="MLflow run 5f1c0ffee0ddba11d00d5f1c0ffee0dd",
+                     metrics={"roc_auc": 0.93, "f1": 0.71}, run_id="5f1c0ffee0ddba11d00d5f1c0ffee0dd", version="1",
+                     url="http://mlflow.example:5000/#/experiments/3/runs/5f1c0ffee0ddba11d00d5f1c0ffee0dd")
+    body = verdict_dict(evaluate("churn", rules, candidate, None, None, primary_metric="roc_auc"))
+    body.update(schema_version=1, model={"name": "churn", "production_alias": "production"}, history=[],
+                framing={"decision": "", "primary_metric": "roc_auc"})
+    return Documents(verdict=Verdict.model_validate(body))
+
+
+def test_snapshot_first_model() -> None:
+    snapshot("first-model", render(first_model(), CTX).text)
+
+
 def hostile_documents() -> Documents:
     """Hostile text in every string field the documents' models accept (a fork's bundle may hold it)."""
     verdict = docs.verdict("failed")
@@ -226,6 +246,7 @@ REPORTS: dict[str, Any] = {
     "data-only": lambda: render(docs.documents(validation_doc=docs.validation(passed=False)),
                                 Context(model="churn")).text,
     "hostile": lambda: render(hostile_documents(), CTX).text,
+    "first-model": lambda: render(first_model(), CTX).text,
     "cut-comment": lambda: render(huge(), CTX).comment(where="the job summary"),
     "tiny-loss": lambda: render(charted("log_loss", [4.9e-05, 5.2e-05], 5.05e-05), CTX).text,
     "bound-cancels": lambda: render(charted("loss", [0.01, 0.11], 0.11), CTX).text,
@@ -302,7 +323,7 @@ def test_github_links_only_ours(name: str) -> None:
 @pytest.mark.parametrize("name", REPORTS)
 def test_mermaid_chart_numbers_follow_mermaids_grammar(name: str) -> None:
     charts = [html.unescape(c) for c in _MERMAID.findall(gfm.render(REPORTS[name]()))]
-    if name == "data-only":
+    if name in ("data-only", "first-model"):
         assert charts == []
         return
     assert len(charts) == 1, name
@@ -399,3 +420,47 @@ def test_partial_documents_render() -> None:
     assert "## ❌ mlgate · model: failed" in text and "No gated metrics." in text
     assert "none yet: the first model for this name" in text and "no commit (not a git repository)" in text
     assert tables(GFM.parse(text))
+
+
+def test_the_first_models_headline_says_what_passed() -> None:
+    text = render(first_model(), CTX).text
+    assert ("**passed: first model of churn, no production model to compare with; roc\\_auc 0.93 meets its minimum "
+            "0.8**") in text
+
+
+def test_notes_show_mlgates_code_spans_as_code_and_hostile_ones_stay_inert() -> None:
+    verdict = docs.verdict("passed")
+    verdict["notes"] = [
+        "no production model yet (no `production` alias on churn): compared with the baseline only",
+        "`<img src=x onerror=alert(1)> @octocat #1 www.evil.example **b** [x](javascript:alert(1))` and **b** @octocat",
+        "a model `a_b*c` and a lone ` backtick",
+    ]
+    rendered = gfm.render(render(docs.documents(verdict_doc=verdict), CTX).text)
+    notes = rendered[rendered.index("<h3>Notes</h3>"):]
+    assert "<code>production</code>" in notes and "<code>a_b*c</code>" in notes
+    assert "<code>&lt;img src=x onerror=alert(1)&gt; @octocat #1 www.evil.example **b** [x](javascript:alert(1))</code>" in notes
+    assert "<img" not in rendered and "<strong>" not in notes and "<em>" not in notes
+    assert gfm.links(rendered) == OWN_LINKS
+    assert gfm.references(rendered) == []
+    seen = gfm.text(notes, keep_code=False)
+    assert seen.count("`") == 1 and "lone ` backtick" in seen  # a lone backtick is text; no escape is visible
+    assert "\\" not in seen
+
+
+def test_the_model_table_names_each_run_and_version_once() -> None:
+    found = tables(GFM.parse(render(full(), CTX).text))
+    models = {row[0]: row[1].replace("\u200d", "") for row in next(t for t in found if t[0][0] == "Model")[1:]}
+    assert models == {"This PR": "version 7, run 5f1c0ffee0dd",
+                      "Production": "version 6, run 0123456789abcdef0123456789abcdef, from churn@production",
+                      "Baseline": "from metrics file baseline.json"}
+
+
+def test_failing_rows_show_the_failing_column_first_and_a_few_others() -> None:
+    validation = docs.validation(passed=False)
+    failure = validation["datasets"][1]["failures"][0]
+    failure["samples"] = [{"row": 17, **{f"c{i}": i for i in range(10)}, "age": -3, "country": "FR"}]
+    found = tables(GFM.parse(render(docs.documents(validation_doc=validation), Context(model="churn")).text))
+    samples = next(t for t in found if t[0][0] == "Row")
+    assert samples == [["Row", "age", "c0", "c1", "c2"], ["17", "-3", "0", "1", "2"]]
+    text = render(docs.documents(validation_doc=validation), Context(model="churn")).text
+    assert "Failing rows of in\\_range on age (4 of 12 columns):" in text

@@ -1,7 +1,8 @@
 """Escaping untrusted text for GitHub-flavoured markdown and HTML.
 
 Everything that came from data, configs, metrics, params, branches or error messages goes through `md`
-(inline markdown and table cells), `html` (inside our own HTML tags, e.g. `<summary>`) or `link`.
+(inline markdown and table cells), `prose` (md, with `code spans` shown as code: mlgate's notes), `html`
+(inside our own HTML tags, e.g. `<summary>`) or `link`.
 What they guarantee, for any input:
 
 - no raw HTML: `<`, `>` and `&` become entities, so `</details>` or `<img>` can never appear;
@@ -33,6 +34,7 @@ _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
 # Where a zero-width joiner goes: after every `@` (mentions, emails, `mailto:`), after `#` before a word
 # (not the `#` of our own `&#39;` entities), after `GH-` before a digit, after `www` before a dot, and
 # after the `:` of `://`.
@@ -67,6 +69,22 @@ def md(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _ORDERED.sub(r"\1\\\2", text)
     return Safe(_no_links(text))
+
+
+def prose(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
+    """Escape a value as `md` does, except its `code spans`, shown as code (not in a table cell).
+
+    mlgate's notes name config keys and commands in backticks (no `production` alias; run `mlgate train`).
+    Nothing inside a code span is markup on GitHub (no HTML, emphasis, link, math, mention or reference), so a
+    span of untrusted text only shows as code; every other backtick is escaped.
+    """
+    text = clean(value, limit)
+    parts, end = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        parts += [md(text[end:span.start()], None), f"`{span.group(1)}`"]
+        end = span.end()
+    parts.append(md(text[end:], None))
+    return Safe("".join(parts))
 
 
 def html(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:

@@ -25,12 +25,12 @@ from mlgate.documents import (
     mlflow_run_url,
 )
 from mlgate.report import chart, fmt
-from mlgate.report.escape import Safe, code, html, link, md, safe_url
+from mlgate.report.escape import Safe, code, html, link, md, prose, safe_url
 from mlgate.report.outcome import FAILING_DATA, Outcome, decide
 from mlgate.report.tables import table
 
 MAX_SAMPLES = 5
-MAX_SAMPLE_COLUMNS = 8
+MAX_SAMPLE_COLUMNS = 4  # the failing column first, then a few others: the table stays readable in a comment
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
@@ -137,7 +137,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         pins_summary=_pins_summary(lineage),
         chart=chart.mermaid(primary, series) if primary else None,
         chart_metric=md(primary, 80),
-        notes=[md(n, 500) for n in (verdict.notes if verdict else [])[:50]],
+        notes=[prose(n, 500) for n in (verdict.notes if verdict else [])[:50]],
         footer=_footer(ctx, lineage),
         has_verdict=verdict is not None,
         has_validation=validation is not None,
@@ -178,9 +178,22 @@ def _side_label(side: Side, ctx: Context) -> Safe:
     if side.run_id:
         parts.append("run " + (link(side.run_id[:12], side.url) if safe_url(side.url)
                                else code(side.run_id[:32])))
-    if side.source:
-        parts.append(f"from {md(side.source, 200)}")
+    source = _source(side)
+    if source:
+        parts.append(f"from {md(source, 200)}")
     return Safe(", ".join(parts)) if parts else fmt.MISSING
+
+
+def _source(side: Side) -> str:
+    """Where the side came from, unless it only repeats the run or the version the label already shows
+    ("MLflow run <id>"; "churn@production (version 6)" → "churn@production")."""
+    source = side.source
+    run = source.removeprefix("MLflow run ")
+    if side.run_id and run and run != source and side.run_id.startswith(run):
+        return ""
+    if side.version not in (None, ""):
+        source = source.removesuffix(f" (version {side.version})")
+    return source
 
 
 def _compared(verdict: Verdict | None, ctx: Context) -> Safe:
@@ -255,18 +268,15 @@ def _short(value: Any) -> str:
 
 
 def _samples(failure: Failure) -> Safe:
+    """The failing rows: the row number, the failing column first, then a few other columns."""
     samples: Sequence[Mapping[str, Any]] = failure.samples[:MAX_SAMPLES]
-    columns: list[str] = []
     column = failure.column
-    if column is not None and any(column in s for s in samples):
-        columns.append(column)
-    for sample in samples:
-        for key in sample:
-            if key != "row" and key not in columns and len(columns) < MAX_SAMPLE_COLUMNS:
-                columns.append(str(key))
+    every = [str(key) for key in dict.fromkeys(k for s in samples for k in s) if key != "row"]
+    columns = sorted(every, key=lambda key: key != column)[:MAX_SAMPLE_COLUMNS]  # the failing one first
     rows = [[fmt.value(s.get("row"))] + [_sample_value(s.get(c)) for c in columns] for s in samples]
+    shown = f" ({len(columns)} of {len(every)} columns)" if len(columns) < len(every) else ""
     title = Safe(f"Failing rows of {md(failure.check, 60)}"
-                 + (f" on {md(column, 60)}" if column else "") + ":")
+                 + (f" on {md(column, 60)}" if column else "") + f"{shown}:")
     body = table(["Row", *[md(c, 40) for c in columns]], rows)
     return Safe(f"{title}\n\n{body}") if body else Safe("")
 

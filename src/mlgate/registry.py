@@ -81,6 +81,25 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     return Path(rest).resolve() if rest else None
 
 
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if missing); none for None or where fcntl is missing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks
+        yield
+        return
+    if path is None or not path.parent.is_dir():  # MLflow reports a missing folder itself
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _quote(value: str) -> str:
     return value.replace("'", "\\'")
 
@@ -123,15 +142,24 @@ class Registry:
         from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient
 
-        try:
-            return cls(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
-        except MlflowException as exc:  # an unsupported scheme fails here, before any request
-            raise BadInput(
-                f"cannot use the MLflow tracking URI {redact(uri)}",
-                _first_line(scrub(str(exc))),
-                "use an http(s)://, sqlite:///, postgresql://, mysql:// or databricks URI in --tracking-uri, "
-                "MLFLOW_TRACKING_URI or tracking_uri in mlgate.yaml",
-            ) from exc
+        db = sqlite_path(uri)
+        # MLflow creates an embedded SQLite store's tables when it first opens it (the client's constructor
+        # does); two processes doing that at once collide ("table experiments already exists"), so the
+        # first use is serialised by a file lock beside the database.
+        with _file_lock(db.with_name(db.name + ".lock") if db is not None else None):
+            try:
+                registry = cls(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
+            except MlflowException as exc:  # an unsupported scheme fails here, before any request
+                raise BadInput(
+                    f"cannot use the MLflow tracking URI {redact(uri)}",
+                    _first_line(scrub(str(exc))),
+                    "use an http(s)://, sqlite:///, postgresql://, mysql:// or databricks URI in "
+                    "--tracking-uri, MLFLOW_TRACKING_URI or tracking_uri in mlgate.yaml",
+                ) from exc
+            if db is not None:
+                with registry._service("opening the MLflow store"):  # the model registry's tables too
+                    registry._client.search_registered_models(max_results=1)
+        return registry
 
     def __repr__(self) -> str:
         return f"Registry({self.shown!r})"
@@ -295,7 +323,11 @@ class Registry:
     # --- writes: experiments, runs, artifacts, registration, tags, aliases (train, compare, promote) ----
 
     def ensure_experiment(self, name: str) -> str:
-        """The experiment's id, created when missing; with SQLite its artifacts go next to the database."""
+        """The experiment's id, created when missing; with SQLite its artifacts go next to the database.
+
+        Two trainings may both find it missing: the one whose create loses reads the winner's experiment."""
+        from mlflow.exceptions import MlflowException
+
         with self._service(f"finding experiment {name!r}"):
             found = self._client.get_experiment_by_name(name)
             if found is not None:
@@ -307,7 +339,17 @@ class Registry:
             if db is not None:
                 safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "experiment"
                 location = (db.parent / "mlartifacts" / safe).as_uri()
-            return str(self._client.create_experiment(name, artifact_location=location))
+            try:
+                return str(self._client.create_experiment(name, artifact_location=location))
+            except MlflowException as exc:
+                if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+                    raise
+            found = self._client.get_experiment_by_name(name)  # another training created it meanwhile
+            if found is None:
+                raise ServiceError(f"MLflow says experiment {name!r} exists at {self.shown} but finds none",
+                                   "it may have been deleted for good while this training started",
+                                   "re-run the job")
+            return str(found.experiment_id)
 
     def start_run(self, experiment_id: str, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
         """Create a run; (run_id, artifact_uri)."""

@@ -210,6 +210,15 @@ def test_missing_token_is_bad_input(project: Path, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 2 and "GITHUB_TOKEN is not set" in result.output
 
 
+def test_an_api_url_that_is_no_url_is_bad_input(project: Path, github_server: FakeGitHub,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", "not a url")
+    result = report()
+    assert result.exit_code == 2, result.output
+    assert "GITHUB_API_URL='not a url' is not an http(s) URL with a host" in result.output
+    assert github_server.requests == []
+
+
 def test_nothing_to_report_is_bad_input(project: Path, github_server: FakeGitHub) -> None:
     result = report("--out", "elsewhere")
     assert result.exit_code == 2 and "nothing to report" in result.output and github_server.requests == []

@@ -100,6 +100,32 @@ def _file_lock(path: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+_NAME_FIX = {
+    "metric": "rename it in the metrics file (train.metrics; a nested key becomes outer.inner): MLflow takes "
+              "letters, digits, _ - . : / and spaces, at most 250 characters, no // and no leading / or ..",
+    "param": "rename it in the params file (train.params; a nested key becomes outer.inner): MLflow takes "
+             "letters, digits, _ - . : / and spaces, at most 250 characters, no // and no leading / or ..",
+}
+
+
+@contextmanager
+def _names_checked(kind: Literal["metric", "param"], names: list[str]) -> Iterator[None]:
+    """MLflow's INVALID_PARAMETER_VALUE for a batch of names: BadInput naming the name and the rule."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        if getattr(exc, "error_code", "") != "INVALID_PARAMETER_VALUE":
+            raise
+        text = str(exc)
+        named = [n for n in names if json.dumps(n) in text or repr(n) in text]
+        named = named or [n for n in names if len(n) > 250]
+        shown = (repr(named[0]) if len(named[0]) <= 80 else repr(named[0][:60] + "…")) if named else None
+        what = f"MLflow rejects the {kind} {shown}" if shown else f"MLflow rejects a {kind} name of this run"
+        raise BadInput(what, _first_line(text.split(" supplied: ", 1)[-1]), _NAME_FIX[kind]) from exc
+
+
 def _quote(value: str) -> str:
     return value.replace("'", "\\'")
 
@@ -370,10 +396,12 @@ class Registry:
             logged = client.get_run(run_id).data.params if params else {}
             items = [Param(k, v[:6000]) for k, v in params.items() if k not in logged]
             for start in range(0, len(items), 100):
-                client.log_batch(run_id, params=items[start:start + 100])
+                with _names_checked("param", [p.key for p in items[start:start + 100]]):
+                    client.log_batch(run_id, params=items[start:start + 100])
             values = [Metric(k, v, now, 0) for k, v in metrics.items()]
             for start in range(0, len(values), 1000):
-                client.log_batch(run_id, metrics=values[start:start + 1000])
+                with _names_checked("metric", [m.key for m in values[start:start + 1000]]):
+                    client.log_batch(run_id, metrics=values[start:start + 1000])
             labels = [RunTag(k, v) for k, v in tags.items()]
             for start in range(0, len(labels), 100):
                 client.log_batch(run_id, tags=labels[start:start + 100])

@@ -137,6 +137,25 @@ def test_writes_then_reads(store: Registry, mlflow_store: MlflowStore, tmp_path:
 
 
 
+
+@pytest.mark.parametrize(("params", "metrics", "named", "rule"), [
+    ({}, {"auc": 0.9, "a//b": 1.0}, "metric 'a//b'", "would resolve to 'a/b'"),
+    ({}, {"a b!": 1.0}, "metric 'a b!'", "Names may only contain alphanumerics"),
+    ({}, {"m" * 300: 1.0}, "metric '" + "m" * 60 + "…'", "maximum length of 250"),
+    ({"lr?": "0.1"}, {}, "param 'lr?'", "Names may only contain alphanumerics"),
+    ({"/lr": "0.1"}, {}, "param '/lr'", "would resolve to '/lr'"),
+])
+def test_a_name_mlflow_rejects_is_bad_input_naming_it(store: Registry, mlflow_store: MlflowStore,
+                                                      params: dict[str, str], metrics: dict[str, float],
+                                                      named: str, rule: str) -> None:
+    run_id, _ = store.start_run(store.ensure_experiment("churn"), "churn-abc", {})
+    with pytest.raises(BadInput) as caught:
+        store.log_run(run_id, params=params, metrics=metrics, tags={})
+    assert caught.value.what.startswith(f"MLflow rejects the {named}")
+    assert rule in caught.value.why
+    assert "tracking server is running" not in caught.value.message()
+
+
 RACE = """
 import sys
 from mlflow.tracking import MlflowClient
@@ -198,3 +217,13 @@ def test_processes_on_a_fresh_sqlite_store_initialise_it_once(tmp_path: Path) ->
     results = race(f"sqlite:///{db}", 2, warm=False)
     assert [code for code, _ in results] == [0, 0], results
     assert len({output.splitlines()[-1] for _, output in results}) == 1, results
+
+
+def test_a_name_a_real_server_rejects_is_bad_input_too(mlflow_server_url: str) -> None:
+    """Over REST the server answers INVALID_PARAMETER_VALUE as the SQLite store does: exit 2, the metric named."""
+    store = Registry.connect(mlflow_server_url)
+    run_id, _ = store.start_run(store.ensure_experiment("names"), "names", {})
+    with pytest.raises(BadInput) as caught:
+        store.log_run(run_id, params={}, metrics={"a//b": 1.0}, tags={})
+    assert caught.value.what == "MLflow rejects the metric 'a//b'"
+    assert "would resolve to 'a/b'" in caught.value.why

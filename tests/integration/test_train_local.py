@@ -335,6 +335,17 @@ def test_bad_input_leaves_no_older_lineage_json(git_repo: Path, mlflow_store: Ml
     assert not (out / "lineage.json").exists()
 
 
+
+def test_a_metric_name_mlflow_rejects_exits_2_naming_it(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, train={"command": "sh train.sh && printf '{\"a//b\": 1}' > metrics.json"})
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2, result.output
+    assert "MLflow rejects the metric 'a//b'" in result.output and "would resolve to 'a/b'" in result.output
+    assert "metrics file" in result.output
+    assert "tracking server is running" not in result.output
+    assert lineage(git_repo / ".mlgate")["status"] == "failed"
+
+
 @pytest.mark.slow
 def test_two_first_trainings_on_a_fresh_embedded_store(tmp_path: Path) -> None:
     """Two CI jobs train at once into a SQLite store nobody opened yet: both succeed, one experiment."""

@@ -81,6 +81,51 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     return Path(rest).resolve() if rest else None
 
 
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if missing); none for None or where fcntl is missing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks
+        yield
+        return
+    if path is None or not path.parent.is_dir():  # MLflow reports a missing folder itself
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_NAME_FIX = {
+    "metric": "rename it in the metrics file (train.metrics; a nested key becomes outer.inner): MLflow takes "
+              "letters, digits, _ - . : / and spaces, at most 250 characters, no // and no leading / or ..",
+    "param": "rename it in the params file (train.params; a nested key becomes outer.inner): MLflow takes "
+             "letters, digits, _ - . : / and spaces, at most 250 characters, no // and no leading / or ..",
+}
+
+
+@contextmanager
+def _names_checked(kind: Literal["metric", "param"], names: list[str]) -> Iterator[None]:
+    """MLflow's INVALID_PARAMETER_VALUE for a batch of names: BadInput naming the name and the rule."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        if getattr(exc, "error_code", "") != "INVALID_PARAMETER_VALUE":
+            raise
+        text = str(exc)
+        named = [n for n in names if json.dumps(n) in text or repr(n) in text]
+        named = named or [n for n in names if len(n) > 250]
+        shown = (repr(named[0]) if len(named[0]) <= 80 else repr(named[0][:60] + "…")) if named else None
+        what = f"MLflow rejects the {kind} {shown}" if shown else f"MLflow rejects a {kind} name of this run"
+        raise BadInput(what, _first_line(text.split(" supplied: ", 1)[-1]), _NAME_FIX[kind]) from exc
+
+
 def _quote(value: str) -> str:
     return value.replace("'", "\\'")
 
@@ -123,15 +168,24 @@ class Registry:
         from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient
 
-        try:
-            return cls(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
-        except MlflowException as exc:  # an unsupported scheme fails here, before any request
-            raise BadInput(
-                f"cannot use the MLflow tracking URI {redact(uri)}",
-                _first_line(scrub(str(exc))),
-                "use an http(s)://, sqlite:///, postgresql://, mysql:// or databricks URI in --tracking-uri, "
-                "MLFLOW_TRACKING_URI or tracking_uri in mlgate.yaml",
-            ) from exc
+        db = sqlite_path(uri)
+        # MLflow creates an embedded SQLite store's tables when it first opens it (the client's constructor
+        # does); two processes doing that at once collide ("table experiments already exists"), so the
+        # first use is serialised by a file lock beside the database.
+        with _file_lock(db.with_name(db.name + ".lock") if db is not None else None):
+            try:
+                registry = cls(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
+            except MlflowException as exc:  # an unsupported scheme fails here, before any request
+                raise BadInput(
+                    f"cannot use the MLflow tracking URI {redact(uri)}",
+                    _first_line(scrub(str(exc))),
+                    "use an http(s)://, sqlite:///, postgresql://, mysql:// or databricks URI in "
+                    "--tracking-uri, MLFLOW_TRACKING_URI or tracking_uri in mlgate.yaml",
+                ) from exc
+            if db is not None:
+                with registry._service("opening the MLflow store"):  # the model registry's tables too
+                    registry._client.search_registered_models(max_results=1)
+        return registry
 
     def __repr__(self) -> str:
         return f"Registry({self.shown!r})"
@@ -295,7 +349,11 @@ class Registry:
     # --- writes: experiments, runs, artifacts, registration, tags, aliases (train, compare, promote) ----
 
     def ensure_experiment(self, name: str) -> str:
-        """The experiment's id, created when missing; with SQLite its artifacts go next to the database."""
+        """The experiment's id, created when missing; with SQLite its artifacts go next to the database.
+
+        Two trainings may both find it missing: the one whose create loses reads the winner's experiment."""
+        from mlflow.exceptions import MlflowException
+
         with self._service(f"finding experiment {name!r}"):
             found = self._client.get_experiment_by_name(name)
             if found is not None:
@@ -307,7 +365,17 @@ class Registry:
             if db is not None:
                 safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "experiment"
                 location = (db.parent / "mlartifacts" / safe).as_uri()
-            return str(self._client.create_experiment(name, artifact_location=location))
+            try:
+                return str(self._client.create_experiment(name, artifact_location=location))
+            except MlflowException as exc:
+                if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+                    raise
+            found = self._client.get_experiment_by_name(name)  # another training created it meanwhile
+            if found is None:
+                raise ServiceError(f"MLflow says experiment {name!r} exists at {self.shown} but finds none",
+                                   "it may have been deleted for good while this training started",
+                                   "re-run the job")
+            return str(found.experiment_id)
 
     def start_run(self, experiment_id: str, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
         """Create a run; (run_id, artifact_uri)."""
@@ -328,10 +396,12 @@ class Registry:
             logged = client.get_run(run_id).data.params if params else {}
             items = [Param(k, v[:6000]) for k, v in params.items() if k not in logged]
             for start in range(0, len(items), 100):
-                client.log_batch(run_id, params=items[start:start + 100])
+                with _names_checked("param", [p.key for p in items[start:start + 100]]):
+                    client.log_batch(run_id, params=items[start:start + 100])
             values = [Metric(k, v, now, 0) for k, v in metrics.items()]
             for start in range(0, len(values), 1000):
-                client.log_batch(run_id, metrics=values[start:start + 1000])
+                with _names_checked("metric", [m.key for m in values[start:start + 1000]]):
+                    client.log_batch(run_id, metrics=values[start:start + 1000])
             labels = [RunTag(k, v) for k, v in tags.items()]
             for start in range(0, len(labels), 100):
                 client.log_batch(run_id, tags=labels[start:start + 100])

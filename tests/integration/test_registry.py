@@ -134,3 +134,96 @@ def test_writes_then_reads(store: Registry, mlflow_store: MlflowStore, tmp_path:
     found = store.get_version("churn", "1")
     assert found.run_id == run_id and found.tags["mlgate.promoted_at"] and "production" in found.aliases
     assert [p["version"] for p in store.history("churn", "auc", "production", 10)] == ["1"]
+
+
+
+
+@pytest.mark.parametrize(("params", "metrics", "named", "rule"), [
+    ({}, {"auc": 0.9, "a//b": 1.0}, "metric 'a//b'", "would resolve to 'a/b'"),
+    ({}, {"a b!": 1.0}, "metric 'a b!'", "Names may only contain alphanumerics"),
+    ({}, {"m" * 300: 1.0}, "metric '" + "m" * 60 + "…'", "maximum length of 250"),
+    ({"lr?": "0.1"}, {}, "param 'lr?'", "Names may only contain alphanumerics"),
+    ({"/lr": "0.1"}, {}, "param '/lr'", "would resolve to '/lr'"),
+])
+def test_a_name_mlflow_rejects_is_bad_input_naming_it(store: Registry, mlflow_store: MlflowStore,
+                                                      params: dict[str, str], metrics: dict[str, float],
+                                                      named: str, rule: str) -> None:
+    run_id, _ = store.start_run(store.ensure_experiment("churn"), "churn-abc", {})
+    with pytest.raises(BadInput) as caught:
+        store.log_run(run_id, params=params, metrics=metrics, tags={})
+    assert caught.value.what.startswith(f"MLflow rejects the {named}")
+    assert rule in caught.value.why
+    assert "tracking server is running" not in caught.value.message()
+
+
+RACE = """
+import sys
+from mlflow.tracking import MlflowClient
+from mlgate.errors import MlgateError
+from mlgate.registry import Registry
+uri, warm = sys.argv[1], sys.argv[2] == "warm"
+if warm:  # the store is opened: only create-if-missing races
+    MlflowClient(uri).search_experiments()
+print("ready", flush=True)
+sys.stdin.readline()  # everyone is ready: go at once
+try:
+    print(Registry.connect(uri).ensure_experiment("churn"))
+except MlgateError as exc:
+    print(exc.message())
+    sys.exit(exc.exit_code)
+"""
+
+
+def race(uri: str, processes: int, *, warm: bool) -> list[tuple[int, str]]:
+    """Python processes that ensure experiment "churn" at `uri` at the same moment (after opening the store
+    with `warm`, else opening it at that moment too)."""
+    import os
+    import subprocess
+    import sys
+
+    started = [subprocess.Popen([sys.executable, "-c", RACE, uri, "warm" if warm else "cold"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=dict(os.environ)) for _ in range(processes)]
+    for process in started:  # wait until every process has imported (and opened the store with `warm`)
+        assert process.stdout is not None
+        lines = []
+        while "ready" not in (line := process.stdout.readline()) and line:
+            lines.append(line)
+        assert line, "".join(lines)
+    for process in started:  # then release them together
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    return [(process.wait(timeout=120), (process.stdout.read() if process.stdout else "").strip())
+            for process in started]
+
+
+def test_processes_creating_the_same_experiment_at_once_all_get_it(mlflow_store: MlflowStore) -> None:
+    """Create-if-missing tolerates the race: the loser of create_experiment reads the winner's experiment."""
+    for _ in range(2):
+        client = mlflow_store.client()
+        found = client.get_experiment_by_name("churn")
+        if found is not None:  # the second round races again on a name that is free
+            client.rename_experiment(found.experiment_id, f"churn-{found.experiment_id}")
+        results = race(mlflow_store.uri, 3, warm=True)
+        assert [code for code, _ in results] == [0] * 3, results
+        assert len({output.splitlines()[-1] for _, output in results}) == 1, results
+
+
+def test_processes_on_a_fresh_sqlite_store_initialise_it_once(tmp_path: Path) -> None:
+    """The embedded store's first use creates its tables; two processes at once must not both do it."""
+    db = tmp_path / "fresh" / "mlflow.db"
+    db.parent.mkdir()
+    results = race(f"sqlite:///{db}", 2, warm=False)
+    assert [code for code, _ in results] == [0, 0], results
+    assert len({output.splitlines()[-1] for _, output in results}) == 1, results
+
+
+def test_a_name_a_real_server_rejects_is_bad_input_too(mlflow_server_url: str) -> None:
+    """Over REST the server answers INVALID_PARAMETER_VALUE as the SQLite store does: exit 2, the metric named."""
+    store = Registry.connect(mlflow_server_url)
+    run_id, _ = store.start_run(store.ensure_experiment("names"), "names", {})
+    with pytest.raises(BadInput) as caught:
+        store.log_run(run_id, params={}, metrics={"a//b": 1.0}, tags={})
+    assert caught.value.what == "MLflow rejects the metric 'a//b'"
+    assert "would resolve to 'a/b'" in caught.value.why

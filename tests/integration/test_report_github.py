@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,17 +97,18 @@ def test_unchanged_report_is_not_edited(project: Path, github_server: FakeGitHub
     assert github_server.count("PATCH") == 0 and github_server.count("POST", "/statuses/") == 1
 
 
-def test_duplicates_are_removed_and_the_newest_kept(project: Path, github_server: FakeGitHub) -> None:
+def test_duplicates_are_removed_and_the_oldest_kept(project: Path, github_server: FakeGitHub) -> None:
+    """The oldest is kept (no run ever deletes it, so racing runs agree on it); the newer are deleted."""
     github_server.seed_comments(2, 120)
-    old = github_server.add_comment(2, MARKER + "\nold", bot=True)
+    oldest = github_server.add_comment(2, MARKER + "\nold", bot=True)
     github_server.seed_comments(2, 90)
-    newest = github_server.add_comment(2, MARKER + "\nnewer", bot=True)
+    newer = github_server.add_comment(2, MARKER + "\nnewer", bot=True)
     other_model = github_server.add_comment(2, "<!-- mlgate-report: other -->\nx", bot=True)
     assert report().exit_code == 0
     comments = github_server.comments(2)
     ours = [c for c in comments if c["body"].startswith(MARKER)]
-    assert [c["id"] for c in ours] == [newest["id"]] and "### Metrics" in ours[0]["body"]
-    assert old["id"] not in {c["id"] for c in comments} and other_model["id"] in {c["id"] for c in comments}
+    assert [c["id"] for c in ours] == [oldest["id"]] and "### Metrics" in ours[0]["body"]
+    assert newer["id"] not in {c["id"] for c in comments} and other_model["id"] in {c["id"] for c in comments}
     assert len(comments) == 212
     assert github_server.count("GET", "/issues/2/comments") == 3  # 213 comments: 3 pages of 100
 
@@ -159,7 +163,8 @@ def test_rate_limits_with_retry_after_are_retried(project: Path, github_server: 
     github_server.fail("POST", r"/issues/2/comments$", 502, "Server Error")
     result = report()
     assert result.exit_code == 0, result.output
-    assert github_server.count("GET", "/issues/2/comments") == 2
+    # the rate-limited list is retried; the failed create is looked for, made again and checked once more
+    assert github_server.count("GET", "/issues/2/comments") == 4
     assert github_server.count("POST", "/statuses/") == 2
     assert github_server.count("POST", "/issues/2/comments") == 2
     assert len(github_server.comments(2)) == 1 and len(github_server.statuses(docs.HEAD_SHA)) == 1
@@ -203,6 +208,15 @@ def test_missing_token_is_bad_input(project: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("GITHUB_TOKEN")
     result = report()
     assert result.exit_code == 2 and "GITHUB_TOKEN is not set" in result.output
+
+
+def test_an_api_url_that_is_no_url_is_bad_input(project: Path, github_server: FakeGitHub,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", "not a url")
+    result = report()
+    assert result.exit_code == 2, result.output
+    assert "GITHUB_API_URL='not a url' is not an http(s) URL with a host" in result.output
+    assert github_server.requests == []
 
 
 def test_nothing_to_report_is_bad_input(project: Path, github_server: FakeGitHub) -> None:
@@ -286,3 +300,80 @@ def test_when_posting_fails_the_summary_and_outputs_still_have_the_report(projec
     assert "### Metrics" in (project.parent / "summary.md").read_text(encoding="utf-8")
     out = outputs(project)
     assert out["passed"] == "false" and out["report-path"] == str((project / ".mlgate" / "report.md").resolve())
+
+
+@pytest.mark.parametrize("answer", [502, "drop", "timeout"])
+def test_a_create_github_applied_but_did_not_confirm_leaves_one_comment(
+        project: Path, github_server: FakeGitHub, monkeypatch: pytest.MonkeyPatch, answer: str | int) -> None:
+    """GitHub created the comment, then the client heard a 502, a reset or nothing: no second comment.
+
+    For the timeout, mlgate's client timeout is shortened to 1 second (instead of waiting 30).
+    """
+    if answer == "timeout":
+        from mlgate.github import client
+
+        monkeypatch.setattr(client, "TIMEOUT", 1)
+        github_server.apply_then_fail("POST", r"/issues/2/comments$", "drop", delay=2.5)
+    else:
+        github_server.apply_then_fail("POST", r"/issues/2/comments$", answer)
+    result = report()
+    assert result.exit_code == 0, result.output
+    [comment] = github_server.comments(2)
+    assert comment["body"].startswith(MARKER) and "### Metrics" in comment["body"]
+    assert github_server.count("POST", "/issues/2/comments") == 1  # found again, never created twice
+    assert f"#issuecomment-{comment['id']}" in outputs(project)["comment-url"]
+
+
+def test_idempotent_writes_are_still_retried(project: Path, github_server: FakeGitHub) -> None:
+    """A commit status and an edit are the same when repeated: urllib3 retries them after a 502."""
+    github_server.add_comment(2, MARKER + "\nprevious", bot=True)
+    github_server.apply_then_fail("POST", r"/statuses/", 502)
+    github_server.apply_then_fail("PATCH", r"/issues/comments/", 502)
+    result = report()
+    assert result.exit_code == 0, result.output
+    assert github_server.count("POST", "/statuses/") == 2 and github_server.count("PATCH") == 2
+    [comment] = github_server.comments(2)
+    assert "### Metrics" in comment["body"]
+
+
+def test_a_create_that_did_not_happen_is_made_again(project: Path, github_server: FakeGitHub) -> None:
+    """A 502 before GitHub did anything: the marker is not there, so the comment is created once more."""
+    github_server.fail("POST", r"/issues/2/comments$", 502, "Server Error")
+    result = report()
+    assert result.exit_code == 0, result.output
+    assert len(github_server.comments(2)) == 1
+    assert github_server.count("POST", "/issues/2/comments") == 2
+
+
+def test_a_create_that_keeps_failing_is_a_service_failure(project: Path, github_server: FakeGitHub) -> None:
+    github_server.fail("POST", r"/issues/2/comments$", 502, "Server Error", times=50)
+    result = report()
+    assert result.exit_code == 3
+    assert "GitHub answered 502" in result.output and "commenting on pull request #2" in result.output
+    assert github_server.comments(2) == []
+    assert github_server.count("POST", "/issues/2/comments") == 3  # each time after looking for it
+
+
+def _report_process(project: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mlgate", "report", "--post"], cwd=project, env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.parametrize("trial", range(2))
+@pytest.mark.parametrize("interleaving", ["both list first", "both create first", "as it comes"])
+def test_two_concurrent_reports_leave_one_comment(project: Path, github_server: FakeGitHub, interleaving: str,
+                                                  trial: int) -> None:
+    """Two `mlgate report --post` processes at once on a PR without our comment end with exactly one."""
+    if interleaving != "as it comes":  # both see no comment, so both create one
+        github_server.hold("GET", r"/issues/2/comments$", parties=2)
+    if interleaving == "both create first":  # and both comments exist before either looks again
+        github_server.hold("POST", r"/issues/2/comments$", parties=2)
+    processes = [_report_process(project) for _ in range(2)]
+    results = [(process.wait(timeout=120), process.stdout.read() if process.stdout else "")
+               for process in processes]
+    assert [code for code, _ in results] == [0, 0], results
+    [comment] = github_server.comments(2)
+    assert comment["body"].startswith(MARKER) and "### Metrics" in comment["body"]
+    if interleaving != "as it comes":
+        assert github_server.count("POST", "/issues/2/comments") == 2  # the race did happen
+    assert all(f"#issuecomment-{comment['id']}" in output for _, output in results), results

@@ -78,3 +78,36 @@ def test_injected_failures_answer_once(github_server: FakeGitHub) -> None:
         repo.get_issue(2).title  # noqa: B018
     assert limited.value.status == 429 and limited.value.headers.get("retry-after") == "7"
     assert repo.get_issue(2).number == 2
+
+
+@pytest.mark.parametrize("answer", [502, "drop"])
+def test_a_fault_after_the_fact_applies_the_request(github_server: FakeGitHub, answer: int | str) -> None:
+    """apply_then_fail: the comment exists although the client heard a 502 or nothing at all."""
+    from requests import ConnectionError as RequestsConnectionError
+
+    github_server.apply_then_fail("POST", r"/issues/2/comments$", answer)
+    issue = client(github_server).get_repo(DEFAULT_REPO).get_issue(2)
+    with pytest.raises((GithubException, RequestsConnectionError)) as failed:
+        issue.create_comment("hello")
+    if answer == 502:
+        assert isinstance(failed.value, GithubException) and failed.value.status == 502
+    assert [c["body"] for c in github_server.comments(2)] == ["hello"]
+    issue.create_comment("again")  # answered once: the next request is served normally
+    assert len(github_server.comments(2)) == 2
+
+
+def test_hold_makes_requests_wait_for_each_other(github_server: FakeGitHub) -> None:
+    import threading
+    import time
+
+    github_server.hold("GET", r"/issues/2/comments$", parties=2)
+    issue = client(github_server).get_repo(DEFAULT_REPO).get_issue(2)
+    done: list[float] = []
+    first = threading.Thread(target=lambda: (list(issue.get_comments()), done.append(time.monotonic())))
+    first.start()
+    time.sleep(0.5)
+    assert done == []  # the first listing waits for a second one
+    started = time.monotonic()
+    list(issue.get_comments())
+    first.join(timeout=5)
+    assert len(done) == 1 and done[0] >= started

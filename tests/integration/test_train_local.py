@@ -362,3 +362,44 @@ def test_bad_input_leaves_no_older_lineage_json(git_repo: Path, mlflow_store: Ml
     result = invoke(config, *train_args(out))
     assert result.exit_code == 2, result.output
     assert not (out / "lineage.json").exists()
+
+
+
+def test_a_metric_name_mlflow_rejects_exits_2_naming_it(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo, train={"command": "sh train.sh && printf '{\"a//b\": 1}' > metrics.json"})
+    result = invoke(config, *train_args(git_repo / ".mlgate"))
+    assert result.exit_code == 2, result.output
+    assert "MLflow rejects the metric 'a//b'" in result.output and "would resolve to 'a/b'" in result.output
+    assert "metrics file" in result.output
+    assert "tracking server is running" not in result.output
+    assert lineage(git_repo / ".mlgate")["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_two_first_trainings_on_a_fresh_embedded_store(tmp_path: Path) -> None:
+    """Two CI jobs train at once into a SQLite store nobody opened yet: both succeed, one experiment."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "store" / "mlflow.db"
+    db.parent.mkdir()
+    jobs = []
+    for name in ("one", "two"):
+        repo = tmp_path / name
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "config", "commit.gpgsign", "false")
+        config = make_project(repo)
+        jobs.append(subprocess.Popen(
+            [sys.executable, "-m", "mlgate", "--config", str(config), "train", "--out", str(repo / ".mlgate"),
+             "--tracking-uri", f"sqlite:///{db}"],
+            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ)))
+    results = [(job.wait(timeout=300), job.stdout.read() if job.stdout else "") for job in jobs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert all("Traceback" not in output for _, output in results)
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{db}")
+    assert sorted(e.name for e in client.search_experiments()) == ["Default", "churn"]
+    assert sorted(int(v.version) for v in client.search_model_versions("name='churn'")) == [1, 2]

@@ -55,11 +55,73 @@ def test_binary_file(project: DataProject) -> None:
     bad_input(project.validate("--base", "main"), "data/train.csv is a binary file", "NUL bytes")
 
 
-def test_parquet_with_csv_name_is_binary(project: DataProject) -> None:
+def test_parquet_with_csv_name_says_parquet(project: DataProject) -> None:
     import pandas as pd
 
     pd.DataFrame({"a": [1]}).to_parquet(project.root / "data" / "train.csv")
-    bad_input(project.validate("--base", "main"), "binary file")
+    bad_input(project.validate("--base", "main"), "data/train.csv is a Parquet file, not CSV text",
+              "format: parquet")
+
+
+@pytest.mark.parametrize(("encoding", "named"), [
+    ("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32"),
+    ("utf-32-le", "UTF-32")])
+def test_utf16_or_32_text_is_named_not_called_binary(project: DataProject, encoding: str, named: str) -> None:
+    project.write("data/train.csv", (IRIS_HEADER + iris_rows(5)).encode(encoding))
+    result = project.validate("--base", "main")
+    bad_input(result, f"data/train.csv is {named} encoded, not UTF-8", "re-save it as UTF-8", "iconv")
+    assert "binary" not in result.output
+
+
+def test_gzip_content_under_a_csv_name_says_compressed(project: DataProject) -> None:
+    import gzip
+
+    project.write("data/train.csv", gzip.compress((IRIS_HEADER + iris_rows(5)).encode()))
+    result = project.validate("--base", "main")
+    bad_input(result, "data/train.csv is gzip-compressed, but its name does not end in .gz",
+              "rename it to data/train.csv.gz")
+    assert "binary" not in result.output
+
+
+def test_zip_archive_under_a_csv_name_says_zip(project: DataProject) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("train.csv", IRIS_HEADER + iris_rows(5))
+    project.write("data/train.csv", buffer.getvalue())
+    bad_input(project.validate("--base", "main"), "data/train.csv is a zip archive, not CSV text", "unzip")
+
+
+@pytest.mark.slow
+def test_a_gzip_bomb_says_so_not_quotes(project: DataProject) -> None:
+    """A 1 MB .csv.gz whose one line decompresses to 2 GiB. The process gets a 1.5 GiB address space
+    (resource.setrlimit), as a runner with little memory would have, so pandas runs out of memory on it."""
+    import gzip
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    member = gzip.compress(b"a" * 2**24, 9)  # gzip members concatenate: 16 MiB each
+    with (project.root / "data" / "train.csv.gz").open("wb") as handle:
+        handle.write(gzip.compress(IRIS_HEADER.encode()))
+        for _ in range(128):
+            handle.write(member)
+    project.config([{"path": "data/*.csv.gz", "schema": "schemas/iris.yaml"}])
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+
+    done = subprocess.run([sys.executable, "-m", "mlgate", "--config", str(project.root / "mlgate.yaml"),
+                           "validate", "--out", str(project.out), "--base", "main"],
+                          cwd=project.root, capture_output=True, text=True, timeout=300, env=dict(os.environ),
+                          preexec_fn=limit_memory)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "data/train.csv.gz is too large to read: it ran out of memory" in output
+    assert "gzip bomb" in output and "quotes" not in output and "Traceback" not in output
 
 
 def test_missing_column_named_in_checks(project: DataProject) -> None:

@@ -9,7 +9,11 @@ where mlgate depends on it:
 - 422 "Validation Failed" for a comment body over 65,536 characters or a status description over 140;
 - 401 for an unknown token, 403 "Resource not accessible by integration" for a write with a read-only token
   (as GITHUB_TOKEN is on fork pull requests);
-- injected failures (`fail(...)`): 403 or 429 with `Retry-After` for rate limits, 5xx, anything.
+- injected failures (`fail(...)`): 403 or 429 with `Retry-After` for rate limits, 5xx, anything;
+- faults after the fact (`apply_then_fail(...)`): the request is applied (a comment created), then answered
+  with 502, or the connection is dropped, or answered too late — as a proxy in front of GitHub may do;
+- `hold(...)`: the first N matching requests wait for each other, so concurrent clients interleave at the
+  worst moment (both list the comments before either creates one).
 
 Every request is recorded (`requests`), with the Authorization header reduced to the token's role.
 
@@ -30,7 +34,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -72,6 +78,25 @@ class Failure:
 
 
 @dataclass
+class Fault:
+    """Apply the request, then answer `answer`: a status such as 502, or "drop" (close the connection)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    answer: int | str
+    delay: float
+    times: int
+
+
+@dataclass
+class Hold:
+    method: str
+    pattern: re.Pattern[str]
+    barrier: threading.Barrier
+    times: int
+
+
+@dataclass
 class Pull:
     number: int
     head_sha: str
@@ -103,6 +128,8 @@ class FakeGitHub:
         self.tokens = {WRITE_TOKEN: "write", READ_TOKEN: "read"}
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
+        self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self._ids = iter(range(1_000_001, 10**9))
         self._clock = datetime(2026, 1, 1, tzinfo=timezone.utc)
         self.lock = threading.RLock()
@@ -144,6 +171,23 @@ class FakeGitHub:
                 Failure(method.upper(), re.compile(path_regex), status, message or "Server Error",
                         dict(headers or {}), times)
             )
+
+    def apply_then_fail(self, method: str, path_regex: str, answer: int | str = 502, *, delay: float = 0.0,
+                        times: int = 1) -> None:
+        """Apply the next `times` matching requests, then answer `answer` after `delay` seconds.
+
+        `answer` is a status (502: GitHub did it but the client hears a server error) or "drop" (the
+        connection is closed without an answer: a reset; with a delay longer than the client's timeout,
+        a timeout).
+        """
+        with self.lock:
+            self.faults.append(Fault(method.upper(), re.compile(path_regex), answer, delay, times))
+
+    def hold(self, method: str, path_regex: str, *, parties: int = 2, timeout: float = 20.0) -> None:
+        """The next `parties` matching requests wait until all of them have arrived (or `timeout`)."""
+        with self.lock:
+            self.holds.append(Hold(method.upper(), re.compile(path_regex),
+                                   threading.Barrier(parties, timeout=timeout), parties))
 
     def rate_limit(self, method: str, path_regex: str, *, status: int = 403, retry_after: int = 1,
                    times: int = 1) -> None:
@@ -287,6 +331,12 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.requests.append(Recorded(method, path, query, body, auth))
             failure = self._injected(method, path)
+            hold = self._held(method, path)
+        if hold is not None:
+            try:
+                hold.barrier.wait()
+            except threading.BrokenBarrierError:
+                pass
         if failure is not None:
             self._send(failure.status, {"message": failure.message, "documentation_url": DOCS},
                        failure.headers)
@@ -299,6 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with fake.lock:
             status, payload, headers = _route(fake, method, path, query, body, auth)
+            fault = self._fault(method, path)
+        if fault is not None:
+            time.sleep(fault.delay)
+            if fault.answer == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            status, payload, headers = int(fault.answer), {"message": "Server Error"}, {}
         self._send(status, payload, headers)
 
     def _role(self) -> str:
@@ -313,6 +371,20 @@ class _Handler(BaseHTTPRequestHandler):
             if failure.times > 0 and failure.method == method and failure.pattern.search(path):
                 failure.times -= 1
                 return failure
+        return None
+
+    def _held(self, method: str, path: str) -> Hold | None:
+        for hold in self.server.fake.holds:
+            if hold.times > 0 and hold.method == method and hold.pattern.search(path):
+                hold.times -= 1
+                return hold
+        return None
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.server.fake.faults:
+            if fault.times > 0 and fault.method == method and fault.pattern.search(path):
+                fault.times -= 1
+                return fault
         return None
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

@@ -104,3 +104,23 @@ def test_write_interval_is_read_with_the_context(raw: str | None, seconds: float
 def test_a_write_interval_that_is_no_number_is_bad_input(raw: str) -> None:
     with pytest.raises(BadInput, match="MLGATE_GITHUB_WRITE_INTERVAL"):
         GitHubContext.from_env({"MLGATE_GITHUB_WRITE_INTERVAL": raw})
+
+
+@pytest.mark.parametrize("url", ["not a url", "api.github.com", "ftp://ghe.example/api/v3", "https://", "https:///api/v3"])
+def test_an_api_url_that_is_not_an_http_url_is_bad_input(url: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        GitHubContext.from_env({"GITHUB_API_URL": url})
+    assert caught.value.what == f"GITHUB_API_URL={url!r} is not an http(s) URL with a host"
+    assert "https://api.github.com" in caught.value.fix
+
+
+def test_an_event_path_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    with pytest.raises(BadInput) as caught:
+        GitHubContext.from_env({"GITHUB_EVENT_PATH": str(tmp_path)})
+    assert caught.value.what == f"GITHUB_EVENT_PATH={tmp_path} is a directory, not the event's JSON file"
+    assert "does not exist" not in caught.value.message()
+
+
+def test_an_event_path_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="does not exist"):
+        GitHubContext.from_env({"GITHUB_EVENT_PATH": str(tmp_path / "event.json")})

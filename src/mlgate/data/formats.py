@@ -83,9 +83,20 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
             raise BadInput(f"{rel} is not a Parquet file", "it does not start with the PAR1 magic bytes",
                            "write it with pandas/pyarrow, or set the right `format:`", file=rel)
         return
+    if not is_gzip(path):
+        _refuse_container(path, fmt, rel)
     head = head_bytes(path, rel=rel)
     if not head.strip():
         raise BadInput(f"{rel} is empty", "it holds only whitespace", "commit the real data", file=rel)
+    encoding = wide_encoding(head)
+    if encoding is not None:
+        raise BadInput(
+            f"{rel} is {encoding} encoded, not UTF-8",
+            f"mlgate reads {fmt.upper()} as UTF-8 text; in {encoding} most characters take "
+            f"{2 if encoding == 'UTF-16' else 4} bytes, some of them NUL",
+            f"re-save it as UTF-8 (in a spreadsheet: CSV UTF-8; or `iconv -f {encoding} -t UTF-8 "
+            f"{path.name} > {path.name}.utf8` and replace the file with it)", file=rel,
+        )
     if b"\0" in head:
         raise BadInput(
             f"{rel} is a binary file, not {fmt.upper()} text",
@@ -101,6 +112,54 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
                 f"{rel} is not UTF-8 text", f"byte {exc.start}: {exc.reason}",
                 "re-save the file as UTF-8", file=rel,
             ) from exc
+
+
+_CONTAINERS = (  # magic bytes of files that are not text, under a text name
+    (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PAR1", "parquet"),
+    (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
+def _refuse_container(path: Path, fmt: Format, rel: str) -> None:
+    """A compressed file or an archive under a plain .csv/.jsonl name: say which, and what to do."""
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    kind = next((name for prefix, name in _CONTAINERS if magic.startswith(prefix)), None)
+    if kind is None:
+        return
+    if kind == "gzip":
+        raise BadInput(f"{rel} is gzip-compressed, but its name does not end in .gz",
+                       "mlgate decompresses files whose name ends in .gz and reads the others as text",
+                       f"rename it to {rel}.gz (and let the dataset's path in mlgate.yaml match it), "
+                       "or commit it uncompressed",
+                       file=rel)
+    if kind == "parquet":
+        raise BadInput(f"{rel} is a Parquet file, not {fmt.upper()} text",
+                       "it starts with Parquet's PAR1 magic bytes",
+                       "rename it to .parquet, or set `format: parquet` on the dataset in mlgate.yaml",
+                       file=rel)
+    fix = "unzip it" if kind == "zip" else f"decompress it ({kind})"
+    raise BadInput(f"{rel} is a {kind} archive, not {fmt.upper()} text" if kind == "zip"
+                   else f"{rel} is {kind}-compressed, not {fmt.upper()} text",
+                   f"it starts with {kind}'s magic bytes; mlgate reads plain files and .gz only",
+                   f"{fix} and commit the data file itself (gzip is read as NAME.gz)", file=rel)
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the text is in one of them (by its BOM, else by its NUL pattern)."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:4096]
+    if len(sample) < 8 or b"\0" not in sample:
+        return None
+    for width in (4, 2):  # ASCII text in UTF-32/16 without BOM: NULs everywhere but one byte of each unit
+        units = [sample[i:i + width] for i in range(0, len(sample) - width + 1, width)]
+        for keep in (0, width - 1):  # little endian: the first byte holds the character, big: the last
+            if sum(u[keep] != 0 and u.count(0) == width - 1 for u in units) >= 0.9 * len(units):
+                return f"UTF-{8 * width}"
+    return None
 
 
 def read_chunks(path: Path, fmt: Format, rel: str, *, chunk_rows: int, delimiter: str = ",",
@@ -131,7 +190,11 @@ def _csv_chunks(path: Path, rel: str, chunk_rows: int, delimiter: str,
     except pd.errors.EmptyDataError as exc:
         raise BadInput(f"{rel} has no CSV header", str(exc), "add a header line naming the columns",
                        file=rel) from exc
+    except MemoryError as exc:
+        raise too_large(path, rel, "Python ran out of memory") from exc
     except pd.errors.ParserError as exc:
+        if any(marker in str(exc) for marker in _OUT_OF_MEMORY):
+            raise too_large(path, rel, _first_line(exc)) from exc
         raise BadInput(
             f"{rel} is not valid CSV", _first_line(exc),
             f"fix the rows named above (quotes, field counts); the delimiter in use is {delimiter!r} "
@@ -141,6 +204,51 @@ def _csv_chunks(path: Path, rel: str, chunk_rows: int, delimiter: str,
         raise BadInput(f"{rel} is not UTF-8 text", str(exc), "re-save the file as UTF-8", file=rel) from exc
     except (OSError, EOFError) as exc:
         raise BadInput(f"{rel} cannot be read", str(exc), "check the file (a broken .gz?)", file=rel) from exc
+
+
+_OUT_OF_MEMORY = ("out of memory", "Buffer overflow caught")
+_GUNZIP_CAP = 2**30  # how far a suspected gzip bomb is decompressed to measure it
+
+
+def too_large(path: Path, rel: str, reason: str) -> BadInput:
+    """Reading ran out of memory: a line too long to hold, and for a .gz, how far it expands."""
+    why = f"the parser could not hold one line in memory ({reason})"
+    fix = ("a CSV holds one record per line: check where the file comes from, and commit the real data "
+           "(split it, or write it as Parquet)")
+    if is_gzip(path):
+        packed = path.stat().st_size
+        unpacked = _gunzipped_bytes(path, _GUNZIP_CAP)
+        more = "more than " if unpacked >= _GUNZIP_CAP else ""
+        why += (f"; the {_size(packed)} file decompresses to {more}{_size(unpacked)} "
+                f"({more}{unpacked // max(packed, 1):,}:1)")
+        if unpacked >= 100 * max(packed, 1):
+            why += ": it looks like a gzip bomb"
+            fix = ("do not use a file that expands this much: check where it comes from, and commit the real "
+                   "data (a CSV holds one record per line)")
+    return BadInput(f"{rel} is too large to read: it ran out of memory", why, fix, file=rel)
+
+
+def _gunzipped_bytes(path: Path, cap: int) -> int:
+    """How many bytes the .gz decompresses to, counting at most `cap`."""
+    total = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            while total < cap and (block := handle.read(2**20)):
+                total += len(block)
+    except (OSError, EOFError):
+        pass
+    return min(total, cap)
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    value = count / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def check_delimiter(chunk: pd.DataFrame, path: Path, rel: str, delimiter: str) -> None:
@@ -200,6 +308,8 @@ def _jsonl_chunks(path: Path, rel: str, chunk_rows: int,
                           compression="gzip" if is_gzip(path) else None) as reader:
             for chunk in reader:
                 yield chunk[list(columns)] if columns is not None else chunk
+    except MemoryError as exc:
+        raise too_large(path, rel, "Python ran out of memory") from exc
     except ValueError as exc:
         raise BadInput(
             f"{rel} is not valid JSON lines", _first_line(exc),

@@ -4,10 +4,16 @@ Retries: 5xx, and rate limits (403 or 429) that say Retry-After, waiting as told
 MAX_RETRY_AFTER seconds per wait). Writes are spaced by the context's write_interval seconds
 (MLGATE_GITHUB_WRITE_INTERVAL, default 1: GitHub's advice against secondary rate limits). Failures become
 ServiceError (exit 3) with what, why and how to fix; the token is never part of a message.
+
+A create (a POST other than a commit status) is not repeated once it may have reached GitHub: after a 5xx,
+a reset or a timeout GitHub may have done it. It is repeated only after a rate limit or when no connection
+was made; comment.upsert looks for the comment before creating it again. Edits, deletes and commit statuses
+are idempotent and retried as reads are.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,6 +29,8 @@ MAX_RETRY_AFTER = 60
 RETRIES = 4
 TIMEOUT = 30
 READ_ONLY = "Resource not accessible by integration"
+# Setting a commit status twice leaves the same state: the one POST repeated as freely as an edit.
+IDEMPOTENT_POST = re.compile(r"/statuses/[0-9a-fA-F]+/?$")
 FORK_HELP = (
     "on pull requests from forks GITHUB_TOKEN is read-only: run `mlgate report --bundle DIR` in the "
     "pull_request workflow and `mlgate publish --bundle DIR` in a workflow_run workflow "
@@ -31,15 +39,35 @@ FORK_HELP = (
 )
 
 
+def repeats_safely(method: str | None, url: str | None) -> bool:
+    """Whether a request may be sent again after it may have reached GitHub (not a create)."""
+    if (method or "").upper() != "POST":
+        return True
+    path = (url or "").split("?", 1)[0]
+    return bool(IDEMPOTENT_POST.search(path))
+
+
 def _retry() -> Any:
     from github.GithubRetry import GithubRetry
+    from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
 
     class CappedRetry(GithubRetry):
-        """GithubRetry that also retries 429 and never sleeps longer than MAX_RETRY_AFTER per wait."""
+        """GithubRetry that also retries 429, never sleeps longer than MAX_RETRY_AFTER per wait, and never
+        repeats a create GitHub may have done (a 5xx answer, a reset or a timeout after sending it)."""
 
         def get_retry_after(self, response: Any) -> float | None:
             after = super().get_retry_after(response)
             return None if after is None else min(after, MAX_RETRY_AFTER)
+
+        def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                      error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Any:
+            if not repeats_safely(method, url):
+                if response is not None and response.status not in (403, 429):  # rate limits: not done
+                    reason = f"{method} answered {response.status}: a create is not repeated"
+                    raise MaxRetryError(_pool, url or "", ResponseError(reason))
+                if isinstance(error, (ReadTimeoutError, ProtocolError)):
+                    raise error.with_traceback(_stacktrace)
+            return super().increment(method, url, response, error, _pool, _stacktrace)
 
     return CappedRetry(
         total=RETRIES,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mlgate.documents import REPOSITORY
 from mlgate.errors import BadInput
@@ -52,7 +53,7 @@ class GitHubContext:
             event_name=env.get("GITHUB_EVENT_NAME") or None,
             event=read_event(env.get("GITHUB_EVENT_PATH")),
             sha=env.get("GITHUB_SHA") or None,
-            api_url=(env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"),
+            api_url=api_url(env.get("GITHUB_API_URL") or DEFAULT_API),
             server_url=(env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER).rstrip("/"),
             run_id=env.get("GITHUB_RUN_ID") or None,
             run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
@@ -158,6 +159,21 @@ def _write_interval(raw: str | None) -> float:
     return max(seconds, 0.0)
 
 
+def api_url(raw: str) -> str:
+    """GITHUB_API_URL, checked: an http(s) URL with a host (PyGithub fails obscurely on anything else)."""
+    try:
+        parts = urlsplit(raw.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise BadInput(f"GITHUB_API_URL={raw!r} is not an http(s) URL with a host",
+                       "mlgate calls the GitHub REST API there; GitHub Actions sets it to "
+                       "https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server",
+                       "unset it, or set it to the API's URL, e.g. https://api.github.com")
+    return raw.strip().rstrip("/")
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
@@ -167,10 +183,19 @@ def read_event(path: str | None) -> Mapping[str, Any]:
     if not path:
         return {}
     file = Path(path)
-    if not file.is_file():
+    if file.is_dir():
+        raise BadInput(f"GITHUB_EVENT_PATH={path} is a directory, not the event's JSON file",
+                       "GitHub Actions writes the webhook payload to a file and points the variable at it",
+                       "point GITHUB_EVENT_PATH at the event's JSON file (e.g. event.json), or unset it "
+                       "outside Actions")
+    if not file.exists():
         raise BadInput(f"GITHUB_EVENT_PATH={path} does not exist",
                        "GitHub Actions writes the event payload there",
                        "unset GITHUB_EVENT_PATH outside Actions")
+    if not file.is_file():
+        raise BadInput(f"GITHUB_EVENT_PATH={path} is not a regular file",
+                       "GitHub Actions writes the event payload to a JSON file there",
+                       "point GITHUB_EVENT_PATH at the event's JSON file, or unset it outside Actions")
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -191,6 +191,26 @@ def test_training_failure_exits_1_with_the_log_tail(git_repo: Path, mlflow_store
     assert mlflow_store.client().get_run(doc["run"]["run_id"]).info.status == "FAILED"
 
 
+@pytest.mark.parametrize("compare", [True, False])
+def test_the_report_of_a_failed_training_leads_with_it(git_repo: Path, mlflow_store: MlflowStore,
+                                                      compare: bool) -> None:
+    """train fails; compare (run on its own, or skipped as the gate action skips it) and report follow."""
+    config = make_project(git_repo, train={"env": {"MODE": "fail"}})
+    config.write_text(config.read_text() + "metrics:\n  accuracy: {direction: maximize}\n")
+    git(git_repo, "commit", "-qam", "gate accuracy")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 1
+    if compare:
+        assert invoke(config, "compare", "--out", str(out)).exit_code == 1
+    reported = invoke(config, "report", "--out", str(out), "--no-post")
+    assert reported.exit_code == 0, reported.output
+    text = (out / "report.md").read_text()
+    assert "**Training failed: the training command failed with exit code 7**" in text
+    assert "candidate value is missing**" not in text
+    tail = text.split("<details><summary>Training log: the last 2 lines</summary>", 1)[1].split("</details>")[0]
+    assert "```text\ntraining: seed=42" in tail and "loss exploded at step 3\n```" in tail
+
+
 @pytest.mark.parametrize(
     ("mode", "message"),
     [

@@ -106,6 +106,31 @@ class Dataset(_Frozen):
     format: Literal["auto", "csv", "parquet", "jsonl"] = "auto"
     delimiter: str = ","
     chunk_rows: int = Field(default=200_000, gt=0)
+    header: bool = True  # CSV: whether the first row names the columns
+    names: list[str] | None = None  # the column names, in order, of a CSV file without a header row
+
+    @field_validator("names")
+    @classmethod
+    def _distinct_names(cls, value: list[str] | None) -> list[str] | None:
+        seen: set[str] = set()
+        for name in value or ():
+            if not name:
+                raise ValueError("a column name cannot be empty")
+            if name in seen:
+                raise ValueError(f"{name!r} is named twice: column names must be distinct")
+            seen.add(name)
+        return value
+
+    @model_validator(mode="after")
+    def _header_and_names(self) -> Dataset:
+        if self.names is not None and self.header:
+            raise ValueError("names: is for files without a header row: add `header: false`, or drop names:")
+        if not self.header and self.format in ("parquet", "jsonl"):
+            raise ValueError(f"header: false is for CSV files; a {self.format} file names its columns itself")
+        if not self.header and not (self.names or self.schema_path or self.checks.columns):
+            raise ValueError("header: false needs the column names: list them in order under `names:`, "
+                             "or give a `schema:` (or `checks.columns`) whose columns are in file order")
+        return self
 
 
 # --- train (mlgate train / reproduce / promote) -----------------------------------------------------

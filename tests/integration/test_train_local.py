@@ -107,7 +107,7 @@ def test_dirty_tree_is_pinned_by_a_diff_hash(git_repo: Path, mlflow_store: Mlflo
     assert invoke(config, *train_args(out)).exit_code == 0
     second = lineage(out)["code"]
     assert second["diff_sha256"] != first["diff_sha256"]  # an untracked file counts too
-    assert "the work tree had uncommitted changes" in lineage(out)["not_reproducible_because"]
+    assert "the work tree had uncommitted changes: notes.txt, train.sh" in lineage(out)["not_reproducible_because"]
 
 
 def test_seed_params_and_mlgate_variables_reach_the_command(git_repo: Path, mlflow_store: MlflowStore) -> None:
@@ -189,6 +189,26 @@ def test_training_failure_exits_1_with_the_log_tail(git_repo: Path, mlflow_store
     assert doc["log_tail"][-1] == "loss exploded at step 3"
     assert doc["registered"] is None
     assert mlflow_store.client().get_run(doc["run"]["run_id"]).info.status == "FAILED"
+
+
+@pytest.mark.parametrize("compare", [True, False])
+def test_the_report_of_a_failed_training_leads_with_it(git_repo: Path, mlflow_store: MlflowStore,
+                                                      compare: bool) -> None:
+    """train fails; compare (run on its own, or skipped as the gate action skips it) and report follow."""
+    config = make_project(git_repo, train={"env": {"MODE": "fail"}})
+    config.write_text(config.read_text() + "metrics:\n  accuracy: {direction: maximize}\n")
+    git(git_repo, "commit", "-qam", "gate accuracy")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 1
+    if compare:
+        assert invoke(config, "compare", "--out", str(out)).exit_code == 1
+    reported = invoke(config, "report", "--out", str(out), "--no-post")
+    assert reported.exit_code == 0, reported.output
+    text = (out / "report.md").read_text()
+    assert "**Training failed: the training command failed with exit code 7**" in text
+    assert "candidate value is missing**" not in text
+    tail = text.split("<details><summary>Training log: the last 2 lines</summary>", 1)[1].split("</details>")[0]
+    assert "```text\ntraining: seed=42" in tail and "loss exploded at step 3\n```" in tail
 
 
 @pytest.mark.parametrize(
@@ -332,6 +352,44 @@ def test_mlgate_own_folders_do_not_make_the_code_dirty(tmp_path: Path, mlflow_st
     (repo / "notes.txt").write_text("untracked")
     assert invoke(config, *train_args(out)).exit_code == 0
     assert lineage(out)["code"]["dirty"] is True
+
+
+def test_outputs_tracked_in_git_do_not_make_the_next_run_dirty(tmp_path: Path, mlflow_store: MlflowStore) -> None:
+    """metrics.json and model/ committed to git: the next training rewrites them, which is not a code change."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "commit.gpgsign", "false")
+    config = make_project(repo, train={"metrics": "out/metrics.json"}, commit=False)
+    (repo / ".gitignore").write_text(".mlgate/\n")  # the outputs are tracked, not ignored
+    (repo / "model").mkdir()
+    (repo / "model" / "weights.txt").write_text("an older model\n")
+    (repo / "out").mkdir()
+    (repo / "out" / "metrics.json").write_text('{"accuracy": 0.5}')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "project with its outputs")
+    out = repo / ".mlgate"
+    for _ in range(2):
+        assert invoke(config, *train_args(out)).exit_code == 0
+        assert lineage(out)["code"]["dirty"] is False, lineage(out)["not_reproducible_because"]
+    assert git(repo, "status", "--porcelain")  # the outputs did change in the work tree
+    (repo / "train.sh").write_text((repo / "train.sh").read_text() + "# edit\n")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert "the work tree had uncommitted changes: train.sh" in lineage(out)["not_reproducible_because"]
+
+
+def test_the_dirty_reason_names_a_few_changed_files(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_project(git_repo)
+    (git_repo / "train.sh").write_text((git_repo / "train.sh").read_text() + "# local edit\n")
+    for number in range(5):
+        (git_repo / f"notes{number}.txt").write_text("untracked")
+    git(git_repo, "mv", "params.yaml", "params-moved.yaml")
+    config.write_text(config.read_text().replace("params: params.yaml", "params: params-moved.yaml"))
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    (reason,) = [r for r in lineage(out)["not_reproducible_because"] if "uncommitted" in r]
+    assert reason == ("the work tree had uncommitted changes: mlgate.yaml, notes0.txt, notes1.txt "
+                      "and 5 more"), reason
 
 
 def test_untracked_files_are_hashed_when_the_config_is_in_a_subfolder(tmp_path: Path,

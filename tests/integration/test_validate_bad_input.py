@@ -52,7 +52,8 @@ def test_empty_file(project: DataProject) -> None:
 
 def test_binary_file(project: DataProject) -> None:
     project.write("data/train.csv", bytes(range(256)) * 4)
-    bad_input(project.validate("--base", "main"), "data/train.csv is a binary file", "NUL bytes")
+    bad_input(project.validate("--base", "main"),
+              "data/train.csv holds a NUL byte at line 1 (byte offset 0): it is a binary file", "NUL bytes")
 
 
 def test_parquet_with_csv_name_says_parquet(project: DataProject) -> None:

@@ -123,6 +123,46 @@ def lineage() -> dict[str, Any]:
     }
 
 
+# The last lines of a training that failed, with what a hostile log could print: backtick fences, HTML that
+# would close our <details>, a line like our section boundaries, mentions and links, a very long line.
+FAILED_LOG = [
+    *(f"epoch {i}: loss {1 / (i + 1):.3f}" for i in range(14)),
+    "````` a fence of five backticks",
+    "</code></pre></details><img src=x onerror=alert(1)>",
+    "<!-- section: footer -->",
+    "@octocat see #1 and https://evil.example/x and www.evil.example",
+    "x" * 1200,
+    "Traceback (most recent call last):",
+    '  File "train.py", line 41, in <module>',
+    "    model.fit(X, y)",
+    *(f"  step {i}: grad norm inf" for i in range(21)),
+    "\x1b[31mRuntimeError: loss exploded at step 3\x1b[0m",
+]
+
+
+def failed_training_verdict() -> dict[str, Any]:
+    """verdict.json as `mlgate compare` writes it for a run whose training failed: no candidate metrics."""
+    doc = verdict("failed")
+    doc["summary"] = "failed: roc_auc candidate value is missing; f1 candidate value is missing"
+    doc["candidate"].update(metrics={}, params={}, version=None)
+    doc["metrics"] = [metric(name, None, value, status="fail", reasons=["candidate value is missing"])
+                      for name, value in (("roc_auc", 0.912), ("f1", 0.70))]
+    doc["params_diff"] = []
+    doc["notes"] = ["the training of this run failed (the training command failed with exit code 1), so it has "
+                    "no metrics: fix the training (log: .mlgate/train.log) and run mlgate train again"]
+    return doc
+
+
+def failed_lineage() -> dict[str, Any]:
+    """lineage.json of a training whose command failed: status, error and the log's tail."""
+    doc = lineage()
+    doc.update(status="failed", model=None, metrics={}, registered=None, log_tail=list(FAILED_LOG),
+               error="the training command failed with exit code 1\n  why: \x1b[31mRuntimeError: loss exploded "
+                     "at step 3\x1b[0m\n  fix: read the training log above (also in .mlgate/train.log; its tail "
+                     "is in lineage.json)")
+    return doc
+
+
 def documents(*, verdict_doc: dict[str, Any] | None = None, validation_doc: dict[str, Any] | None = None,
               lineage_doc: dict[str, Any] | None = None) -> Documents:
     """The dicts validated with their models, as `mlgate report` reads them."""

@@ -53,6 +53,30 @@ def test_bad_config_names_file_field_and_allowed(tmp_path: Path, text: str, fiel
     assert caught.value.exit_code == 2
 
 
+@pytest.mark.parametrize("dataset, message", [
+    ("{path: d.csv, header: false}", "data[0]: header: false needs the column names"),
+    ("{path: d.csv, names: [a, b]}", "data[0]: names: is for files without a header row"),
+    ("{path: d.csv, header: false, names: [a, b, a]}", "data[0].names: 'a' is named twice"),
+    ("{path: d.csv, header: false, names: [a, '']}", "data[0].names: a column name cannot be empty"),
+    ("{path: d.parquet, format: parquet, header: false, names: [a]}", "header: false is for CSV files"),
+])
+def test_header_settings_are_checked(tmp_path: Path, dataset: str, message: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        load_config(write(tmp_path, f"model: {{name: m}}\ndata:\n  - {dataset}\n"))
+    assert message in caught.value.message()
+
+
+def test_header_false_takes_names_or_a_schema(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, (
+        "model: {name: m}\ndata:\n"
+        "  - {path: a.csv, header: false, names: [x, y]}\n"
+        "  - {path: b.csv, header: false, schema: s.yaml}\n"
+        "  - {path: c.csv, header: false, checks: {columns: {x: {type: int}}}}\n"
+        "  - {path: d.csv}\n")))
+    assert [d.header for d in config.data] == [False, False, False, True]
+    assert config.data[0].names == ["x", "y"]
+
+
 def test_missing_and_unparseable_config(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
         load_config(tmp_path / "nope.yaml")

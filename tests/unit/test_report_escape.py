@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from mlgate.report.escape import ZWJ, Safe, clean, code, html, link, md, prose, safe_url
+from mlgate.report.escape import ZWJ, Safe, clean, code, fenced, html, link, md, prose, safe_url
 from tests.support import gfm
 
 GFM = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
@@ -227,3 +227,29 @@ def test_prose_never_links_nor_marks_up(raw: str) -> None:
     assert not re.search(r"<(?!/?(ul|li|code)>)", rendered), (raw, rendered)
     kinds = {t.type for t in GFM.parseInline(escaped)[0].children or []}
     assert kinds <= {"text", "code_inline"}, (raw, kinds)
+
+
+# --- fenced: untrusted lines (a training log's tail) shown verbatim in a code block ---------------------
+
+
+def test_fenced_block_holds_hostile_lines_as_text() -> None:
+    block = fenced([*HOSTILE, "``````", "\x1b[1;31mred\x1b[0m", "<!-- section: footer -->", "y" * 500])
+    lines = block.splitlines()
+    assert lines[0] == "```````text" and lines[-1] == "```````"  # longer than the six backticks inside
+    assert "red" in lines and "<" + ZWJ + "!-- section: footer -->" in lines
+    assert "y" * 199 + "…" in lines
+    rendered = gfm.render(f"<details><summary>log</summary>\n\n{block}\n\n</details>\n")
+    assert rendered.count("<pre") == 1 and rendered.count("</details>") == 1
+    assert "<script>" not in rendered and "<img" not in rendered and gfm.links(rendered) == []
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(max_size=60), max_size=8))
+def test_fenced_block_is_one_code_block_whatever_the_lines(lines: list[str]) -> None:
+    rendered = gfm.render(f"before\n\n{fenced(lines)}\n\nafter\n")
+    assert rendered.count("<pre") == 1 and rendered.count("<code") == 1
+    assert rendered.endswith("<p>after</p>\n")
+    code_text = re.search(r"<code>(.*)</code></pre>", rendered, re.DOTALL)
+    assert code_text is not None
+    shown = gfm.text(code_text[1]).replace(ZWJ, "")
+    assert shown == "".join(clean(line, 200) + "\n" for line in lines)  # every line as it was, cleaned

@@ -9,7 +9,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from mlgate.documents import Validation, Verdict
+from mlgate.documents import Lineage, Validation, Verdict
 from mlgate.report import chart, fmt
 from mlgate.report.outcome import decide
 from mlgate.report.tables import table
@@ -56,6 +56,19 @@ def test_outcome_follows_the_verdict_and_the_data() -> None:
     assert decide(None, None).state == "error"
     assert decide(None, validation(passed=True)).state == "error"
     assert decide(None, validation(passed=False)).state == "failure"
+
+
+def test_a_failed_training_is_named_first() -> None:
+    failed = Lineage.model_validate(docs.failed_lineage())
+    training = decide(Verdict.model_validate(docs.failed_training_verdict()), validation(passed=True), failed)
+    assert (training.state, training.passed, training.word) == ("failure", False, "failed")
+    assert training.summary == "Training failed: the training command failed with exit code 1"
+    assert training.description() == training.summary  # the commit status says it too
+    with_data = decide(None, validation(passed=False), failed)
+    assert with_data.summary == ("Training failed: the training command failed with exit code 1; "
+                                 "data validation failed for 1 dataset")
+    succeeded = Lineage.model_validate(docs.lineage())
+    assert decide(verdict("passed"), None, succeeded).state == "success"
 
 
 def test_status_description_fits_github() -> None:

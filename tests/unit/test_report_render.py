@@ -78,6 +78,40 @@ def test_snapshot_first_model() -> None:
     snapshot("first-model", render(first_model(), CTX).text)
 
 
+def failed_training() -> Documents:
+    return docs.documents(verdict_doc=docs.failed_training_verdict(), validation_doc=docs.validation(passed=True),
+                          lineage_doc=docs.failed_lineage())
+
+
+def test_snapshot_failed_training() -> None:
+    snapshot("failed-training", render(failed_training(), CTX).text)
+
+
+def test_a_failed_training_is_the_headline_with_its_log_tail_collapsed() -> None:
+    text = render(failed_training(), CTX).text
+    headline = next(line for line in text.splitlines() if line.startswith("**"))
+    assert headline == "**Training failed: the training command failed with exit code 1**"
+    rendered = gfm.render(text)
+    (block,) = re.findall(r"<details>\s*<summary>([^<]*)</summary>\s*<pre lang=\"text\"><code>(.*?)</code></pre>"
+                          r"\s*</details>", rendered, re.DOTALL)
+    summary, log = block[0], html.unescape(block[1])
+    assert summary == "Training log: the last 30 lines"
+    lines = log.splitlines()
+    assert len(lines) == 30
+    assert lines[-1] == "RuntimeError: loss exploded at step 3"  # the terminal's colour codes dropped
+    assert "</code></pre></details><img src=x onerror=alert(1)>" in lines  # shown as text, inside the block
+    assert "````` a fence of five backticks" in lines  # could not close the fence
+    assert "x" * 200 not in log and "x" * 150 in log  # a long line is cut
+    assert "epoch 0: loss" not in log  # only the tail
+    assert "why: RuntimeError: loss exploded at step 3" in gfm.text(rendered)
+
+
+def test_a_failed_training_without_a_verdict_is_a_failure_not_an_error() -> None:
+    view = render(docs.documents(lineage_doc=docs.failed_lineage()), CTX).view
+    assert (view.outcome.state, view.outcome.word) == ("failure", "failed")
+    assert view.outcome.summary == "Training failed: the training command failed with exit code 1"
+
+
 def hostile_documents() -> Documents:
     """Hostile text in every string field the documents' models accept (a fork's bundle may hold it)."""
     verdict = docs.verdict("failed")
@@ -247,6 +281,7 @@ REPORTS: dict[str, Any] = {
                                 Context(model="churn")).text,
     "hostile": lambda: render(hostile_documents(), CTX).text,
     "first-model": lambda: render(first_model(), CTX).text,
+    "failed-training": lambda: render(failed_training(), CTX).text,
     "cut-comment": lambda: render(huge(), CTX).comment(where="the job summary"),
     "tiny-loss": lambda: render(charted("log_loss", [4.9e-05, 5.2e-05], 5.05e-05), CTX).text,
     "bound-cancels": lambda: render(charted("loss", [0.01, 0.11], 0.11), CTX).text,
@@ -262,10 +297,16 @@ def source_tables(markdown: str) -> list[list[str]]:
     """The tables of the markdown source: runs of `| … |` lines outside fenced code."""
     found: list[list[str]] = []
     current: list[str] = []
-    fenced = False
+    fence = ""  # the open fence: only a line of at least as many backticks (and nothing else) closes it
     for line in [*markdown.splitlines(), ""]:
-        fenced ^= line.startswith("```")
-        if not fenced and _TABLE_ROW.match(line):
+        run = re.match(r"`{3,}", line)
+        if not fence and run:
+            fence = run[0]
+            continue
+        if fence and run and line.strip() == run[0] and len(run[0]) >= len(fence):
+            fence = ""
+            continue
+        if not fence and _TABLE_ROW.match(line):
             current.append(line)
         elif current:
             found.append(current)

@@ -43,6 +43,16 @@ def test_each_missing_pin_is_named() -> None:
     assert "not in a git repository" in nogit.not_reproducible_because[0]
 
 
+def test_the_dirty_reason_names_the_first_changed_paths() -> None:
+    code = CodePin(commit="c" * 40, dirty=True, diff_sha256="9" * 64)
+    reasons = lineage.not_reproducible_because
+    assert reasons(code, env(), ["a.py"]) == ["the work tree had uncommitted changes: a.py"]
+    assert reasons(code, env(), ["a.py", "b.py", "c.py"]) == [
+        "the work tree had uncommitted changes: a.py, b.py, c.py"]
+    assert reasons(code, env(), ["a.py", "b.py", "c.py", "d.py", "e.py"]) == [
+        "the work tree had uncommitted changes: a.py, b.py, c.py and 2 more"]
+
+
 def test_run_tags_carry_the_four_pins_as_text() -> None:
     document = doc()
     document.ci = Ci(pr=12, head_sha=None, run_url="https://github.com/o/r/actions/runs/1")

@@ -20,7 +20,7 @@ from mlgate.train.data_pin import data_pin
 from mlgate.train.execute import LOG_NAME, Job, Produced, check_outputs, execute, job_env
 from mlgate.train.image import digest_of, is_pinned
 from mlgate.train.pins import (
-    code_pin,
+    code_state,
     files_digest,
     flat_params,
     optional_sha256,
@@ -68,8 +68,11 @@ def configuration_pin(config: Config, settings: TrainSettings) -> Configuration:
 
 
 def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
-    """mlgate's own folders (the work directory, the embedded MLflow store): not part of the code pin."""
-    return (out, config.root / DEFAULT_OUT)
+    """mlgate's own folders (the work directory, the embedded MLflow store) and the outputs the config
+    declares (train.metrics, train.model): a training rewrites them, so they are not part of the code pin."""
+    train = config.train
+    outputs = (config.resolve(train.metrics), config.resolve(train.model)) if train else ()
+    return (out, config.root / DEFAULT_OUT, *outputs)
 
 
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
@@ -83,10 +86,10 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile=relative_to_root(lockfile, config.root) if lockfile else None,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
-    code = code_pin(config.root, ignore=own_folders(config, out))
+    code, changed = code_state(config.root, ignore=own_folders(config, out))
     ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
     return lineage.build(code=code, data=data_pin(config, out), environment=environment,
-                         configuration=configuration_pin(config, settings), ci=ci)
+                         configuration=configuration_pin(config, settings), ci=ci, changed=changed)
 
 
 @dataclass

@@ -83,7 +83,7 @@ def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[Loaded
     return FileResult(
         dataset=target.dataset.path, path=target.rel, status=INVALID if outcome.failures else VALID,
         format=fmt, version={k: v for k, v in version.items() if k not in ("bytes", "rows")},
-        rows=outcome.rows, bytes=int(version["bytes"]), failures=outcome.failures,
+        rows=outcome.rows, bytes=int(version["bytes"]), failures=outcome.failures, warnings=outcome.warnings,
     )
 
 
@@ -107,6 +107,8 @@ def _summarize(output: Output, results: list[FileResult], changes: Changes | Non
         output.line(f"  {marks[result.status]:<9} {one_line(result.path)}{rows}")
         if result.error:
             output.line("      " + result.error.replace("\n", "\n      "))
+        for warning in result.warnings:
+            output.warn(warning, file=result.path, title="mlgate validate: header")
         for failure in result.failures:
             where = f" [{one_line(failure.column)}]" if failure.column else ""
             output.line(f"      - {one_line(failure.check)}{where}: {one_line(failure.message)}")

@@ -6,11 +6,12 @@ so a failure found in any chunk names the row of the file. Memory is bounded by 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mlgate.errors import BadInput
 
@@ -26,6 +27,7 @@ _SUFFIXES: dict[str, Format] = {
 }
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 SNIFF_BYTES = 64 * 1024
+BLOCK = 1 << 20
 
 
 def detect_format(path: Path, declared: str = "auto") -> Format:
@@ -97,13 +99,8 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
             f"re-save it as UTF-8 (in a spreadsheet: CSV UTF-8; or `iconv -f {encoding} -t UTF-8 "
             f"{path.name} > {path.name}.utf8` and replace the file with it)", file=rel,
         )
-    if b"\0" in head:
-        raise BadInput(
-            f"{rel} is a binary file, not {fmt.upper()} text",
-            "it contains NUL bytes",
-            "check the file was committed as text (not an archive or a Parquet file with a wrong name), "
-            "or set the right `format:`", file=rel,
-        )
+    if (at := head.find(b"\0")) >= 0:
+        raise nul_byte(rel, fmt, at, head.count(b"\n", 0, at) + 1)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -162,26 +159,103 @@ def wide_encoding(head: bytes) -> str | None:
     return None
 
 
+def nul_byte(rel: str, fmt: str, offset: int, line: int) -> BadInput:
+    """A NUL byte, wherever it is in the file (the sniffed head or a chunk read later): one rule."""
+    return BadInput(
+        f"{rel} holds a NUL byte at line {line} (byte offset {offset}): it is a binary file, "
+        f"not {fmt.upper()} text",
+        f"{fmt.upper()} text never contains NUL bytes; a file that does is binary or corrupt",
+        "check the file was committed as text (not an archive or a Parquet file with a wrong name), "
+        "or set the right `format:`", file=rel,
+    )
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class NulGuard:
+    """A binary file as the CSV parser reads it: a NUL byte in any block read is BadInput naming where.
+
+    The scan rides on the parser's own reads (a memchr per block), so the file is not read twice; only
+    when a NUL is found are the bytes before it read again, to count its line.
+    """
+
+    def __init__(self, raw: Readable, path: Path, rel: str) -> None:
+        self.raw, self.path, self.rel = raw, path, rel
+        self.offset = 0  # bytes read so far (decompressed)
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.raw.read(size)
+        at = block.find(b"\0")
+        if at >= 0:
+            offset = self.offset + at
+            raise nul_byte(self.rel, "csv", offset, _line_at(self.path, offset))
+        self.offset += len(block)
+        return block
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[bytes]:  # pandas checks for it to tell a file-like object
+        return iter(self.read, b"")
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line of the byte at `offset` (of the decompressed bytes)."""
+    lines, left = 1, offset
+    with _open_binary(path) as handle:
+        while left > 0 and (block := handle.read(min(BLOCK, left))):
+            lines += block.count(b"\n")
+            left -= len(block)
+    return lines
+
+
+@contextlib.contextmanager
+def _open_binary(path: Path) -> Iterator[Readable]:
+    if is_gzip(path):
+        with gzip.open(path, "rb") as compressed:
+            yield compressed
+    else:
+        with path.open("rb") as plain:
+            yield plain
+
+
+@contextlib.contextmanager
+def guarded(path: Path, rel: str) -> Iterator[NulGuard]:
+    """The file's bytes (decompressed when it is gzip) behind a NulGuard."""
+    with _open_binary(path) as raw:
+        yield NulGuard(raw, path, rel)
+
+
 def read_chunks(path: Path, fmt: Format, rel: str, *, chunk_rows: int, delimiter: str = ",",
-                columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
-    """The file as DataFrames of at most chunk_rows rows, indexed by row position in the file."""
+                columns: Sequence[str] | None = None, names: Sequence[str] | None = None,
+                names_from: str = "names") -> Iterator[pd.DataFrame]:
+    """The file as DataFrames of at most chunk_rows rows, indexed by row position in the file.
+
+    A CSV file's first row names its columns, unless `names` gives them (a file without a header row);
+    `names_from` says where they came from, for the message when they do not fit the file.
+    """
     if fmt == "csv":
-        yield from _csv_chunks(path, rel, chunk_rows, delimiter, columns)
+        yield from _csv_chunks(path, rel, chunk_rows, delimiter, columns, names, names_from)
     elif fmt == "parquet":
         yield from _parquet_chunks(path, rel, chunk_rows, columns)
     else:
         yield from _jsonl_chunks(path, rel, chunk_rows, columns)
 
 
-def _csv_chunks(path: Path, rel: str, chunk_rows: int, delimiter: str,
-                columns: Sequence[str] | None) -> Iterator[pd.DataFrame]:
+def _csv_chunks(path: Path, rel: str, chunk_rows: int, delimiter: str, columns: Sequence[str] | None,
+                names: Sequence[str] | None, names_from: str) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
     try:
-        with pd.read_csv(path, sep=delimiter, chunksize=chunk_rows, engine="c",
-                         usecols=list(columns) if columns is not None else None,
-                         compression="gzip" if is_gzip(path) else None) as reader:
-            first = True
+        if columns is None:  # the first read of the file (a re-read of some columns follows a good one)
+            check_first_row(path, rel, delimiter, names, names_from)
+        with guarded(path, rel) as handle, pd.read_csv(
+                handle, sep=delimiter, chunksize=chunk_rows, engine="c",
+                header=0 if names is None else None, names=list(names) if names is not None else None,
+                usecols=list(columns) if columns is not None else None) as reader:
+            first = names is None
             for chunk in reader:
                 if first:
                     check_delimiter(chunk, path, rel, delimiter)
@@ -249,6 +323,40 @@ def _size(count: int) -> str:
             return f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def check_first_row(path: Path, rel: str, delimiter: str, names: Sequence[str] | None,
+                    names_from: str) -> None:
+    """The header's names, read as written (pandas renames a repeated name `x.1`), must be distinct;
+    without a header, the first row must have as many fields as there are names."""
+    import pandas as pd
+
+    with guarded(path, rel) as handle:
+        frame = pd.read_csv(handle, sep=delimiter, header=None, nrows=1, dtype=str,
+                            keep_default_na=False, engine="c")
+    if frame.empty:
+        return
+    fields = [str(value) for value in frame.iloc[0]]
+    if names is not None:
+        if len(fields) != len(names):
+            raise BadInput(
+                f"{rel} has {len(fields)} fields in its first row, but {names_from} lists {len(names)} "
+                "column names",
+                "without a header row, the names are the file's columns in order, one per field",
+                f"list one name per column in {names_from}", file=rel,
+            )
+        return
+    seen: dict[str, int] = {}
+    for number, name in enumerate(fields, start=1):
+        if name and name in seen:
+            raise BadInput(
+                f"{rel}: the header names the column {name!r} twice (columns {seen[name]} and {number})",
+                f"pandas would read the second one as {name}.1, a column the checks and the schema do "
+                "not know",
+                "rename or remove the repeated column (if the first row is data, not a header, set "
+                "`header: false` and `names:` on the dataset in mlgate.yaml)", file=rel,
+            )
+        seen.setdefault(name, number)
 
 
 def check_delimiter(chunk: pd.DataFrame, path: Path, rel: str, delimiter: str) -> None:

@@ -51,6 +51,7 @@ class FileResult:
     bytes: int | None = None
     failures: list[Failure] = field(default_factory=list)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # printed by `mlgate validate`, not in the document
 
     def to_document(self) -> documents.DatasetResult:
         return documents.DatasetResult.model_validate({

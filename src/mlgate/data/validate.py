@@ -4,7 +4,7 @@ first), while the dataset-level checks accumulate over the whole file."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class Outcome:
     rows: int
     failures: list[Failure]
+    warnings: list[str] = field(default_factory=list)
 
 
 class PanderaFailures:
@@ -121,9 +122,11 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
     if "delimiter" not in dataset.model_fields_set and path.name.lower().endswith((".tsv", ".tsv.gz")):
         delimiter = "\t"
 
+    names, names_from = _headerless_names(dataset, fmt, where, rel, schemas)
+
     def chunks(columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
         return read_chunks(path, fmt, rel, chunk_rows=dataset.chunk_rows, delimiter=delimiter,
-                           columns=columns)
+                           columns=columns, names=names, names_from=names_from)
 
     keys = [((k,) if isinstance(k, str) else tuple(k)) for k in checks.unique]
     keys += [key for schema in schemas for key in schema.unique if key not in keys]
@@ -131,10 +134,12 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
     nulls = NullFractions(checks.max_null_fraction)
     balance = ClassCounts(checks.class_balance) if checks.class_balance else None
     pandera = PanderaFailures()
-    rows, first = 0, True
+    rows, first, warnings = 0, True, []
     for chunk in prefetch(chunks()):
         if first:
             _require_columns(chunk, dataset, where, rel, keys)
+            if fmt == "csv" and names is None:
+                warnings += _numeric_header(chunk, rel, where)
             nulls.start(str(c) for c in chunk.columns)
             first = False
         for schema in schemas:
@@ -150,7 +155,49 @@ def validate_file(path: Path, rel: str, fmt: Format, dataset: Dataset, where: st
     failures += balance.finish() if balance else []
     for unique in uniques:
         failures += unique.finish(chunks)
-    return Outcome(rows, failures)
+    return Outcome(rows, failures, warnings)
+
+
+def _headerless_names(dataset: Dataset, fmt: Format, where: str, rel: str,
+                      schemas: Sequence[LoadedSchema]) -> tuple[list[str] | None, str]:
+    """The column names of a file without a header row (`header: false`): `names:`, else the schema's
+    columns in order; (None, "") for a file whose first row names its columns."""
+    if dataset.header:
+        return None, ""
+    if fmt != "csv":
+        raise BadInput(f"{rel}: {where}.header is false, but the file is {fmt}",
+                       f"header: false is for CSV files; a {fmt} file names its columns itself",
+                       f"drop `header: false` from {where}, or give the dataset a glob of CSV files",
+                       file=rel)
+    if dataset.names:
+        return list(dataset.names), f"{where}.names"
+    for schema in schemas:
+        columns = schema.schema.columns
+        if columns and not any(getattr(column, "regex", False) for column in columns.values()):
+            return [str(name) for name in columns], f"schema {schema.source}"
+    raise BadInput(f"{where}: header: false, but no column names for {rel}",
+                   "the schema names its columns by patterns (regex), which cannot name the file's columns",
+                   f"list the columns in file order under {where}.names", file=rel)
+
+
+def _numeric_header(chunk: pd.DataFrame, rel: str, where: str) -> list[str]:
+    """A warning when every column name is a number: the file likely has no header row, and its first
+    row of data was read as the names (so the rows are one short and that row is never checked)."""
+    names = [str(column) for column in chunk.columns]
+    if not names or not all(_is_number(name) for name in names):
+        return []
+    shown = (", ".join(names[:5]) + (", …" if len(names) > 5 else ""))[:200]
+    return [f"every column name of {rel} is a number ({shown}): the file may have no header row, so its "
+            f"first row of data was read as the column names and is not validated; if so, set "
+            f"`header: false` (and `names:`) on {where} in mlgate.yaml"]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return value == value and value not in (float("inf"), float("-inf"))
 
 
 def _validate_chunk(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFailures, rel: str) -> None:

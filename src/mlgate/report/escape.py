@@ -24,14 +24,18 @@ everything else it prints.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ZWJ = "\u200d"
 DEFAULT_LIMIT = 300
 
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)")  # colours, titles
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
+_BACKTICKS = re.compile(r"`+")
+_COMMENT_START = re.compile(r"^(\s*<)(?=!--)")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -50,7 +54,7 @@ class Safe(str):
 def clean(value: object, limit: int | None = DEFAULT_LIMIT) -> str:
     """The text of a value on one line, without control characters, cut at `limit` characters."""
     text = "" if value is None else str(value)
-    text = _NEWLINES.sub(" ", _CONTROL.sub("", text))
+    text = _NEWLINES.sub(" ", _CONTROL.sub("", _ANSI.sub("", text)))
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)].rstrip() + "…"
     return text
@@ -134,6 +138,20 @@ def code(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
     if re.fullmatch(r"[A-Za-z0-9._:/+=-]{1,120}", text) and "@" not in text:
         return Safe(f"`{text}`")
     return md(text, limit)
+
+
+def fenced(lines: Sequence[object], limit: int = 200, info: str = "text") -> Safe:
+    """Lines shown as they are, in a fenced code block: no markdown, HTML, link or mention works inside.
+
+    The fence is longer than any run of backticks in the lines, so no line can close it; each line is
+    cleaned (terminal colours and control characters dropped) and cut at `limit`; a line that would read as
+    one of the report's own `<!-- ... -->` boundaries gets an invisible joiner after its `<`.
+    """
+    shown = [clean(line, limit) for line in lines]
+    shown = [_COMMENT_START.sub("\\1" + ZWJ, line) for line in shown]
+    longest = max((len(run) for line in shown for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Safe("\n".join([fence + info, *shown, fence]))
 
 
 def finalize(value: object) -> object:

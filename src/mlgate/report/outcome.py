@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mlgate.documents import Validation, Verdict
+from mlgate.documents import Lineage, Validation, Verdict
 from mlgate.report.escape import clean
 
 State = Literal["success", "failure", "error"]
@@ -41,10 +41,23 @@ def _data_failed(validation: Validation | None) -> int:
     return failed
 
 
-def decide(verdict: Verdict | None, validation: Validation | None) -> Outcome:
-    """Failed if the verdict failed or any dataset failed validation; an error when there is no verdict."""
+def training_failure(lineage: Lineage | None) -> str | None:
+    """The headline of a training that failed (lineage.json's status and the first line of its error)."""
+    if lineage is None or lineage.status != "failed":
+        return None
+    what = (lineage.error or "").strip().splitlines()
+    return f"Training failed: {clean(what[0], 300)}" if what else "Training failed (see the training log)"
+
+
+def decide(verdict: Verdict | None, validation: Validation | None, lineage: Lineage | None = None) -> Outcome:
+    """Failed if the training failed, the verdict failed or any dataset failed validation; an error when
+    there is no verdict. A failed training is named first: the verdict on a run without metrics says only
+    that each metric is missing."""
     bad_data = _data_failed(validation)
     data_text = f"data validation failed for {bad_data} dataset{'s' if bad_data != 1 else ''}"
+    training = training_failure(lineage)
+    if training:
+        return Outcome("failure", False, "❌", "failed", f"{training}; {data_text}" if bad_data else training)
     if verdict is None:
         if bad_data:
             return Outcome("failure", False, "❌", "failed", data_text.capitalize())

@@ -25,12 +25,14 @@ from mlgate.documents import (
     mlflow_run_url,
 )
 from mlgate.report import chart, fmt
-from mlgate.report.escape import Safe, code, html, link, md, prose, safe_url
+from mlgate.report.escape import Safe, code, fenced, html, link, md, prose, safe_url
 from mlgate.report.outcome import FAILING_DATA, Outcome, decide
 from mlgate.report.tables import table
 
 MAX_SAMPLES = 5
 MAX_SAMPLE_COLUMNS = 4  # the failing column first, then a few others: the table stays readable in a comment
+LOG_LINES = 30  # of a failed training's log, shown in the report
+LOG_WIDTH = 200  # characters of each log line
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
@@ -69,6 +71,15 @@ class DatasetView:
 
 
 @dataclass(frozen=True)
+class TrainingView:
+    """A training that failed: what failed and why, and the last lines of its log."""
+
+    error: Safe
+    log_summary: Safe  # HTML-escaped, for <summary>
+    log_tail: Safe  # a fenced code block, or "" when the log printed nothing
+
+
+@dataclass(frozen=True)
 class ReportView:
     marker: Safe
     model: Safe
@@ -91,6 +102,7 @@ class ReportView:
     has_verdict: bool
     has_validation: bool
     has_lineage: bool
+    training: TrainingView | None = None  # set when the training failed
 
 
 def marker(model: str) -> Safe:
@@ -113,7 +125,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
     model = (verdict.model.name if verdict else "") or ctx.model
     named = (verdict.primary_metric or verdict.framing.primary_metric) if verdict else None
     primary = named or ctx.primary_metric or ""
-    outcome = decide(verdict, validation)
+    outcome = decide(verdict, validation, lineage)
     candidate = verdict.candidate.metrics.get(primary) if verdict and verdict.candidate else None
     series = chart.points([h.model_dump() for h in verdict.history] if verdict else [], candidate)
     failed = [_dataset_view(d) for d in _datasets(validation) if d.status in FAILING_DATA]
@@ -142,6 +154,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         has_verdict=verdict is not None,
         has_validation=validation is not None,
         has_lineage=lineage is not None,
+        training=_training(lineage),
     )
 
 
@@ -381,6 +394,24 @@ def _pins_summary(lineage: Lineage | None) -> Safe:
         return html("🔒 Reproducible: the four pins")
     reasons = "; ".join(lineage.not_reproducible_because)
     return html("⚠️ Not reproducible" + (f": {reasons}" if reasons else "") + " (the four pins)", 300)
+
+
+# --- a failed training -------------------------------------------------------------------------------
+
+
+def _training(lineage: Lineage | None) -> TrainingView | None:
+    """A failed training's error and the tail of its log (untrusted text), or None."""
+    if lineage is None or lineage.status != "failed":
+        return None
+    lines = [line.strip() for line in (lineage.error or "").strip().splitlines()]
+    what = md(lines[0], 300) if lines else Safe("the training failed")
+    why = next((line.removeprefix("why:").strip() for line in lines[1:] if line.startswith("why:")), "")
+    tail = (lineage.log_tail or [])[-LOG_LINES:]
+    return TrainingView(
+        error=Safe(f"{what} · why: {md(why, 300)}" if why else what),
+        log_summary=html(f"Training log: the last {len(tail)} line{'s' if len(tail) != 1 else ''}"),
+        log_tail=fenced(tail, LOG_WIDTH) if tail else Safe(""),
+    )
 
 
 # --- footer -------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ The document is a `mlgate.documents.Lineage`; `run_tags` and `version_tags` turn
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,13 @@ def environment_pin(*, runtime: str, image: str | None, image_digest: str | None
                           lockfile=lockfile, lockfile_sha256=lockfile_sha256, python_version=python_version)
 
 
-def not_reproducible_because(code: CodePin, environment: EnvironmentPin) -> list[str]:
-    """Why the run could not be rebuilt from its pins; empty when it can."""
+SHOWN_PATHS = 3
+
+
+def not_reproducible_because(code: CodePin, environment: EnvironmentPin,
+                             changed: Sequence[str] = ()) -> list[str]:
+    """Why the run could not be rebuilt from its pins; empty when it can. `changed` names the paths that
+    made the work tree dirty (a few are named, then how many more)."""
     reasons = []
     if environment.runtime == "local":
         reasons.append("ran on the host (runtime local): the environment is not pinned")
@@ -33,14 +39,22 @@ def not_reproducible_because(code: CodePin, environment: EnvironmentPin) -> list
     if not code.commit:
         reasons.append("not in a git repository: no commit to rebuild the code from")
     elif code.dirty:
-        reasons.append("the work tree had uncommitted changes")
+        reasons.append("the work tree had uncommitted changes" + _some(changed))
     return reasons
 
 
+def _some(paths: Sequence[str]) -> str:
+    if not paths:
+        return ""
+    more = len(paths) - SHOWN_PATHS
+    return ": " + ", ".join(paths[:SHOWN_PATHS]) + (f" and {more} more" if more > 0 else "")
+
+
 def build(*, code: CodePin, data: list[DataPin], environment: EnvironmentPin, configuration: Configuration,
-          ci: Ci | None = None) -> Lineage:
-    """The document before training: the pins, and `status: running`."""
-    reasons = not_reproducible_because(code, environment)
+          ci: Ci | None = None, changed: Sequence[str] = ()) -> Lineage:
+    """The document before training: the pins, and `status: running`. `changed`: the paths that made
+    the work tree dirty."""
+    reasons = not_reproducible_because(code, environment, changed)
     return Lineage(
         status="running",
         reproducible=not reasons,

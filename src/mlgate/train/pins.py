@@ -28,23 +28,44 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
 
 
 def code_pin(root: Path, ignore: tuple[Path, ...] = ()) -> CodePin:
-    """git commit, whether the work tree differs from it, and a sha256 of the difference when it does.
+    """git commit, whether the work tree differs from it, and a sha256 of the difference when it does."""
+    return code_state(root, ignore)[0]
 
-    `ignore` names mlgate's own folders (the work directory, the embedded MLflow store): what mlgate
-    writes there does not make the code dirty. Outside a git repository (or without git) the commit is
-    None: the run cannot be rebuilt from code.
+
+def code_state(root: Path, ignore: tuple[Path, ...] = ()) -> tuple[CodePin, list[str]]:
+    """The code pin, and the paths (from the repository root, sorted) that made the work tree dirty.
+
+    `ignore` names mlgate's own folders (the work directory, the embedded MLflow store) and the outputs
+    the config declares (the metrics file, the model): what mlgate and the training write there does not
+    make the code dirty. Outside a git repository (or without git) the commit is None: the run cannot be
+    rebuilt from code.
     """
     head = _git(root, "rev-parse", "HEAD")
     top = _git(root, "rev-parse", "--show-toplevel")
     if head is None or head.returncode != 0 or top is None or top.returncode != 0:
-        return CodePin(commit=None, dirty=None, diff_sha256=None)
+        return CodePin(commit=None, dirty=None, diff_sha256=None), []
     top_dir = Path(top.stdout.decode().strip())
     spec = ["--", ".", *_excludes(top_dir, ignore)]
-    status = _git(top_dir, "status", "--porcelain", "--untracked-files=all", *spec)
+    status = _git(top_dir, "status", "--porcelain", "-z", "--untracked-files=all", *spec)
     changes = status.stdout if status is not None and status.returncode == 0 else b""
+    changed = _changed_paths(changes)
     dirty = bool(changes.strip())
-    return CodePin(commit=head.stdout.decode().strip(), dirty=dirty,
-                   diff_sha256=_diff_sha256(top_dir, spec) if dirty else None)
+    pin = CodePin(commit=head.stdout.decode().strip(), dirty=dirty,
+                  diff_sha256=_diff_sha256(top_dir, spec) if dirty else None)
+    return pin, changed
+
+
+def _changed_paths(porcelain: bytes) -> list[str]:
+    """The paths of `git status --porcelain -z`: `XY path`, and a rename's (or copy's) source after it."""
+    entries = porcelain.decode("utf-8", "replace").split("\0")
+    paths, skip = set(), False
+    for entry in entries:
+        if skip or len(entry) < 4:
+            skip = False
+            continue
+        paths.add(entry[3:])
+        skip = entry[0] in "RC"  # the next entry is the path it was renamed or copied from
+    return sorted(paths)
 
 
 def _excludes(top: Path, ignore: tuple[Path, ...]) -> list[str]:

@@ -162,7 +162,7 @@ def _metrics(metrics: Sequence[MetricResult], primary: str) -> Safe:
     rows = []
     for m in metrics:
         name = md(m.name, 80)
-        arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction, "")
+        arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction or "", "")  # none for the row `data`
         label = Safe(f"**{name}**{arrow}" if name and m.name == primary else f"{name}{arrow}")
         reasons = "; ".join(m.reasons)
         rows.append([label, fmt.value(m.candidate), fmt.value(m.production), fmt.value(m.baseline),

@@ -58,6 +58,18 @@ def test_outcome_follows_the_verdict_and_the_data() -> None:
     assert decide(None, validation(passed=False)).state == "failure"
 
 
+def test_a_failing_data_row_is_said_once_in_the_headline() -> None:
+    """The verdict's row `data` already says the data failed: the headline does not say it twice."""
+    doc = docs.verdict("passed")
+    doc["passed"], doc["status"] = False, "failed"
+    doc["summary"] = "failed: data failed validation: data/eval.parquet (validation.json)"
+    doc["metrics"].insert(0, docs.metric("data", "failed", None, direction=None, status="fail",  # type: ignore[arg-type]
+                                         reasons=["failed validation: data/eval.parquet (validation.json)"]))
+    outcome = decide(Verdict.model_validate(doc), validation(passed=False))
+    assert outcome.state == "failure"
+    assert outcome.summary == "failed: data failed validation: data/eval.parquet (validation.json)"
+
+
 def test_status_description_fits_github() -> None:
     long = verdict("failed")
     long.summary = "x" * 1000

@@ -114,7 +114,7 @@ def data_check(validation: Validation | None, run_tag: str | None) -> DataCheck 
         checks.append(DataCheck("passed" if validation.passed else "failed", invalid, VALIDATION))
     for status in DATA_RANK:
         if status == run_tag:
-            checks.append(DataCheck(status, (), f"run tag {DATA_TAG}={run_tag}"))
+            checks.append(DataCheck(status, (), f"run tag {DATA_TAG}"))
     if not checks:
         return None
     worst = max(checks, key=lambda check: DATA_RANK[check.status])

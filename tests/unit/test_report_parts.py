@@ -206,3 +206,27 @@ def test_fit_hard_cuts_a_head_that_is_too_long() -> None:
     cut = fit(text, 300)
     assert len(cut) <= 300 and cut.count("<details>") == cut.count("</details>")
     assert "This report was cut to fit" in cut
+
+
+def _summary_of(statuses: list[str]) -> str:
+    from mlgate.report.view import Context, build
+
+    doc = docs.validation(passed=True)
+    template = doc["datasets"][0]
+    doc["datasets"] = [{**template, "path": f"data/{i}.csv", "status": status,
+                        **({"version": None, "rows": None, "bytes": None, "format": None}
+                           if status in ("skipped", "deleted") else {})}
+                       for i, status in enumerate(statuses)]
+    return str(build(docs.documents(validation_doc=doc), Context()).data_summary)
+
+
+@pytest.mark.parametrize(("statuses", "shown"), [
+    (["skipped", "skipped"], "⏭️ 2 datasets unchanged since `origin/main`, not validated."),
+    (["valid", "valid"], "✅ 2 datasets valid (changed since `origin/main`)."),
+    (["valid", "skipped"], "✅ 1 dataset valid (changed since `origin/main`); 1 unchanged, not validated."),
+    (["deleted"], "🗑️ 1 dataset deleted (changed since `origin/main`)."),
+    (["valid", "deleted", "skipped"],
+     "✅ 1 dataset valid, 1 deleted (changed since `origin/main`); 1 unchanged, not validated."),
+])
+def test_data_summary_counts_skipped_as_skipped(statuses: list[str], shown: str) -> None:
+    assert _summary_of(statuses) == shown

@@ -224,6 +224,8 @@ def _data_table(validation: Validation | None) -> Safe:
 
 
 def _data_summary(validation: Validation | None, failed: int) -> Safe:
+    """One line over the data table: how many files failed, were valid, deleted, or unchanged (skipped: not
+    validated, so never counted as valid)."""
     datasets = _datasets(validation)
     if validation is None:
         return Safe("")
@@ -233,7 +235,20 @@ def _data_summary(validation: Validation | None, failed: int) -> Safe:
     against = f" (changed since {code(base, 60)})" if base else ""
     if failed:
         return Safe(f"❌ {failed} of {len(datasets)} datasets failed validation{against}.")
-    return Safe(f"✅ {len(datasets)} dataset{'s' if len(datasets) != 1 else ''} valid{against}.")
+    counts = {status: sum(d.status == status for d in datasets) for status in ("valid", "deleted", "skipped")}
+    changed = [(n, word) for word, n in counts.items() if n and word != "skipped"]
+    skipped = counts["skipped"]
+    if not changed:
+        since = f" since {code(base, 60)}" if base else ""
+        return Safe(f"⏭️ {_files(skipped)} unchanged{since}, not validated.")
+    icon = "✅" if counts["valid"] else "🗑️"
+    parts = [f"{_files(n) if i == 0 else n} {word}" for i, (n, word) in enumerate(changed)]
+    rest = f"; {skipped} unchanged, not validated" if skipped else ""
+    return Safe(f"{icon} {', '.join(parts)}{against}{rest}.")
+
+
+def _files(count: int) -> str:
+    return f"{count} dataset{'s' if count != 1 else ''}"
 
 
 def _dataset_view(dataset: DatasetResult) -> DatasetView:

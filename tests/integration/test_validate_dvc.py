@@ -142,3 +142,69 @@ def test_dvc_lock_stage_output(git_repo: Path) -> None:
     assert entry["version"]["kind"] == "dvc-md5"
     assert entry["version"]["dvc"]["metafile"] == "dvc.lock"
     assert entry["version"]["dvc"]["in_sync"] is True
+
+
+@pytest.fixture
+def tracked_folder(git_repo: Path) -> DataProject:
+    """main: the folder data/ tracked by DVC as a whole (`dvc add data`), holding data/train.csv."""
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.write("schemas/iris.yaml", IRIS_SCHEMA)
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(20))
+    project.dvc("add", "-q", "data")
+    project.config([{"path": "data/*.csv", "schema": "schemas/iris.yaml"}])
+    project.commit("track the data folder with dvc")
+    return project
+
+
+@pytest.mark.parametrize("args", [["--base", "main"], ["--all"]], ids=["changed", "all"])
+@pytest.mark.parametrize("path", ["data/*.parquet", "data/trian.csv", "data/sub/*.csv"])
+def test_a_path_inside_a_dvc_folder_that_matches_nothing_is_bad_input(tracked_folder: DataProject,
+                                                                      args: list[str], path: str) -> None:
+    """The same typo is exit 2 inside a DVC-tracked folder as outside one (it was silently "unchanged")."""
+    tracked_folder.branch()
+    tracked_folder.config([{"path": path, "schema": "schemas/iris.yaml"}])
+    tracked_folder.commit("a typo in the glob")
+    result = tracked_folder.validate(*args)
+    assert result.exit_code == 2, result.output
+    assert f"data[0].path {path!r} matches no file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_matching_path_inside_a_dvc_folder_is_still_fine(tracked_folder: DataProject) -> None:
+    tracked_folder.branch()
+    tracked_folder.write("README.md", "docs\n")
+    tracked_folder.commit()
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert tracked_folder.validation()["datasets"][0]["status"] == "skipped"
+    assert tracked_folder.validate("--all").exit_code == 0
+
+
+def test_a_dvc_folder_not_pulled_and_unchanged_is_still_skipped(tracked_folder: DataProject) -> None:
+    """Without the data nothing can tell a typo from a file not pulled: unchanged, it is skipped as before."""
+    import shutil
+
+    tracked_folder.branch()
+    shutil.rmtree(tracked_folder.root / "data")
+    tracked_folder.write("README.md", "docs\n")
+    tracked_folder.commit()
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert tracked_folder.validation()["datasets"][0]["status"] == "skipped"
+
+
+def test_a_typo_in_a_dvc_folder_not_pulled_is_found_in_the_cached_manifest(tracked_folder: DataProject) -> None:
+    """Not pulled, but the folder's `.dir` manifest is in the local DVC cache: it lists the files."""
+    import shutil
+
+    tracked_folder.branch()
+    shutil.rmtree(tracked_folder.root / "data")
+    tracked_folder.config([{"path": "data/*.parquet"}])
+    tracked_folder.commit("a typo")
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 2, result.output
+    assert "data[0].path 'data/*.parquet' matches no file" in result.output
+    for manifest in (tracked_folder.root / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()  # no manifest: nothing can tell a typo from data not pulled
+    assert tracked_folder.validate("--base", "main").exit_code == 0

@@ -143,14 +143,32 @@ def changed_inside(root: Path, change: DvcChange) -> set[str] | None:
 
 def _nothing_found(dataset: Dataset, number: int, pattern: str, tracked: list[DvcOut], all_mode: bool,
                    root: Path) -> None:
-    missing = [out for out in tracked if not (root / out.path).exists()]
-    if missing and all_mode:
-        raise not_pulled(missing[0].path, missing[0])
-    if tracked:
+    """A dataset whose path matches no file in the workspace: bad input (a typo), unless DVC data that is
+    not pulled might hold a match (then: not pulled with --all, else unchanged and skipped)."""
+    matcher = glob_regex(pattern)
+    unknown = [out for out in tracked if not (root / out.path).exists() and _might_match(out, matcher, root)]
+    if unknown and all_mode:
+        raise not_pulled(unknown[0].path, unknown[0])
+    if unknown:
         return  # DVC data not pulled and not changed: nothing to validate, not an error
+    inside = f", inside {tracked[0].path} (tracked by DVC in {tracked[0].metafile})" if tracked else ""
     raise BadInput(
         f"data[{number}].path {dataset.path!r} matches no file",
-        f"looked for {pattern} under {root}",
+        f"looked for {pattern} under {root}{inside}",
         "fix the glob in mlgate.yaml (paths are relative to the config file), or remove the dataset",
         file=dataset.path,
     )
+
+
+def _might_match(out: DvcOut, matcher: re.Pattern[str], root: Path) -> bool:
+    """Whether a DVC output that is not in the workspace may hold a file the glob matches: its own path,
+    or a file listed in its `.dir` manifest when the local DVC cache has it (else: it may)."""
+    if not out.md5:
+        return True
+    if not out.is_dir:
+        return bool(matcher.match(out.path))
+    manifest = cached_manifest(out.md5, root)
+    if manifest is None:
+        return True
+    prefix = out.path.rstrip("/") + "/"
+    return any(matcher.match(prefix + name) for name in manifest)

@@ -208,3 +208,66 @@ def test_a_typo_in_a_dvc_folder_not_pulled_is_found_in_the_cached_manifest(track
     for manifest in (tracked_folder.root / ".dvc" / "cache").rglob("*.dir"):
         manifest.unlink()  # no manifest: nothing can tell a typo from data not pulled
     assert tracked_folder.validate("--base", "main").exit_code == 0
+
+
+# --- DVC data edited in the workspace but not `dvc add`ed: training reads it, so it is validated -----------
+
+EDITED = "the workspace differs from data/train.csv.dvc"
+
+
+def test_dvc_data_edited_but_not_added_is_validated(project: DataProject) -> None:
+    project.branch()
+    project.write("README.md", "docs\n")
+    project.commit()
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(25) + "3,4.0,2.0,setosa\n")  # no `dvc add`
+    assert project.git("status", "--porcelain") == ""  # git sees nothing: the data is ignored, its .dvc same
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["status"] == "invalid"
+    assert entry["version"]["dvc"]["in_sync"] is False
+    assert EDITED in entry["note"] and "dvc add" in entry["note"]
+    assert EDITED in result.output
+
+
+def test_valid_edit_is_valid_with_the_note_and_in_sync_data_has_none(project: DataProject) -> None:
+    project.branch()
+    project.write("README.md", "docs\n")
+    project.commit()
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(21))
+    result = project.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["status"] == "valid" and EDITED in entry["note"]
+    result = project.validate("--all")
+    assert result.exit_code == 0 and EDITED in project.dataset("data/train.csv")["note"]
+
+    project.dvc("add", "-q", "data/train.csv")  # recorded: in sync again, nothing to say
+    project.validate("--all")
+    assert "note" not in project.dataset("data/train.csv")
+
+
+def test_a_file_edited_inside_a_tracked_directory(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.config([{"path": "images/*.csv", "checks": {"rows": {"min": 2}}}])
+    project.write("images/a.csv", "x\n1\n2\n")
+    project.write("images/b.csv", "x\n1\n2\n")
+    project.dvc("add", "-q", "images")
+    project.commit()
+    project.branch()
+    project.write("images/b.csv", "x\n1\n")  # not `dvc add`ed
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    # the .dir manifest is in the local cache: only the edited file
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/b.csv": "invalid"}
+    assert "the workspace differs from images.dvc" in project.dataset("images/b.csv")["note"]
+
+    for manifest in (project.root / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()  # without it: the directory's md5 differs, so every file of it is validated
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/a.csv": "valid", "images/b.csv": "invalid"}
+    assert all("the workspace differs from images.dvc" in d["note"] for d in project.validation()["datasets"])

@@ -230,3 +230,12 @@ def _summary_of(statuses: list[str]) -> str:
 ])
 def test_data_summary_counts_skipped_as_skipped(statuses: list[str], shown: str) -> None:
     assert _summary_of(statuses) == shown
+
+
+def test_a_datasets_note_is_shown_in_the_data_table() -> None:
+    from mlgate.report.view import Context, build
+
+    doc = docs.validation(passed=True)
+    doc["datasets"][0]["note"] = "the workspace differs from data/train.csv.dvc (edited, not `dvc add`ed)"
+    shown = str(build(docs.documents(validation_doc=doc), Context()).data_table)
+    assert "✅ valid ⚠️ the workspace differs from data/train.csv.dvc" in shown

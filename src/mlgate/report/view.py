@@ -216,8 +216,14 @@ def _data_icon(status: str) -> Safe:
     return Safe(f"{icon} {md(status, 20)}".strip())
 
 
+def _data_status(dataset: DatasetResult) -> Safe:
+    """The status, and the dataset's note when it has one (e.g. the workspace differs from DVC's record)."""
+    icon = _data_icon(dataset.status)
+    return Safe(f"{icon} ⚠️ {md(dataset.note, 300)}") if dataset.note else icon
+
+
 def _data_table(validation: Validation | None) -> Safe:
-    rows = [[md(d.path, 120), md(d.format, 20), _version(d.version), fmt.value(d.rows), _data_icon(d.status),
+    rows = [[md(d.path, 120), md(d.format, 20), _version(d.version), fmt.value(d.rows), _data_status(d),
              Safe(str(len(d.failures))) if d.failures else fmt.MISSING]
             for d in _datasets(validation)]
     return table(["Dataset", "Format", "Version", "Rows", "Status", "Failed checks"], rows)

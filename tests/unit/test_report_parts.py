@@ -239,3 +239,22 @@ def test_a_datasets_note_is_shown_in_the_data_table() -> None:
     doc["datasets"][0]["note"] = "the workspace differs from data/train.csv.dvc (edited, not `dvc add`ed)"
     shown = str(build(docs.documents(validation_doc=doc), Context()).data_table)
     assert "✅ valid ⚠️ the workspace differs from data/train.csv.dvc" in shown
+
+
+@pytest.mark.parametrize(("status", "shown"), [
+    ("forced", "⚠️ trained with --force on data that failed validation"),
+    ("not-validated", "⚠️ the data was not validated before training"),
+    ("passed", None), (None, None),
+])
+def test_the_data_pin_says_when_the_data_was_not_validated(status: str | None, shown: str | None) -> None:
+    from mlgate.report.view import Context, build
+
+    doc = docs.lineage()
+    if status:
+        doc["data_validation"] = status
+    pins = str(build(docs.documents(lineage_doc=doc), Context()).pins)
+    [row] = [line for line in pins.splitlines() if line.startswith("| Data ")]
+    if shown:
+        assert shown in row
+    else:
+        assert "⚠️" not in row

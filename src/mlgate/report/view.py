@@ -342,7 +342,9 @@ def _data_pin(lineage: Lineage) -> Safe:
         return fmt.MISSING
     parts = [f"{md(e.path, 80)} @ {_version(e.version)}" for e in entries[:10]]
     more = f" and {len(entries) - 10} more" if len(entries) > 10 else ""
-    return Safe("; ".join(parts) + more)
+    warning = {"forced": " ⚠️ trained with --force on data that failed validation",
+               "not-validated": " ⚠️ the data was not validated before training"}
+    return Safe("; ".join(parts) + more + warning.get(lineage.data_validation or "", ""))
 
 
 def _env_pin(lineage: Lineage) -> Safe:

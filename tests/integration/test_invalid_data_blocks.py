@@ -174,3 +174,17 @@ def test_a_version_without_the_data_tag_is_refused(git_repo: Path, mlflow_store:
     result = invoke(config, "promote", "--version", version, "--out", str(out))
     assert result.exit_code == 1, result.output
     assert "its data was never validated" in result.output
+
+
+def test_data_edited_after_validation_is_not_validated(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """validation.json describes data/train.csv at another version than the one trained on."""
+    config = project(git_repo, rows_min=2)
+    out = git_repo / ".mlgate"
+    assert validate(config, out) == 0
+    (git_repo / "data" / "train.csv").write_text("x,y\n1,0\n2,1\n3,0\n")
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    assert "data/train.csv changed since `mlgate validate` checked it" in result.output
+    doc = lineage(out)
+    assert doc["data_validation"] == "not-validated"
+    assert version_tags(mlflow_store, doc["registered"]["version"])[TAG] == "not-validated"

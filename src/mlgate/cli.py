@@ -179,15 +179,19 @@ def validate(app: AppContext, base_ref: str | None, all_datasets: bool, out: Pat
 @click.option("--register/--no-register", default=True, show_default=True, envvar="MLGATE_REGISTER",
               help="Register the run's model as a new version with the candidate alias. "
               "Env: MLGATE_REGISTER.")
+@click.option("--force", is_flag=True, envvar="MLGATE_FORCE",
+              help="Train even if validation.json in --out says the data failed validation (the run is "
+              "tagged mlgate.data.validation=forced: its verdict fails). Env: MLGATE_FORCE.")
 @out_option
 @tracking_option
 @pass_app
-def train(app: AppContext, runtime: str | None, register: bool, out: Path, tracking_uri: str | None) -> int:
+def train(app: AppContext, runtime: str | None, register: bool, force: bool, out: Path,
+          tracking_uri: str | None) -> int:
     """Train in the pinned container, record the four pins (writes lineage.json), register the candidate."""
     from mlgate.commands.train import run_train
 
     return run_train(app.config, app.output, app.github, runtime=runtime, register=register, out=out,
-                     tracking_uri=tracking_uri)
+                     tracking_uri=tracking_uri, force=force)
 
 
 @cli.command()
@@ -211,7 +215,8 @@ def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, trac
               help="Promote the version built from this commit, a sha or a git ref such as HEAD "
               "(default: $GITHUB_SHA). Env: MLGATE_COMMIT.")
 @click.option("--force", is_flag=True, envvar="MLGATE_FORCE",
-              help="Promote even if the version's gate did not pass. Env: MLGATE_FORCE.")
+              help="Promote even if the version's gate did not pass or its data failed (or never had) "
+              "validation; recorded as the version tag mlgate.promoted_forced_by. Env: MLGATE_FORCE.")
 @out_option
 @tracking_option
 @pass_app

@@ -58,6 +58,10 @@ def _one_metric_error(value: object, handler: ValidatorFunctionWrapHandler) -> o
 # A metric value as the documents hold it: a number, null, or a string ("nan", "inf", or a non-number).
 MetricValue = Annotated[Union[float, int, str, bool, None], WrapValidator(_one_metric_error)]  # noqa: UP007
 DatasetStatus = Literal["valid", "invalid", "deleted", "skipped", "error"]
+# What validation said about the data a model was trained on (lineage.json, the tag mlgate.data.validation):
+# passed; failed (training refuses it); forced (failed, trained anyway with --force); not-validated (no
+# validation.json in the work directory, or it describes other data).
+DataValidationStatus = Literal["passed", "failed", "forced", "not-validated"]
 
 
 def _require_schema_version(schema: dict[str, Any]) -> None:
@@ -128,7 +132,7 @@ class Failure(Part):
 class DatasetResult(Part):
     """One data file of a declared dataset (a glob may match several)."""
 
-    omit_none = ("error",)
+    omit_none = ("error", "note")
 
     dataset: str
     path: str
@@ -139,6 +143,7 @@ class DatasetResult(Part):
     bytes: int | None
     failures: list[Failure]
     error: str | None = None
+    note: str | None = None  # e.g. the workspace differs from what DVC recorded (edited, not `dvc add`ed)
 
 
 class Validation(Document):
@@ -238,13 +243,14 @@ class Lineage(Document):
     """lineage.json, written by `mlgate train` (also the MLflow artifact mlgate/lineage.json)."""
 
     file_name = "lineage.json"
-    omit_none = ("log_tail", "error")
+    omit_none = ("log_tail", "error", "data_validation")
 
     status: Literal["running", "succeeded", "failed"]
     reproducible: bool
     not_reproducible_because: list[str]
     code: CodePin
     data: list[DataPin]
+    data_validation: DataValidationStatus | None = None  # None: written by an mlgate that did not record it
     environment: EnvironmentPin
     configuration: Configuration
     model: ModelFiles | None
@@ -292,10 +298,10 @@ class Side(Part):
 
 
 class MetricResult(Part):
-    """The decision for one gated metric, with the reasons a person reads."""
+    """The decision for one gated metric (or the row `data`: the validation of the data), with reasons."""
 
     name: str
-    direction: Literal["maximize", "minimize"]
+    direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
     severity: Literal["fail", "warn"]
     candidate: MetricValue
     production: MetricValue

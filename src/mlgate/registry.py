@@ -269,6 +269,13 @@ class Registry:
                     params={str(k): str(v) for k, v in run.data.params.items()}, run_id=run.info.run_id,
                     version=version, url=self.run_url(run.info.experiment_id, run.info.run_id))
 
+    def run_tag(self, run_id: str, name: str) -> str | None:
+        """One tag of a run (e.g. `mlgate.data.validation`), None when the run does not carry it."""
+        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
+                        "check the run id (mlflow runs list) and MLFLOW_TRACKING_URI")
+        value = run.data.tags.get(name)
+        return None if value is None else str(value)
+
     def version_for_run(self, model: str, run_id: str) -> str | None:
         """The newest version of `model` registered from `run_id`, if any."""
         with self._service(f"finding the version of {model} from run {run_id}"):

@@ -120,21 +120,23 @@ class Gate:
         return str(self.tmp / "out" / name)
 
     def seed_production(self) -> str:
-        """Train main's model, gate it and promote it, in this process (fast: mlflow is imported once)."""
+        """Validate main's data, train its model, gate it and promote it, in this process (fast: mlflow is
+        imported once)."""
         from click.testing import CliRunner
 
         from mlgate.cli import cli
 
         out = self.out("seed")
         config = str(self.repo / "mlgate.yaml")
-        commands = [["train", "--runtime", "local"], ["compare", "--candidate-run", "RUN"],
-                    ["promote", "--version", "1"]]
+        tracking = ["--tracking-uri", self.store.uri]
+        commands = [["validate", "--all"], ["train", "--runtime", "local", *tracking],
+                    ["compare", "--candidate-run", "RUN", *tracking], ["promote", "--version", "1", *tracking]]
         for command in commands:
             if "RUN" in command:
                 lineage = json.loads((Path(out) / "lineage.json").read_text())
                 command[command.index("RUN")] = lineage["run"]["run_id"]
-            result = CliRunner().invoke(cli, ["--config", config, *command, "--out", out,
-                                              "--tracking-uri", self.store.uri], catch_exceptions=False)
+            result = CliRunner().invoke(cli, ["--config", config, *command, "--out", out],
+                                        catch_exceptions=False)
             assert result.exit_code == 0, f"{command}: {result.output}"
         version = self.store.client().get_model_version_by_alias(MODEL, "production").version
         assert str(version) == "1"

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import MlflowStore
-from tests.support.train_project import git, invoke, lineage, make_project, train_args
+from tests.support.train_project import git, invoke, lineage, make_project, train_args, validate
 
 
 def train_version(config: Path, out: Path, verdict: str | None, store: MlflowStore) -> str:
-    """Train and register a version; tag it with a verdict as `mlgate compare --candidate-run` does."""
+    """Validate, train and register a version; tag it with a verdict as `mlgate compare --candidate-run`
+    does."""
+    validate(config, out)
     assert invoke(config, *train_args(out)).exit_code == 0
     version = str(lineage(out)["registered"]["version"])
     if verdict:
@@ -208,6 +210,7 @@ def test_train_compare_promote_end_to_end(git_repo: Path, mlflow_store: MlflowSt
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "gate accuracy >= 0.95")
     out = git_repo / ".mlgate"
+    validate(config, out)
     assert invoke(config, *train_args(out)).exit_code == 0
     run_id, version = lineage(out)["run"]["run_id"], lineage(out)["registered"]["version"]
     assert invoke(config, "compare", "--candidate-run", run_id, "--out", str(out)).exit_code == 1  # 0.91 < 0.95

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MlflowStore
-from tests.support.train_project import git, invoke, lineage, make_project, train_args
+from tests.support.train_project import git, invoke, lineage, make_project, train_args, validate
 
 
 def gated_version(config: Path, out: Path, store: MlflowStore) -> str:
+    validate(config, out)
     assert invoke(config, *train_args(out)).exit_code == 0
     version = str(lineage(out)["registered"]["version"])
     store.client().set_model_version_tag("churn", version, "mlgate.verdict", "passed")

@@ -122,5 +122,5 @@ def test_lineage_json_is_valid_json_with_stable_keys(git_repo: Path, mlflow_stor
     assert invoke(config, *train_args(git_repo / ".mlgate")).exit_code == 0
     doc = json.loads((git_repo / ".mlgate" / "lineage.json").read_text())
     assert list(doc) == ["schema_version", "status", "reproducible", "not_reproducible_because", "code", "data",
-                         "environment", "configuration", "model", "metrics", "run", "registered", "ci",
+                         "data_validation", "environment", "configuration", "model", "metrics", "run", "registered", "ci",
                          "duration_seconds"]

@@ -142,3 +142,132 @@ def test_dvc_lock_stage_output(git_repo: Path) -> None:
     assert entry["version"]["kind"] == "dvc-md5"
     assert entry["version"]["dvc"]["metafile"] == "dvc.lock"
     assert entry["version"]["dvc"]["in_sync"] is True
+
+
+@pytest.fixture
+def tracked_folder(git_repo: Path) -> DataProject:
+    """main: the folder data/ tracked by DVC as a whole (`dvc add data`), holding data/train.csv."""
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.write("schemas/iris.yaml", IRIS_SCHEMA)
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(20))
+    project.dvc("add", "-q", "data")
+    project.config([{"path": "data/*.csv", "schema": "schemas/iris.yaml"}])
+    project.commit("track the data folder with dvc")
+    return project
+
+
+@pytest.mark.parametrize("args", [["--base", "main"], ["--all"]], ids=["changed", "all"])
+@pytest.mark.parametrize("path", ["data/*.parquet", "data/trian.csv", "data/sub/*.csv"])
+def test_a_path_inside_a_dvc_folder_that_matches_nothing_is_bad_input(tracked_folder: DataProject,
+                                                                      args: list[str], path: str) -> None:
+    """The same typo is exit 2 inside a DVC-tracked folder as outside one (it was silently "unchanged")."""
+    tracked_folder.branch()
+    tracked_folder.config([{"path": path, "schema": "schemas/iris.yaml"}])
+    tracked_folder.commit("a typo in the glob")
+    result = tracked_folder.validate(*args)
+    assert result.exit_code == 2, result.output
+    assert f"data[0].path {path!r} matches no file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_matching_path_inside_a_dvc_folder_is_still_fine(tracked_folder: DataProject) -> None:
+    tracked_folder.branch()
+    tracked_folder.write("README.md", "docs\n")
+    tracked_folder.commit()
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert tracked_folder.validation()["datasets"][0]["status"] == "skipped"
+    assert tracked_folder.validate("--all").exit_code == 0
+
+
+def test_a_dvc_folder_not_pulled_and_unchanged_is_still_skipped(tracked_folder: DataProject) -> None:
+    """Without the data nothing can tell a typo from a file not pulled: unchanged, it is skipped as before."""
+    import shutil
+
+    tracked_folder.branch()
+    shutil.rmtree(tracked_folder.root / "data")
+    tracked_folder.write("README.md", "docs\n")
+    tracked_folder.commit()
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    assert tracked_folder.validation()["datasets"][0]["status"] == "skipped"
+
+
+def test_a_typo_in_a_dvc_folder_not_pulled_is_found_in_the_cached_manifest(tracked_folder: DataProject) -> None:
+    """Not pulled, but the folder's `.dir` manifest is in the local DVC cache: it lists the files."""
+    import shutil
+
+    tracked_folder.branch()
+    shutil.rmtree(tracked_folder.root / "data")
+    tracked_folder.config([{"path": "data/*.parquet"}])
+    tracked_folder.commit("a typo")
+    result = tracked_folder.validate("--base", "main")
+    assert result.exit_code == 2, result.output
+    assert "data[0].path 'data/*.parquet' matches no file" in result.output
+    for manifest in (tracked_folder.root / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()  # no manifest: nothing can tell a typo from data not pulled
+    assert tracked_folder.validate("--base", "main").exit_code == 0
+
+
+# --- DVC data edited in the workspace but not `dvc add`ed: training reads it, so it is validated -----------
+
+EDITED = "the workspace differs from data/train.csv.dvc"
+
+
+def test_dvc_data_edited_but_not_added_is_validated(project: DataProject) -> None:
+    project.branch()
+    project.write("README.md", "docs\n")
+    project.commit()
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(25) + "3,4.0,2.0,setosa\n")  # no `dvc add`
+    assert project.git("status", "--porcelain") == ""  # git sees nothing: the data is ignored, its .dvc same
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["status"] == "invalid"
+    assert entry["version"]["dvc"]["in_sync"] is False
+    assert EDITED in entry["note"] and "dvc add" in entry["note"]
+    assert EDITED in result.output
+
+
+def test_valid_edit_is_valid_with_the_note_and_in_sync_data_has_none(project: DataProject) -> None:
+    project.branch()
+    project.write("README.md", "docs\n")
+    project.commit()
+    project.write("data/train.csv", IRIS_HEADER + iris_rows(21))
+    result = project.validate("--base", "main")
+    assert result.exit_code == 0, result.output
+    entry = project.dataset("data/train.csv")
+    assert entry["status"] == "valid" and EDITED in entry["note"]
+    result = project.validate("--all")
+    assert result.exit_code == 0 and EDITED in project.dataset("data/train.csv")["note"]
+
+    project.dvc("add", "-q", "data/train.csv")  # recorded: in sync again, nothing to say
+    project.validate("--all")
+    assert "note" not in project.dataset("data/train.csv")
+
+
+def test_a_file_edited_inside_a_tracked_directory(git_repo: Path) -> None:
+    project = DataProject(git_repo)
+    project.dvc_init()
+    project.config([{"path": "images/*.csv", "checks": {"rows": {"min": 2}}}])
+    project.write("images/a.csv", "x\n1\n2\n")
+    project.write("images/b.csv", "x\n1\n2\n")
+    project.dvc("add", "-q", "images")
+    project.commit()
+    project.branch()
+    project.write("images/b.csv", "x\n1\n")  # not `dvc add`ed
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    # the .dir manifest is in the local cache: only the edited file
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/b.csv": "invalid"}
+    assert "the workspace differs from images.dvc" in project.dataset("images/b.csv")["note"]
+
+    for manifest in (project.root / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()  # without it: the directory's md5 differs, so every file of it is validated
+    result = project.validate("--base", "main")
+    assert result.exit_code == 1, result.output
+    statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
+    assert statuses == {"images/a.csv": "valid", "images/b.csv": "invalid"}
+    assert all("the workspace differs from images.dvc" in d["note"] for d in project.validation()["datasets"])

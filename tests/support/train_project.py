@@ -78,3 +78,10 @@ def lineage(out: Path) -> dict[str, Any]:
 
 def train_args(out: Path, extra: Sequence[str] = ()) -> list[str]:
     return ["train", "--out", str(out), *extra]
+
+
+def validate(config: Path, out: Path) -> None:
+    """`mlgate validate --all` into `out`, as before a training whose version may be promoted: promote
+    refuses a version whose data was never validated."""
+    result = invoke(config, "validate", "--all", "--out", str(out))
+    assert result.exit_code == 0, result.output

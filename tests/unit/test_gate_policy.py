@@ -205,3 +205,34 @@ def test_the_summary_against_production() -> None:
                     primary_metric="roc_auc")
     assert summary(same) == ("passed: the candidate is the production model itself (version 3); "
                              "roc_auc 0.9 meets its minimum 0.8")
+
+
+# --- the row `data`: the validation of the data the candidate was trained on -----------------------------
+
+
+@pytest.mark.parametrize(("status", "row", "passed"), [
+    ("passed", "pass", True), ("failed", "fail", False), ("forced", "fail", False),
+    ("not-validated", "warn", True),
+])
+def test_the_data_is_a_row_of_the_verdict(status: str, row: str, passed: bool) -> None:
+    from mlgate.gate.model import DataCheck
+
+    data = DataCheck(status, ("data/a.csv", "data/b.csv"), "validation.json")  # type: ignore[arg-type]
+    verdict = evaluate("m", [AUC], side("candidate", roc_auc=0.95), side("production", "1", roc_auc=0.9),
+                       None, data=data)
+    first = verdict.metrics[0]
+    assert (first.name, first.direction, first.candidate, first.status) == ("data", None, status, row)
+    assert verdict.metrics[1].name == "roc_auc" and verdict.metrics[1].status == "pass"
+    assert verdict.passed is passed
+    if row == "fail":
+        assert "data/a.csv, data/b.csv" in first.reasons[0] and "(validation.json)" in first.reasons[0]
+        assert summary(verdict).startswith("failed: data failed validation: data/a.csv, data/b.csv")
+    if status == "forced":
+        assert "--force" in first.reasons[0]
+    if status == "not-validated":
+        assert verdict.status == "warned" and "mlgate validate" in first.reasons[0]
+
+
+def test_no_data_check_no_data_row() -> None:
+    verdict = evaluate("m", [AUC], side("candidate", roc_auc=0.95), None, None)
+    assert [m.name for m in verdict.metrics] == ["roc_auc"]

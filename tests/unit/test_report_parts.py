@@ -71,6 +71,18 @@ def test_a_failed_training_is_named_first() -> None:
     assert decide(verdict("passed"), None, succeeded).state == "success"
 
 
+def test_a_failing_data_row_is_said_once_in_the_headline() -> None:
+    """The verdict's row `data` already says the data failed: the headline does not say it twice."""
+    doc = docs.verdict("passed")
+    doc["passed"], doc["status"] = False, "failed"
+    doc["summary"] = "failed: data failed validation: data/eval.parquet (validation.json)"
+    doc["metrics"].insert(0, docs.metric("data", "failed", None, direction=None, status="fail",  # type: ignore[arg-type]
+                                         reasons=["failed validation: data/eval.parquet (validation.json)"]))
+    outcome = decide(Verdict.model_validate(doc), validation(passed=False))
+    assert outcome.state == "failure"
+    assert outcome.summary == "failed: data failed validation: data/eval.parquet (validation.json)"
+
+
 def test_status_description_fits_github() -> None:
     long = verdict("failed")
     long.summary = "x" * 1000
@@ -207,3 +219,55 @@ def test_fit_hard_cuts_a_head_that_is_too_long() -> None:
     cut = fit(text, 300)
     assert len(cut) <= 300 and cut.count("<details>") == cut.count("</details>")
     assert "This report was cut to fit" in cut
+
+
+def _summary_of(statuses: list[str]) -> str:
+    from mlgate.report.view import Context, build
+
+    doc = docs.validation(passed=True)
+    template = doc["datasets"][0]
+    doc["datasets"] = [{**template, "path": f"data/{i}.csv", "status": status,
+                        **({"version": None, "rows": None, "bytes": None, "format": None}
+                           if status in ("skipped", "deleted") else {})}
+                       for i, status in enumerate(statuses)]
+    return str(build(docs.documents(validation_doc=doc), Context()).data_summary)
+
+
+@pytest.mark.parametrize(("statuses", "shown"), [
+    (["skipped", "skipped"], "⏭️ 2 datasets unchanged since `origin/main`, not validated."),
+    (["valid", "valid"], "✅ 2 datasets valid (changed since `origin/main`)."),
+    (["valid", "skipped"], "✅ 1 dataset valid (changed since `origin/main`); 1 unchanged, not validated."),
+    (["deleted"], "🗑️ 1 dataset deleted (changed since `origin/main`)."),
+    (["valid", "deleted", "skipped"],
+     "✅ 1 dataset valid, 1 deleted (changed since `origin/main`); 1 unchanged, not validated."),
+])
+def test_data_summary_counts_skipped_as_skipped(statuses: list[str], shown: str) -> None:
+    assert _summary_of(statuses) == shown
+
+
+def test_a_datasets_note_is_shown_in_the_data_table() -> None:
+    from mlgate.report.view import Context, build
+
+    doc = docs.validation(passed=True)
+    doc["datasets"][0]["note"] = "the workspace differs from data/train.csv.dvc (edited, not `dvc add`ed)"
+    shown = str(build(docs.documents(validation_doc=doc), Context()).data_table)
+    assert "✅ valid ⚠️ the workspace differs from data/train.csv.dvc" in shown
+
+
+@pytest.mark.parametrize(("status", "shown"), [
+    ("forced", "⚠️ trained with --force on data that failed validation"),
+    ("not-validated", "⚠️ the data was not validated before training"),
+    ("passed", None), (None, None),
+])
+def test_the_data_pin_says_when_the_data_was_not_validated(status: str | None, shown: str | None) -> None:
+    from mlgate.report.view import Context, build
+
+    doc = docs.lineage()
+    if status:
+        doc["data_validation"] = status
+    pins = str(build(docs.documents(lineage_doc=doc), Context()).pins)
+    [row] = [line for line in pins.splitlines() if line.startswith("| Data ")]
+    if shown:
+        assert shown in row
+    else:
+        assert "⚠️" not in row

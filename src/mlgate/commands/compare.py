@@ -11,17 +11,22 @@ from pathlib import Path
 
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
-from mlgate.documents import Lineage, read_document
+from mlgate.documents import Lineage, Validation, read_document
 from mlgate.documents import Verdict as VerdictDocument
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
-from mlgate.gate.model import RawValue, Rule, Side, Verdict
+from mlgate.gate.model import DataCheck, DataStatus, RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import json_value
 from mlgate.output import Output, one_line
 from mlgate.registry import Registry
+from mlgate.train.lineage import DATA_VALIDATION_TAG as DATA_TAG
 from mlgate.train.metrics import read_metrics_file
-from mlgate.workdir import LINEAGE, VERDICT, begin, write_document
+from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, begin, write_document
+
+# How bad each validation outcome is: when validation.json and the run's tag disagree, the worse one counts.
+DATA_RANK: dict[DataStatus, int] = {"passed": 0, "not-validated": 1, "failed": 2, "forced": 3}
+FAILING_DATA = ("invalid", "error")
 
 
 def rules_from_config(config: Config) -> list[Rule]:
@@ -60,6 +65,7 @@ def run_compare(
                        "not there (or records no run)",
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
+    validation = _validation(out)  # a malformed one is bad input before anything is written
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -67,8 +73,10 @@ def run_compare(
     model = config.model
     production = registry.alias_side(model.name, model.production_alias, "production")
     baseline = _baseline(config, registry)
+    data = data_check(validation, registry.run_tag(candidate_run, DATA_TAG) if candidate_run else None)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
-                       primary_metric=config.primary_metric(), production_label=model.production_alias)
+                       primary_metric=config.primary_metric(), production_label=model.production_alias,
+                       data=data)
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     body = _verdict_body(config, verdict, registry)
@@ -88,6 +96,30 @@ def _lineage(out: Path) -> Lineage | None:
     if not (out / LINEAGE).is_file():
         return None
     return read_document(out / LINEAGE, Lineage)
+
+
+def _validation(out: Path) -> Validation | None:
+    """The validation.json `mlgate validate` wrote in the work directory, if any."""
+    if not (out / VALIDATION).is_file():
+        return None
+    return read_document(out / VALIDATION, Validation)
+
+
+def data_check(validation: Validation | None, run_tag: str | None) -> DataCheck | None:
+    """What the verdict knows of the data: validation.json in the work directory and the candidate run's
+    tag mlgate.data.validation (set by `mlgate train`); the worse of the two. None when neither says."""
+    checks = []
+    if validation is not None:
+        invalid = tuple(d.path for d in validation.datasets if d.status in FAILING_DATA)
+        checks.append(DataCheck("passed" if validation.passed else "failed", invalid, VALIDATION))
+    for status in DATA_RANK:
+        if status == run_tag:
+            checks.append(DataCheck(status, (), f"run tag {DATA_TAG}"))
+    if not checks:
+        return None
+    worst = max(checks, key=lambda check: DATA_RANK[check.status])
+    invalid = tuple(dict.fromkeys(path for check in checks for path in check.invalid))
+    return DataCheck(worst.status, invalid, worst.source)
 
 
 def _training_failure(lineage: Lineage, out: Path) -> str | None:

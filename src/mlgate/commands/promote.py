@@ -13,6 +13,7 @@ from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
+from mlgate.train.lineage import DATA_VALIDATION_TAG
 
 if TYPE_CHECKING:
     from mlgate.registry import Registry, VersionInfo
@@ -21,22 +22,49 @@ ACCEPTED = ("passed", "warned")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 
 
-def check_verdict(output: Output, target: VersionInfo, *, force: bool) -> str:
-    """The version's gate verdict; GateFailed (exit 1) unless it passed or warned, or --force."""
+def verdict_problem(target: VersionInfo) -> str | None:
+    """Why the version's gate verdict does not allow promotion, or None when it passed or warned."""
     verdict = target.tags.get("mlgate.verdict")
     if verdict in ACCEPTED or (verdict is None and target.tags.get("mlgate.verdict.passed") == "true"):
-        return verdict or "passed"
-    if force:
-        output.warn(f"promoting {target.name} version {target.version} although its gate verdict is "
-                    f"{verdict or 'missing'} (--force)")
-        return verdict or "missing"
+        return None
     if verdict is None:
-        why = "no gate verdict is recorded on it: `mlgate compare --candidate-run` never ran on this version"
-    else:
-        why = f"its gate verdict is {verdict!r} (model-version tag mlgate.verdict)"
-    raise GateFailed(f"refusing to promote {target.name} version {target.version}", why,
-                     "run the gate on it and fix the regression, promote another version with --version, "
-                     "or pass --force to promote anyway")
+        return "no gate verdict is recorded on it: `mlgate compare --candidate-run` never ran on this version"
+    return f"its gate verdict is {verdict!r} (model-version tag mlgate.verdict)"
+
+
+def data_problem(target: VersionInfo) -> str | None:
+    """Why the version's data does not allow promotion, or None when it passed validation."""
+    status = target.tags.get(DATA_VALIDATION_TAG)
+    if status == "passed":
+        return None
+    if status in ("failed", "forced"):
+        anyway = ", and it was trained on anyway with --force" if status == "forced" else ""
+        return f"its data failed validation{anyway} (model-version tag {DATA_VALIDATION_TAG}={status})"
+    shown = f"is {status!r}" if status else "is missing"
+    return (f"its data was never validated (model-version tag {DATA_VALIDATION_TAG} {shown}): "
+            "`mlgate train` ran without a passing validation.json in its --out")
+
+
+def check_verdict(output: Output, target: VersionInfo, *, force: bool) -> str:
+    """The version's gate verdict; GateFailed (exit 1) unless it passed or warned and its data passed
+    validation, or --force (then who forced it is recorded by the caller)."""
+    verdict = target.tags.get("mlgate.verdict") or (
+        "passed" if target.tags.get("mlgate.verdict.passed") == "true" else "missing")
+    problems = [p for p in (verdict_problem(target), data_problem(target)) if p]
+    if not problems:
+        return verdict
+    if force:
+        output.warn(f"promoting {target.name} version {target.version} although "
+                    f"{'; and '.join(problems)} (--force)")
+        return verdict
+    fixes = []
+    if verdict_problem(target):
+        fixes.append("run the gate on it and fix the regression")
+    if data_problem(target):
+        fixes.append("fix the data, run `mlgate validate` and then `mlgate train` with the same --out")
+    raise GateFailed(f"refusing to promote {target.name} version {target.version}", "; ".join(problems),
+                     f"{'; '.join(fixes)}; promote another version with --version, or pass --force to "
+                     "promote anyway (recorded as the version tag mlgate.promoted_forced_by)")
 
 
 def _git_lines(root: Path, *args: str) -> list[str]:
@@ -114,6 +142,7 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
                     "nothing to do")
         output.set_output("previous-version", "")
         return EXIT_PASSED
+    forced = bool(verdict_problem(target) or data_problem(target))
     verdict = check_verdict(output, target, force=force)
     if current is not None:
         registry.set_alias(model.name, model.previous_alias, current.version)
@@ -123,6 +152,8 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
         "mlgate.promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mlgate.promoted_from_commit": commit or target.tags.get("mlgate.commit", ""),
         "mlgate.promoted_verdict": verdict,
+        "mlgate.promoted_data_validation": target.tags.get(DATA_VALIDATION_TAG) or "missing",
+        "mlgate.promoted_forced_by": github.who() if forced else "",
     }
     registry.set_version_tags(model.name, target.version, {k: v for k, v in tags.items() if v})
     before = f"; version {current.version} is now @{model.previous_alias}" if current else ""

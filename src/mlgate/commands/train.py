@@ -16,7 +16,7 @@ from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 from mlgate.train import lineage
-from mlgate.train.data_pin import data_pin
+from mlgate.train.data_pin import DataValidation, data_pin, data_validation, stale_validation
 from mlgate.train.execute import LOG_NAME, Job, Produced, check_outputs, execute, job_env
 from mlgate.train.image import digest_of, is_pinned
 from mlgate.train.pins import (
@@ -73,6 +73,33 @@ def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
     train = config.train
     outputs = (config.resolve(train.metrics), config.resolve(train.model)) if train else ()
     return (out, config.root / DEFAULT_OUT, *outputs)
+
+
+def check_data(output: Output, out: Path, *, force: bool) -> DataValidation:
+    """Refuse to train on data that failed validation (GateFailed, exit 1) unless --force; say what a run
+    on data never validated, or trained on anyway, is tagged."""
+    found = data_validation(out)
+    tag = lineage.DATA_VALIDATION_TAG
+    if found.status == "failed":
+        if not force:
+            raise GateFailed(
+                "refusing to train: the data failed validation", found.why,
+                "fix the data (validation.json and `mlgate validate` say what is wrong) and run "
+                "`mlgate validate` again; or pass --force (MLGATE_FORCE=true) to train anyway: the run is "
+                f"then tagged {tag}=forced, its verdict fails, and promote refuses it without --force",
+            )
+        output.warn(f"training on data that failed validation (--force): {found.why}; the run is tagged "
+                    f"{tag}=forced, its verdict fails, and promote refuses it without --force")
+        return DataValidation("forced", found.invalid, found.why)
+    if found.status == "not-validated":
+        warn_not_validated(output, found.why, out)
+    return found
+
+
+def warn_not_validated(output: Output, why: str, out: Path) -> None:
+    output.warn(f"the data was not validated ({why}): run `mlgate validate --out {out}` before "
+                f"`mlgate train`; the run is tagged {lineage.DATA_VALIDATION_TAG}=not-validated and promote "
+                "refuses it without --force")
 
 
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
@@ -143,15 +170,24 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
 
 
 def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
-              register: bool, out: Path, tracking_uri: str | None) -> int:
-    """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise."""
+              register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
+    """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
+
+    Data that failed validation (validation.json in `out`) is refused (exit 1) unless `force`.
+    """
     settings = settings_of(config)
     out = out.resolve()
     begin(out, LINEAGE)  # no older lineage (nor verdict, nor report) may pass for this run's
     requested = runtime or settings.runtime
     check_image(settings, requested)
+    validated = check_data(output, out, force=force)
     chosen = make_runtime(requested, settings.image, settings.runtime_args)
     document = pins(config, settings, chosen, out, github)
+    document.data_validation = validated.status
+    stale = stale_validation(document.data, out, config.root) if validated.status == "passed" else []
+    if stale:
+        document.data_validation = "not-validated"
+        warn_not_validated(output, f"{', '.join(stale[:10])} changed since `mlgate validate` checked it", out)
     uri = resolve_uri(config, out, tracking_uri)
     tracking = open_run(config, settings, uri, document)
     output.wrote("lineage", lineage.write(out, document))

@@ -19,7 +19,7 @@ from mlgate.data.result import DELETED, ERROR, INVALID, SKIPPED, VALID, FileResu
 from mlgate.data.schema import LoadedSchema, load_schemas
 from mlgate.data.targets import DELETED as DELETE_ACTION
 from mlgate.data.targets import SKIPPED as SKIP_ACTION
-from mlgate.data.targets import Target, select_targets
+from mlgate.data.targets import Target, edited_note, select_targets
 from mlgate.data.validate import validate_file
 from mlgate.data.versions import dataset_version
 from mlgate.documents import Validation
@@ -80,10 +80,13 @@ def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[Loaded
         hashing = pool.submit(dataset_version, path, root, index=index)  # overlaps with validation
         outcome = validate_file(path, target.rel, fmt, target.dataset, target.where, schemas)
         version = hashing.result()
+    dvc = version.get("dvc") or {}
+    note = target.note or (edited_note(dvc["metafile"]) if dvc.get("in_sync") is False else None)
     return FileResult(
         dataset=target.dataset.path, path=target.rel, status=INVALID if outcome.failures else VALID,
         format=fmt, version={k: v for k, v in version.items() if k not in ("bytes", "rows")},
-        rows=outcome.rows, bytes=int(version["bytes"]), failures=outcome.failures, warnings=outcome.warnings,
+        rows=outcome.rows, bytes=int(version["bytes"]), failures=outcome.failures, note=note,
+        warnings=outcome.warnings,
     )
 
 
@@ -109,6 +112,11 @@ def _summarize(output: Output, results: list[FileResult], changes: Changes | Non
             output.line("      " + result.error.replace("\n", "\n      "))
         for warning in result.warnings:
             output.warn(warning, file=result.path, title="mlgate validate: header")
+        if result.note:
+            output.line(f"      note: {one_line(result.note)}")
+            if output.actions:
+                output.annotate("warning", f"{result.path}: {result.note}", file=result.path,
+                                title="mlgate validate: note")
         for failure in result.failures:
             where = f" [{one_line(failure.column)}]" if failure.column else ""
             output.line(f"      - {one_line(failure.check)}{where}: {one_line(failure.message)}")

@@ -52,12 +52,14 @@ class FileResult:
     failures: list[Failure] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # printed by `mlgate validate`, not in the document
+    note: str | None = None  # e.g. the workspace differs from what DVC recorded
 
     def to_document(self) -> documents.DatasetResult:
         return documents.DatasetResult.model_validate({
             "dataset": self.dataset, "path": self.path, "format": self.format, "status": self.status,
             "version": self.version, "rows": self.rows, "bytes": self.bytes,
             "failures": [failure.to_document() for failure in self.failures], "error": self.error or None,
+            "note": self.note or None,
         })
 
 

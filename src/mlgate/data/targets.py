@@ -10,7 +10,7 @@ from pathlib import Path
 from mlgate.config import Config, Dataset
 from mlgate.data.changed import Changes, DvcChange
 from mlgate.data.dvcmeta import DvcIndex, DvcOut
-from mlgate.data.versions import cached_manifest, not_pulled
+from mlgate.data.versions import cached_manifest, edited_files, not_pulled
 from mlgate.errors import BadInput
 
 VALIDATE, DELETED, SKIPPED = "validate", "deleted", "skipped"
@@ -24,6 +24,7 @@ class Target:
     pattern: str  # the glob, relative to the repository root
     rel: str  # the file (or the pattern, for a skipped dataset)
     action: str  # validate / deleted / skipped
+    note: str | None = None  # e.g. the workspace differs from what DVC recorded
 
     @property
     def where(self) -> str:
@@ -80,22 +81,39 @@ def could_hold(out: DvcOut, pattern: str, matcher: re.Pattern[str]) -> bool:
     return prefix.startswith(folder) or (folder.startswith(prefix) and out.is_dir)
 
 
+def edited_note(metafile: str) -> str:
+    """What validation.json and the console say of DVC data whose workspace differs from its record."""
+    return (f"the workspace differs from {metafile} (edited, not `dvc add`ed): validated as the workspace "
+            "holds it, which is what training reads; `dvc add` it (or `dvc checkout` to drop the edit)")
+
+
 def select_targets(config: Config, root: Path, index: DvcIndex, changes: Changes | None) -> list[Target]:
     targets: list[Target] = []
+    edited: dict[str, list[str]] = {}  # DVC output path → its files that differ from the record
     for number, dataset in enumerate(config.data):
         pattern = repo_pattern(config, dataset, root)
         matcher = glob_regex(pattern)
         present = workspace_files(root, pattern)
         tracked = [out for out in index.outs if could_hold(out, pattern, matcher)]
+        notes: dict[str, str] = {}
         if changes is None:
             chosen = {rel: VALIDATE for rel in present}
         else:
             chosen = _changed(root, pattern, matcher, changes)
+            # DVC data edited in the workspace changes neither git nor its .dvc file; training reads it
+            for out in tracked:
+                if out.path not in edited:
+                    edited[out.path] = edited_files(out, root)
+                for rel in edited[out.path]:
+                    if matcher.match(rel) and chosen.get(rel) != DELETED:
+                        chosen[rel] = VALIDATE
+                        notes[rel] = edited_note(out.metafile)
         if not chosen and not present:
             _nothing_found(dataset, number, pattern, tracked, changes is None, root)
         if not chosen:
             targets.append(Target(number, dataset, pattern, pattern, SKIPPED))
-        targets += [Target(number, dataset, pattern, rel, action) for rel, action in sorted(chosen.items())]
+        targets += [Target(number, dataset, pattern, rel, action, notes.get(rel))
+                    for rel, action in sorted(chosen.items())]
     return targets
 
 
@@ -143,14 +161,32 @@ def changed_inside(root: Path, change: DvcChange) -> set[str] | None:
 
 def _nothing_found(dataset: Dataset, number: int, pattern: str, tracked: list[DvcOut], all_mode: bool,
                    root: Path) -> None:
-    missing = [out for out in tracked if not (root / out.path).exists()]
-    if missing and all_mode:
-        raise not_pulled(missing[0].path, missing[0])
-    if tracked:
+    """A dataset whose path matches no file in the workspace: bad input (a typo), unless DVC data that is
+    not pulled might hold a match (then: not pulled with --all, else unchanged and skipped)."""
+    matcher = glob_regex(pattern)
+    unknown = [out for out in tracked if not (root / out.path).exists() and _might_match(out, matcher, root)]
+    if unknown and all_mode:
+        raise not_pulled(unknown[0].path, unknown[0])
+    if unknown:
         return  # DVC data not pulled and not changed: nothing to validate, not an error
+    inside = f", inside {tracked[0].path} (tracked by DVC in {tracked[0].metafile})" if tracked else ""
     raise BadInput(
         f"data[{number}].path {dataset.path!r} matches no file",
-        f"looked for {pattern} under {root}",
+        f"looked for {pattern} under {root}{inside}",
         "fix the glob in mlgate.yaml (paths are relative to the config file), or remove the dataset",
         file=dataset.path,
     )
+
+
+def _might_match(out: DvcOut, matcher: re.Pattern[str], root: Path) -> bool:
+    """Whether a DVC output that is not in the workspace may hold a file the glob matches: its own path,
+    or a file listed in its `.dir` manifest when the local DVC cache has it (else: it may)."""
+    if not out.md5:
+        return True
+    if not out.is_dir:
+        return bool(matcher.match(out.path))
+    manifest = cached_manifest(out.md5, root)
+    if manifest is None:
+        return True
+    prefix = out.path.rstrip("/") + "/"
+    return any(matcher.match(prefix + name) for name in manifest)

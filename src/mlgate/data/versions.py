@@ -118,6 +118,34 @@ def _in_sync(out: DvcOut, rel: str, value: str, size: int, repo_root: Path) -> b
     return manifest.get(inner) == value
 
 
+def edited_files(out: DvcOut, repo_root: Path) -> list[str]:
+    """The files of a DVC output whose workspace content differs from what its metafile records (edited,
+    not `dvc add`ed): posix paths relative to the root. Every file of a tracked directory when its md5
+    differs and its `.dir` manifest is not in the local cache. [] when in sync, when the output is not in
+    the workspace, or when it cannot be told (no md5 recorded; a DVC 2 hash compared by size only)."""
+    path = repo_root / out.path
+    if not out.md5 or not path.exists():
+        return []
+    if not out.is_dir:
+        if not path.is_file():
+            return []
+        size = path.stat().st_size
+        if out.size is not None and out.size != size:
+            return [out.path]
+        if out.hash_name != "md5":  # DVC 2 (md5 of text with CRLF made LF): sizes only, as _in_sync
+            return []
+        return [] if file_digest(path, "md5") == out.md5 else [out.path]
+    if not path.is_dir() or out.hash_name != "md5":
+        return []
+    prefix = out.path.rstrip("/") + "/"
+    files = _dir_files(path)
+    manifest = cached_manifest(out.md5, repo_root)
+    if manifest is None:
+        value, _ = dir_digest(path, "md5")
+        return [] if value == out.md5 else [prefix + rel for rel, _ in files]
+    return [prefix + rel for rel, full in files if manifest.get(rel) != file_digest(full, "md5")]
+
+
 def cached_manifest(md5: str | None, repo_root: Path) -> dict[str, str] | None:
     """relpath → md5 of a tracked directory, from its `.dir` object in the local DVC cache, if there."""
     if not md5 or not md5.endswith(".dir"):

@@ -10,6 +10,7 @@ Direction = Literal["maximize", "minimize"]
 Severity = Literal["fail", "warn"]
 Status = Literal["pass", "warn", "fail"]
 RawValue = float | int | str | bool | None
+DataStatus = Literal["passed", "failed", "forced", "not-validated"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,24 @@ class Side:
 
 
 @dataclass(frozen=True)
+class DataCheck:
+    """What validation said about the data the candidate was trained on, as plain values.
+
+    `status`: passed; failed (validation.json says so); forced (failed, trained anyway with --force);
+    not-validated. `invalid`: the data files that failed validation. `source`: where it was read.
+    """
+
+    status: DataStatus
+    invalid: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class MetricResult:
-    """The decision for one gated metric, with the reasons a person reads."""
+    """The decision for one gated metric (or the row `data`, the data's validation), with its reasons."""
 
     name: str
-    direction: Direction
+    direction: Direction | None  # None for the row `data`
     severity: Severity
     candidate: RawValue
     production: RawValue

@@ -5,7 +5,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 
-from mlgate.gate.model import MetricResult, ParamChange, RawValue, Rule, Side, Verdict
+from mlgate.gate.model import (
+    DataCheck,
+    MetricResult,
+    ParamChange,
+    RawValue,
+    Rule,
+    Severity,
+    Side,
+    Status,
+    Verdict,
+)
 from mlgate.gate.values import as_number, describe_unusable
 
 # Floating-point slack, relative to the values: a candidate equal to production up to rounding (float64 keeps
@@ -127,13 +137,43 @@ def _baseline_checks(
         failures.append(reason)
 
 
+# The name of the verdict's row for the data the candidate was trained on.
+DATA_ROW = "data"
+
+
+def check_data(data: DataCheck) -> MetricResult:
+    """The row `data`: fails when the data failed validation (trained anyway or not), warns when it was never
+    validated. Data that failed validation never passes, whatever the metrics say."""
+    where = f" ({data.source})" if data.source else ""
+    shown = ", ".join(data.invalid[:MAX_LISTED]) + (", …" if len(data.invalid) > MAX_LISTED else "")
+    which = f": {shown}" if shown else ""
+    status: Status = "fail"
+    severity: Severity = "fail"
+    if data.status == "passed":
+        status, reason = "pass", f"the data passed validation{where}"
+    elif data.status == "failed":
+        reason = f"failed validation{which}{where}"
+    elif data.status == "forced":
+        reason = f"failed validation{which}{where}; the model was trained on it anyway (--force)"
+    else:
+        status = severity = "warn"
+        reason = (f"not validated{where}: run `mlgate validate` before `mlgate train` (with the same --out); "
+                  "mlgate promote refuses a version whose data was never validated")
+    return MetricResult(
+        name=DATA_ROW, direction=None, severity=severity, candidate=data.status, production=None,
+        baseline=None, delta=None, delta_pct=None, baseline_delta=None, status=status, reasons=(reason,),
+    )
+
+
 def evaluate(
     model: str, rules: Sequence[Rule], candidate: Side, production: Side | None, baseline: Side | None,
-    *, primary_metric: str | None = None, production_label: str = "production",
+    *, primary_metric: str | None = None, production_label: str = "production", data: DataCheck | None = None,
 ) -> Verdict:
-    """The whole comparison: every gated metric decided, plus notes on what could not be compared."""
+    """The whole comparison: the data's validation (when known) and every gated metric decided, plus notes
+    on what could not be compared."""
     same = _same_version(candidate, production)
-    results = tuple(
+    data_row = (check_data(data),) if data is not None else ()
+    results = data_row + tuple(
         evaluate_metric(
             rule,
             candidate.metrics.get(rule.name),

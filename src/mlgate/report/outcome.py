@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlgate.documents import Lineage, Validation, Verdict
+from mlgate.gate.policy import DATA_ROW
 from mlgate.report.escape import clean
 
 State = Literal["success", "failure", "error"]
@@ -66,7 +67,9 @@ def decide(verdict: Verdict | None, validation: Validation | None, lineage: Line
     status = verdict.status
     summary = clean(verdict.summary, 500)
     if bad_data:
-        text = "; ".join(s for s in (data_text.capitalize(), summary) if s)
+        # a verdict whose row `data` failed already says so in its summary: said once
+        said = any(m.name == DATA_ROW and m.direction is None and m.status == "fail" for m in verdict.metrics)
+        text = summary if said and summary else "; ".join(s for s in (data_text.capitalize(), summary) if s)
         return Outcome("failure", False, "❌", "failed", text)
     if status == "failed":
         return Outcome("failure", False, "❌", "failed", summary or "The candidate regressed")

@@ -175,7 +175,7 @@ def _metrics(metrics: Sequence[MetricResult], primary: str) -> Safe:
     rows = []
     for m in metrics:
         name = md(m.name, 80)
-        arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction, "")
+        arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction or "", "")  # none for the row `data`
         label = Safe(f"**{name}**{arrow}" if name and m.name == primary else f"{name}{arrow}")
         reasons = "; ".join(m.reasons)
         rows.append([label, fmt.value(m.candidate), fmt.value(m.production), fmt.value(m.baseline),
@@ -242,14 +242,22 @@ def _data_icon(status: str) -> Safe:
     return Safe(f"{icon} {md(status, 20)}".strip())
 
 
+def _data_status(dataset: DatasetResult) -> Safe:
+    """The status, and the dataset's note when it has one (e.g. the workspace differs from DVC's record)."""
+    icon = _data_icon(dataset.status)
+    return Safe(f"{icon} ⚠️ {md(dataset.note, 300)}") if dataset.note else icon
+
+
 def _data_table(validation: Validation | None) -> Safe:
-    rows = [[md(d.path, 120), md(d.format, 20), _version(d.version), fmt.value(d.rows), _data_icon(d.status),
+    rows = [[md(d.path, 120), md(d.format, 20), _version(d.version), fmt.value(d.rows), _data_status(d),
              Safe(str(len(d.failures))) if d.failures else fmt.MISSING]
             for d in _datasets(validation)]
     return table(["Dataset", "Format", "Version", "Rows", "Status", "Failed checks"], rows)
 
 
 def _data_summary(validation: Validation | None, failed: int) -> Safe:
+    """One line over the data table: how many files failed, were valid, deleted, or unchanged (skipped: not
+    validated, so never counted as valid)."""
     datasets = _datasets(validation)
     if validation is None:
         return Safe("")
@@ -259,7 +267,20 @@ def _data_summary(validation: Validation | None, failed: int) -> Safe:
     against = f" (changed since {code(base, 60)})" if base else ""
     if failed:
         return Safe(f"❌ {failed} of {len(datasets)} datasets failed validation{against}.")
-    return Safe(f"✅ {len(datasets)} dataset{'s' if len(datasets) != 1 else ''} valid{against}.")
+    counts = {status: sum(d.status == status for d in datasets) for status in ("valid", "deleted", "skipped")}
+    changed = [(n, word) for word, n in counts.items() if n and word != "skipped"]
+    skipped = counts["skipped"]
+    if not changed:
+        since = f" since {code(base, 60)}" if base else ""
+        return Safe(f"⏭️ {_files(skipped)} unchanged{since}, not validated.")
+    icon = "✅" if counts["valid"] else "🗑️"
+    parts = [f"{_files(n) if i == 0 else n} {word}" for i, (n, word) in enumerate(changed)]
+    rest = f"; {skipped} unchanged, not validated" if skipped else ""
+    return Safe(f"{icon} {', '.join(parts)}{against}{rest}.")
+
+
+def _files(count: int) -> str:
+    return f"{count} dataset{'s' if count != 1 else ''}"
 
 
 def _dataset_view(dataset: DatasetResult) -> DatasetView:
@@ -344,7 +365,9 @@ def _data_pin(lineage: Lineage) -> Safe:
         return fmt.MISSING
     parts = [f"{md(e.path, 80)} @ {_version(e.version)}" for e in entries[:10]]
     more = f" and {len(entries) - 10} more" if len(entries) > 10 else ""
-    return Safe("; ".join(parts) + more)
+    warning = {"forced": " ⚠️ trained with --force on data that failed validation",
+               "not-validated": " ⚠️ the data was not validated before training"}
+    return Safe("; ".join(parts) + more + warning.get(lineage.data_validation or "", ""))
 
 
 def _env_pin(lineage: Lineage) -> Safe:

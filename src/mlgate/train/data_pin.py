@@ -2,6 +2,7 @@
 
 Versions come from `mlgate.data.versions.dataset_version` (DVC md5 where DVC tracks the data, else sha256).
 Rows and the validation status are taken from validation.json when it describes the same version.
+`data_validation` says whether the data may be trained on: what validation.json says of it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,20 @@ from __future__ import annotations
 import glob
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlgate.config import Config
-from mlgate.documents import DataPin, DatasetResult, DataVersion, DvcRef, Validation, read_document
+from mlgate.documents import (
+    DataPin,
+    DatasetResult,
+    DataValidationStatus,
+    DataVersion,
+    DvcRef,
+    Validation,
+    read_document,
+)
 from mlgate.errors import BadInput
 from mlgate.train.pins import relative_to_root
 from mlgate.workdir import VALIDATION
@@ -44,6 +54,46 @@ def validated(out: Path, root: Path) -> dict[str, DatasetResult]:
         return {}
     document = read_document(path, Validation)
     return {relative_to_root(_absolute(entry.path, root), root): entry for entry in document.datasets}
+
+
+@dataclass(frozen=True)
+class DataValidation:
+    """What validation said of the data about to be trained on: its status, the failing files, and why."""
+
+    status: DataValidationStatus
+    invalid: tuple[str, ...] = ()
+    why: str = ""
+
+
+FAILING = ("invalid", "error")
+
+
+def data_validation(out: Path) -> DataValidation:
+    """passed or failed as validation.json in the work directory says; not-validated without one.
+
+    A malformed validation.json is BadInput (exit 2), as for the data pin.
+    """
+    path = out / VALIDATION
+    if not path.is_file():
+        return DataValidation("not-validated", why=f"there is no {VALIDATION} in {out}")
+    document = read_document(path, Validation)
+    if document.passed:
+        return DataValidation("passed")
+    invalid = tuple(d.path for d in document.datasets if d.status in FAILING)
+    what = ", ".join(invalid[:10]) + (", …" if len(invalid) > 10 else "") if invalid else "the data"
+    return DataValidation("failed", invalid, f"{path} says {what} failed validation")
+
+
+def stale_validation(pin: Sequence[DataPin], out: Path, root: Path) -> list[str]:
+    """The data paths validation.json validated at another version than the one about to be trained on
+    (edited after `mlgate validate`): the validation does not describe them."""
+    known = validated(out, root)
+    stale = []
+    for entry in pin:
+        checked = known.get(entry.path)
+        if checked and checked.version is not None and checked.version.value != entry.version.value:
+            stale.append(entry.path)
+    return stale
 
 
 def _absolute(path: str, root: Path) -> Path:

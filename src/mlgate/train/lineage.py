@@ -15,6 +15,8 @@ from mlgate.documents import Ci, CodePin, Configuration, DataPin, EnvironmentPin
 from mlgate.workdir import LINEAGE, write_document
 
 TAG_LIMIT = 5000
+# passed | failed | forced | not-validated: compare fails a verdict and promote refuses a version without it
+DATA_VALIDATION_TAG = "mlgate.data.validation"
 
 
 def environment_pin(*, runtime: str, image: str | None, image_digest: str | None, pinned: bool,
@@ -94,6 +96,7 @@ def run_tags(lineage: Lineage) -> dict[str, str]:
         "mlgate.code.diff_sha256": code.diff_sha256,
         "mlgate.data": [{"path": d.path, "kind": d.version.kind, "value": d.version.value}
                         for d in lineage.data] or None,
+        DATA_VALIDATION_TAG: lineage.data_validation,
         "mlgate.runtime": env.runtime,
         "mlgate.image": env.image,
         "mlgate.image_digest": env.image_digest,
@@ -113,8 +116,9 @@ def run_tags(lineage: Lineage) -> dict[str, str]:
 
 
 def version_tags(lineage: Lineage) -> dict[str, str]:
-    """Tags of the registered model version: where it was built, and whether it can be rebuilt."""
+    """Tags of the registered model version: where it was built, whether it can be rebuilt, and what
+    validation said of its data (promote reads it)."""
     wanted = ("mlgate.commit", "mlgate.head_sha", "mlgate.pr", "mlgate.run_url", "mlgate.reproducible",
-              "mlgate.image_digest", "mlgate.model.sha256")
+              "mlgate.image_digest", "mlgate.model.sha256", DATA_VALIDATION_TAG)
     tags = run_tags(lineage)
     return {key: tags[key] for key in wanted if key in tags}

@@ -76,7 +76,7 @@ def test_bad_environment_is_bad_input(env: dict[str, str]) -> None:
 def test_malformed_event_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(BadInput, match="cannot read the GitHub event"):
+    with pytest.raises(BadInput, match="the GitHub event at GITHUB_EVENT_PATH=.* is not valid JSON"):
         GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
 
 
@@ -104,3 +104,11 @@ def test_write_interval_is_read_with_the_context(raw: str | None, seconds: float
 def test_a_write_interval_that_is_no_number_is_bad_input(raw: str) -> None:
     with pytest.raises(BadInput, match="MLGATE_GITHUB_WRITE_INTERVAL"):
         GitHubContext.from_env({"MLGATE_GITHUB_WRITE_INTERVAL": raw})
+
+
+def test_a_deep_event_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text('{"pull_request": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(BadInput, match="nests deeper than 100 levels") as caught:
+        GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
+    assert "GITHUB_EVENT_PATH" in caught.value.what and caught.value.fix

@@ -76,7 +76,7 @@ def test_bad_environment_is_bad_input(env: dict[str, str]) -> None:
 def test_malformed_event_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(BadInput, match="the GitHub event at GITHUB_EVENT_PATH=.* is not valid JSON"):
+    with pytest.raises(BadInput, match=r"the GitHub event at GITHUB_EVENT_PATH=.* is not valid JSON"):
         GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
 
 

@@ -98,8 +98,7 @@ def cases() -> list[Case]:
     add("config without model", cfg, 2, COMPARE, files={cfg: config_with(replace=("model: {name: churn}\n", ""))})
     add("config wrong type (metrics a list)", cfg, 2, COMPARE,
         files={cfg: "model: {name: churn}\nmetrics: [acc]\n"})
-    add("config alias bomb (330 bytes)", cfg, 2, COMPARE, files={cfg: bomb(8) + config_with(replace=(
-        "  - path: data/*.csv\n", "  - path: data/*.csv\n    checks: {columns: {a: {allowed: *l8}}}\n"))})
+    add("config 480-byte alias bomb", cfg, 2, COMPARE, files={cfg: bomb(9) + config_with("framing: *l9\n")})
     add("config recursive alias", cfg, 2, COMPARE, files={cfg: config_with("framing: &f {decision: *f}\n")})
     add("config 20,000-deep YAML", cfg, 2, COMPARE, files={cfg: config_with("framing: " + "{a: " * 20_000 + "1"
                                                                            + "}" * 20_000 + "\n")})

@@ -65,7 +65,7 @@ def read_text(path: Path, source: str, fix: str, *, file: str | None = None, lim
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        where = _line_of(data[:exc.start].decode("utf-8", "replace"), len(data[:exc.start]))
+        where = data.count(b"\n", 0, exc.start) + 1
         utf16 = " (the file looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise BadInput(f"{source} is not UTF-8 text",
                        f"line {where}: byte 0x{data[exc.start]:02x} is not UTF-8{utf16}", "save it as UTF-8",

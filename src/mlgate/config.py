@@ -12,17 +12,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlgate.errors import BadInput
+from mlgate.parse import read_yaml
 
 DEFAULT_CONFIG = "mlgate.yaml"
 DEFAULT_OUT = ".mlgate"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: `min: .nan` would silently disable a check, `beat_baseline_by: .nan` always fail it
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class ModelSettings(_Frozen):
@@ -201,13 +202,7 @@ def load_config(path: Path) -> Config:
             "create mlgate.yaml (see docs/config.md) or pass --config PATH",
             file=str(path),
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path} is not UTF-8 text", str(exc), "save it as UTF-8", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{path} is not valid YAML", _yaml_problem(exc), "fix the YAML syntax at that line",
-                       file=str(path)) from exc
+    raw = read_yaml(path, str(path), "fix the YAML syntax at that line")
     if raw is None:
         raise BadInput(f"{path} is empty", "mlgate needs at least the model's name and the gated metrics",
                        "start from the config reference, docs/config.md (model: {name: ...}, metrics: ...)",
@@ -233,17 +228,6 @@ def parse_config(raw: Mapping[str, Any], *, source: str, root: Path) -> Config:
         ) from exc
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """Where and what, without PyYAML's `in "<unicode string>"` lines."""
-    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
-        return str(exc)
-    mark = exc.problem_mark
-    text = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem or 'syntax error'}"
-    if exc.context and exc.context_mark is not None:
-        text += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-    return text
-
-
 def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
@@ -253,6 +237,8 @@ def _describe(exc: ValidationError) -> str:
             message = _unknown_field(error["loc"])
         elif error["type"] == "missing":
             message = "required field is missing"
+        elif error["type"] == "finite_number":
+            message = f"should be a finite number, not {error.get('input')!r}"
         elif error["type"] in ("model_type", "dict_type"):
             message = _not_a_block(error["loc"], error.get("input"))
         parts.append(f"{field}: {message}" if field else message)

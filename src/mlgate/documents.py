@@ -40,6 +40,7 @@ from pydantic_core import PydanticCustomError
 
 from mlgate import __version__
 from mlgate.errors import BadInput
+from mlgate.parse import read_json
 
 SCHEMA_VERSION = 1
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
@@ -451,13 +452,7 @@ def read_document(path: Path, model: type[D], fix: str = RERUN) -> D:
     if not path.is_file():
         raise BadInput(f"{path} not found", "an earlier stage writes it",
                        "run that stage first, or pass --out")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path} is not valid JSON", one_line(exc, 200), fix, file=str(path)) from exc
-    except RecursionError as exc:
-        raise BadInput(f"{path} is nested too deeply to read", "no file mlgate writes nests like this", fix,
-                       file=str(path)) from exc
+    data = read_json(path, str(path), fix)
     return parse_document(data, model, str(path), fix=fix)
 
 

@@ -137,12 +137,18 @@ def test_schema_file_missing(project: DataProject) -> None:
     bad_input(project.validate("--base", "main"), "schema file schemas/nope.yaml not found (data[0].schema)")
 
 
-@pytest.mark.parametrize("content", ["columns: [not, a, mapping\n", "schema_type: dataframe\ncolumns:\n  a:\n"
-                                     "    dtype: no_such_type\n"])
-def test_schema_invalid(project: DataProject, content: str) -> None:
+@pytest.mark.parametrize(("content", "words"), [
+    ("columns: [not, a, mapping\n", ("schema schemas/iris.yaml is not valid YAML", "line 2, column 1")),
+    ("schema_type: dataframe\ncolumns:\n  a:\n    dtype: no_such_type\n",
+     ("schema schemas/iris.yaml is not a valid pandera schema",)),
+    ("columns:\n  a: {dtype: int64}\n  a: {dtype: str}\n",
+     ("schema schemas/iris.yaml has the key 'a' twice in one mapping", "line 2 and line 3")),
+    ("columns:\n  a: " + "[" * 5000 + "]" * 5000 + "\n", ("schema schemas/iris.yaml nests deeper than 100 levels",)),
+])
+def test_schema_invalid(project: DataProject, content: str, words: tuple[str, ...]) -> None:
     project.write("schemas/iris.yaml", content)
     project.write("data/train.csv", IRIS_HEADER + iris_rows(5))
-    bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml is not a valid pandera schema")
+    bad_input(project.validate("--base", "main"), *words)
 
 
 @pytest.mark.parametrize("content", ["hello: 1\n", "schema_type: dataframe\ncolums:\n  a: {dtype: int64}\n"])

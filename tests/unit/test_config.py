@@ -119,3 +119,52 @@ def test_tracking_option_reads_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert run("--tracking-uri", "http://flag") == "http://flag"
     monkeypatch.setenv("MLGATE_TRACKING_URI", "")  # an empty action input falls through
     assert run() == "http://from-env"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("min", ".nan"), ("min", "-.inf"), ("max", ".inf"), ("beat_baseline_by", ".nan"), ("min", "1e400"),
+    ("max_regression", ".nan"), ("max", "-1.0e+400"),
+])
+def test_a_threshold_that_is_no_finite_number_names_the_field(tmp_path: Path, field: str, value: str) -> None:
+    """`min: .nan` would silently disable the check, `beat_baseline_by: .nan` always fail it."""
+    text = GOOD.replace("latency_ms: {", f"latency_ms: {{{field}: {value}, ")
+    with pytest.raises(BadInput) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.exit_code == 2
+    assert f"metrics.latency_ms.{field}: should be a finite number, not " in caught.value.why
+
+
+@pytest.mark.parametrize("text", [
+    "data:\n  - path: a.csv\n    checks: {columns: {x: {min: .nan}}}\n",
+    "data:\n  - path: a.csv\n    checks: {class_balance: {column: y, min_fraction: .nan}}\n",
+])
+def test_data_check_bounds_are_finite_too(tmp_path: Path, text: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        load_config(write(tmp_path, GOOD + text))
+    assert "should be a finite number, not nan" in caught.value.why
+
+
+def test_a_key_given_twice_is_refused_naming_the_key_and_line(tmp_path: Path) -> None:
+    """YAML lets the last one win silently: a reviewer reads the first and the gate uses the second."""
+    text = GOOD.replace("baseline:", "metrics:\n  roc_auc: {direction: maximize, min: 0}\nbaseline:")
+    with pytest.raises(BadInput) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.what == f"{tmp_path / 'mlgate.yaml'} has the key 'metrics' twice in one mapping"
+    assert "line 4" in caught.value.why and "line 7" in caught.value.why
+    with pytest.raises(BadInput, match="has the key 'min' twice") as caught:
+        load_config(write(tmp_path, GOOD.replace("min: 0.80", "min: 0.80, min: 0.1")))
+    assert "line 5" in caught.value.why
+
+
+def test_deep_yaml_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="nests deeper than 100 levels") as caught:
+        load_config(write(tmp_path, GOOD + "framing2: " + "[" * 20_000 + "]" * 20_000 + "\n"))
+    assert "line 8" in caught.value.why
+
+
+def test_anchors_and_merge_keys_still_work(tmp_path: Path) -> None:
+    text = GOOD.replace("latency_ms: {", "latency_ms: &lat {").replace(
+        "baseline:", "  p99_ms: *lat\n  p50_ms: {<<: *lat, severity: fail}\nbaseline:")
+    config = load_config(write(tmp_path, text))
+    assert config.metrics["p99_ms"] == config.metrics["latency_ms"]
+    assert config.metrics["p50_ms"].severity == "fail"

@@ -76,7 +76,7 @@ def test_bad_environment_is_bad_input(env: dict[str, str]) -> None:
 def test_malformed_event_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(BadInput, match="cannot read the GitHub event"):
+    with pytest.raises(BadInput, match=r"the GitHub event at GITHUB_EVENT_PATH=.* is not valid JSON"):
         GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
 
 
@@ -124,3 +124,11 @@ def test_an_event_path_that_is_a_directory_says_so(tmp_path: Path) -> None:
 def test_an_event_path_that_does_not_exist_says_so(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="does not exist"):
         GitHubContext.from_env({"GITHUB_EVENT_PATH": str(tmp_path / "event.json")})
+
+
+def test_a_deep_event_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text('{"pull_request": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(BadInput, match="nests deeper than 100 levels") as caught:
+        GitHubContext.from_env({"GITHUB_EVENT_PATH": str(path)})
+    assert "GITHUB_EVENT_PATH" in caught.value.what and caught.value.fix

@@ -80,3 +80,17 @@ def test_compare_reads_metrics_files_with_the_same_reader(tmp_path: Path) -> Non
         load_metrics_file(tmp_path / "absent.yaml", ("who named it", "how to fix"))
     assert caught.value.what == f"metrics file {tmp_path / 'absent.yaml'} not found"
     assert (caught.value.why, caught.value.fix) == ("who named it", "how to fix")
+
+
+@pytest.mark.parametrize(("name", "text", "what"), [
+    ("metrics.json", "[" * 100_000 + "]" * 100_000, "nests deeper than 100 levels"),
+    ("metrics.yaml", "acc: " + "[" * 20_000 + "]" * 20_000, "nests deeper than 100 levels"),
+    ("metrics.yaml", "acc: 0.9\nacc: 0.1\n", "has the key 'acc' twice"),
+    ("metrics.json", '{"acc": 0.9, "acc": 0.1}', "has the key 'acc' twice"),
+])
+def test_deep_or_ambiguous_metrics_are_bad_input(tmp_path: Path, name: str, text: str, what: str) -> None:
+    for read in (lambda path: read_metrics(path, "python train.py"), load_metrics_file):
+        with pytest.raises(BadInput) as caught:
+            read(write(tmp_path, name, text))
+        assert what in caught.value.what and caught.value.what.startswith(f"metrics file {tmp_path / name}")
+        assert caught.value.file == str(tmp_path / name)

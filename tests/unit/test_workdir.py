@@ -47,8 +47,8 @@ def test_nan_is_refused_and_the_old_file_is_kept(tmp_path: Path) -> None:
     ("{not json", "is not valid JSON"),
     ("[1]", "must hold a JSON object"),
     ('{"schema_version": 7}', "schema_version 7"),
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    (b"\xff\xfe{}", "is not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, "nests deeper than 100 levels"),
+    (b"\xff\xfe{}", "is not UTF-8 text"),
 ])
 def test_bad_files_are_bad_input(tmp_path: Path, text: str | bytes, words: str) -> None:
     path = tmp_path / "x.json"

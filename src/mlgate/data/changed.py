@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.data.dvcmeta import DvcOut, is_metafile, parse_metafile
+from mlgate.data.dvcmeta import DvcOut, is_metafile, parse_metafile, read_metafile
 from mlgate.errors import BadInput
 
 DEFAULT_BASE = "origin/HEAD"
@@ -94,7 +94,7 @@ def changed_dvc_outs(repo: Path, since: str, metafiles: list[str]) -> dict[str, 
     for metafile in metafiles:
         before = {out.path: out for out in _outs_at(repo, since, metafile)}
         now_path = repo / metafile
-        now = {out.path: out for out in parse_metafile(metafile, now_path.read_text(encoding="utf-8"))} \
+        now = {out.path: out for out in read_metafile(repo, metafile)} \
             if now_path.is_file() else {}
         for path, out in now.items():
             old = before.get(path)

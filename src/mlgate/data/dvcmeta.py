@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from mlgate.errors import BadInput
+from mlgate.parse import MAX_YAML_BYTES, load_yaml, read_text
 
 LOCKFILE = "dvc.lock"
 METAFILE_SUFFIX = ".dvc"
 _SKIP_DIRS = {".git", ".dvc", ".venv", "venv", "node_modules", "__pycache__", ".mlgate", ".tox"}
+
+RECREATE = "fix the file or re-create it with `dvc add`/`dvc repro`"
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,15 @@ def is_metafile(rel_path: str) -> bool:
     return name == LOCKFILE or (name.endswith(METAFILE_SUFFIX) and name != METAFILE_SUFFIX)
 
 
+def read_metafile(repo_root: Path, rel_path: str) -> list[DvcOut]:
+    """The outputs recorded in the workspace's `.dvc` file or `dvc.lock` at rel_path."""
+    return parse_metafile(rel_path, read_text(repo_root / rel_path, rel_path, RECREATE, file=rel_path,
+                                              limit=MAX_YAML_BYTES))
+
+
 def parse_metafile(rel_path: str, text: str) -> list[DvcOut]:
     """The outputs recorded in one `.dvc` file or `dvc.lock` (given as its text), relative to the repo."""
-    try:
-        raw = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise BadInput(
-            f"{rel_path} is not valid YAML", str(exc),
-            "fix the file or re-create it with `dvc add`/`dvc repro`", file=rel_path,
-        ) from exc
+    raw = load_yaml(text, rel_path, RECREATE, file=rel_path) or {}
     if not isinstance(raw, Mapping):
         raise BadInput(f"{rel_path} is not a DVC metafile", "expected a mapping", "re-create it",
                        file=rel_path)
@@ -151,5 +152,5 @@ class DvcIndex:
 def load_index(repo_root: Path) -> DvcIndex:
     outs: list[DvcOut] = []
     for rel in find_metafiles(repo_root):
-        outs.extend(parse_metafile(rel, (repo_root / rel).read_text(encoding="utf-8")))
+        outs.extend(read_metafile(repo_root, rel))
     return DvcIndex(tuple(outs))

@@ -15,6 +15,7 @@ from typing import Any
 
 from mlgate.config import ColumnCheck, Config, Dataset
 from mlgate.errors import BadInput
+from mlgate.parse import read_json, read_yaml
 
 _TYPE_NAMES = {
     "int": "int64", "integer": "int64", "float": "float64", "number": "float64", "str": "str",
@@ -63,17 +64,17 @@ def load_pandera(config: Config, spec: str, where: str) -> Any:
 
 
 def _serialized_schema(path: Path, shown: str) -> Any:
-    from pandera.io.pandas_io import from_json, from_yaml
+    from pandera.io.pandas_io import deserialize_schema
 
+    fix = "write it in pandera's YAML format (a DataFrameSchema's `schema.to_yaml()` writes one)"
+    read = read_json if path.suffix == ".json" else read_yaml
+    serialized = read(path, f"schema {shown}", fix, file=shown)  # bounded: pandera's own reader is not
     try:
-        reader = from_json if path.suffix == ".json" else from_yaml
-        schema = reader(path)  # type: ignore[no-untyped-call]
+        schema = deserialize_schema(serialized)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pandera raises many kinds for a bad file: all mean "invalid schema"
         raise BadInput(
             f"schema {shown} is not a valid pandera schema",
-            f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500],
-            "write it in pandera's YAML format (a DataFrameSchema's `schema.to_yaml()` writes one)",
-            file=shown,
+            f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500], fix, file=shown,
         ) from exc
     return _check_is_schema(schema, shown)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from mlgate.data.dvcmeta import DvcIndex, DvcOut, load_index
 from mlgate.errors import BadInput
+from mlgate.parse import read_json
 
 BLOCK = 1 << 20
 _SKIP_IN_DIRS = {".git", ".dvc"}
@@ -152,8 +153,8 @@ def cached_manifest(md5: str | None, repo_root: Path) -> dict[str, str] | None:
         return None
     cache = repo_root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
     try:
-        entries = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entries = read_json(cache, f"DVC cache object {cache}", "")
+    except BadInput:  # missing or unreadable: the version is then told without a manifest
         return None
     if not isinstance(entries, list):
         return None

@@ -8,7 +8,6 @@ of repr() and never printed.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from mlgate.documents import REPOSITORY
 from mlgate.errors import BadInput
+from mlgate.parse import read_json
 
 DEFAULT_API = "https://api.github.com"
 DEFAULT_SERVER = "https://github.com"
@@ -196,9 +196,6 @@ def read_event(path: str | None) -> Mapping[str, Any]:
         raise BadInput(f"GITHUB_EVENT_PATH={path} is not a regular file",
                        "GitHub Actions writes the event payload to a JSON file there",
                        "point GITHUB_EVENT_PATH at the event's JSON file, or unset it outside Actions")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"cannot read the GitHub event at {path}", str(exc),
-                       "unset GITHUB_EVENT_PATH, or point it at the event JSON") from exc
+    data = read_json(file, f"the GitHub event at GITHUB_EVENT_PATH={path}",
+                     "unset GITHUB_EVENT_PATH, or point it at the event JSON")
     return data if isinstance(data, Mapping) else {}

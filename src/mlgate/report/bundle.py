@@ -28,6 +28,7 @@ from mlgate.documents import (
     read_document,
 )
 from mlgate.errors import BadInput
+from mlgate.parse import read_json
 from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.report.view import Documents
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_document, write_text
@@ -109,11 +110,9 @@ def _entries(directory: Path) -> dict[str, Path]:
 def read_bundle(directory: Path) -> tuple[BundleMeta, Documents]:
     """Validate a bundle and return its metadata and documents; anything wrong is BadInput (exit 2)."""
     entries = _entries(directory)
+    raw = read_json(entries[META], f"{META} in {directory}", "re-run the report job")
     try:
-        raw = json.loads(entries[META].read_text(encoding="utf-8"))
         meta = BundleMeta.model_validate(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{META} in {directory} is not valid JSON", str(exc), "re-run the report job") from exc
     except ValidationError as exc:
         # field names come from the bundle (extra keys): one line, cut, so they cannot start a `::` command
         raise BadInput(f"{META} in {directory} is not a valid mlgate bundle", describe_errors(exc),

@@ -6,15 +6,13 @@ files); `read_metrics` is what training needs from it: at least one finite numbe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from mlgate.errors import BadInput
 from mlgate.gate.model import RawValue
 from mlgate.gate.values import as_number, flatten
+from mlgate.parse import read_json, read_yaml
 
 # (what, why, fix) of the error when the file is not there: it depends on who named the file.
 Missing = tuple[str, str, str]
@@ -27,17 +25,8 @@ def read_metrics_file(path: Path, *, missing: Missing, fix: str) -> dict[str, Ra
     """
     if not path.is_file():
         raise BadInput(*missing, file=str(path))
-    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise BadInput(f"cannot read metrics file {path}", exc.strerror or str(exc),
-                       "check the file's permissions", file=str(path)) from exc
-    try:
-        data: Any = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BadInput(f"metrics file {path} is not valid {kind}",
-                       (str(exc).splitlines() or [type(exc).__name__])[0], fix, file=str(path)) from exc
+    read = read_json if path.suffix.lower() == ".json" else read_yaml
+    data: Any = read(path, f"metrics file {path}", fix)
     if not isinstance(data, dict):
         got = "nothing (the file is empty)" if data is None else f"a {type(data).__name__}"
         raise BadInput(f"metrics file {path} must hold a mapping of metric names to values",

@@ -8,11 +8,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mlgate.data.versions import file_digest
 from mlgate.documents import CodePin
 from mlgate.errors import BadInput
+from mlgate.parse import read_yaml
 
 
 def sha256_file(path: Path) -> str:
@@ -101,11 +100,7 @@ def read_params(path: Path, field: str = "train.params") -> dict[str, Any]:
     if not path.is_file():
         raise BadInput(f"params file {path} not found", f"{field} names it",
                        f"create the file or fix {field} in mlgate.yaml", file=str(path))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadInput(f"params file {path} is not valid YAML or JSON", str(exc).splitlines()[0],
-                       "fix its syntax", file=str(path)) from exc
+    raw = read_yaml(path, f"params file {path}", "fix its syntax (YAML, or JSON)")
     if raw is None:
         return {}
     if not isinstance(raw, dict):

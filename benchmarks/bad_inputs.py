@@ -1,0 +1,343 @@
+"""The bad-input sweep: many kinds of bad input against the real CLI, each in a subprocess.
+
+Run: .venv/bin/python benchmarks/bad_inputs.py            (--only WORD, --timeout S, --memory-mb N, -j N, -v)
+
+Each kind gets a fresh project folder, runs `python -m mlgate ...` with a timeout and an address-space
+limit (RLIMIT_AS: an alias bomb or a stack overflow must not hang or take the machine), and prints its exit
+code beside the documented one, whether the message has what/why/fix (an `error:` line, then `  why:` and
+`  fix:`), whether a traceback appeared, and the time. Then the totals: "N of M gave what/why/fix and the
+right exit code", and each kind that did not, with the first line of its message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG = textwrap.dedent("""\
+    model: {name: churn}
+    metrics:
+      acc: {direction: maximize, min: 0.5}
+    data:
+      - path: data/*.csv
+    train:
+      command: python train.py
+      runtime: local
+    """)
+GOOD_METRICS = '{"acc": 0.9}'
+GOOD_CSV = "a,b\n1,2\n3,4\n"
+TRAIN = textwrap.dedent("""\
+    import os, pathlib, sys
+    pathlib.Path(os.environ.get("MLGATE_MODEL", "model")).mkdir(parents=True, exist_ok=True)
+    pathlib.Path(os.environ.get("MLGATE_MODEL", "model"), "model.txt").write_text("m")
+    pathlib.Path("metrics.json").write_text(sys.argv[1] if len(sys.argv) > 1 else open("m.txt").read())
+    """)
+DROP = ("GITHUB_", "MLFLOW_", "MLGATE_", "RUNNER_")
+
+# --- the bad inputs ---------------------------------------------------------------------------------
+
+
+def bomb(levels: int = 9) -> str:
+    """The billion laughs in YAML, about 400 bytes: 9**levels strings once expanded."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"l{i}: &l{i} [{','.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def deep_json(depth: int = 100_000) -> str:
+    return '{"acc": ' + "[" * depth + "]" * depth + "}"
+
+
+def deep_yaml(depth: int = 20_000) -> str:
+    return "acc: " + "[" * depth + "]" * depth + "\n"
+
+
+@dataclass
+class Case:
+    name: str
+    group: str
+    expected: int
+    args: list[str]
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    dirs: tuple[str, ...] = ()
+    setup: Callable[[Path], None] | None = None
+
+
+def config_with(extra: str = "", replace: tuple[str, str] = ("", "")) -> str:
+    return CONFIG.replace(*replace) + extra
+
+
+COMPARE = ["compare", "--candidate-metrics", "m.json"]
+
+
+def cases() -> list[Case]:
+    c: list[Case] = []
+
+    def add(name: str, group: str, expected: int, args: list[str], **kwargs: object) -> None:
+        c.append(Case(name, group, expected, args, **kwargs))  # type: ignore[arg-type]
+
+    # mlgate.yaml
+    cfg = "mlgate.yaml"
+    add("config missing", cfg, 2, COMPARE, setup=lambda d: (d / "mlgate.yaml").unlink())
+    add("config empty", cfg, 2, COMPARE, files={cfg: ""})
+    add("config YAML syntax error", cfg, 2, COMPARE, files={cfg: "model: [unclosed\n"})
+    add("config a list, not a mapping", cfg, 2, COMPARE, files={cfg: "- a\n- b\n"})
+    add("config unknown field", cfg, 2, COMPARE, files={cfg: config_with("metircs: {}\n")})
+    add("config without model", cfg, 2, COMPARE, files={cfg: config_with(replace=("model: {name: churn}\n", ""))})
+    add("config wrong type (metrics a list)", cfg, 2, COMPARE,
+        files={cfg: "model: {name: churn}\nmetrics: [acc]\n"})
+    add("config 480-byte alias bomb", cfg, 2, COMPARE, files={cfg: bomb(9) + config_with("framing: *l9\n")})
+    add("config recursive alias", cfg, 2, COMPARE, files={cfg: config_with("framing: &f {decision: *f}\n")})
+    add("config 20,000-deep YAML", cfg, 2, COMPARE, files={cfg: config_with("framing: " + "{a: " * 20_000 + "1"
+                                                                           + "}" * 20_000 + "\n")})
+    add("config duplicate key", cfg, 2, COMPARE, files={cfg: config_with("metrics:\n  acc: {direction: minimize}\n")})
+    add("config min: .nan", cfg, 2, COMPARE, files={cfg: config_with(replace=("min: 0.5", "min: .nan"))})
+    add("config beat_baseline_by: .nan", cfg, 2, COMPARE,
+        files={cfg: config_with(replace=("min: 0.5", "beat_baseline_by: .nan"))})
+    add("config min: 1e400", cfg, 2, COMPARE, files={cfg: config_with(replace=("min: 0.5", "min: 1e400"))})
+    add("config max_regression: -1", cfg, 2, COMPARE,
+        files={cfg: config_with(replace=("min: 0.5", "max_regression: -1"))})
+    add("config UTF-16", cfg, 2, COMPARE, files={cfg: CONFIG.encode("utf-16")})
+    add("config NUL byte", cfg, 2, COMPARE, files={cfg: CONFIG + "\0\n"})
+    add("config 5000-digit integer", cfg, 2, COMPARE, files={cfg: config_with("report: {history: " + "9" * 5000 + "}\n")})
+    add("config python tag", cfg, 2, COMPARE, files={cfg: config_with("tracking_uri: !!python/object/apply:os.system [id]\n")})
+    add("--config is a directory", cfg, 2, ["--config", "data", *COMPARE])
+
+    # metrics files
+    met = "metrics"
+    add("candidate metrics missing", met, 2, ["compare", "--candidate-metrics", "absent.json"])
+    add("candidate metrics not JSON", met, 2, COMPARE, files={"m.json": '{"acc": '})
+    add("candidate metrics a list", met, 2, COMPARE, files={"m.json": "[0.9]"})
+    add("candidate metrics empty", met, 2, COMPARE, files={"m.json": ""})
+    add("candidate metrics binary", met, 2, COMPARE, files={"m.json": bytes(range(256))})
+    add("candidate metrics 100,000-deep JSON", met, 2, COMPARE, files={"m.json": deep_json()})
+    add("candidate metrics 20,000-deep YAML", met, 2, ["compare", "--candidate-metrics", "m.yaml"],
+        files={"m.yaml": deep_yaml()})
+    add("candidate metrics nested alias bomb", met, 2, ["compare", "--candidate-metrics", "m.yaml"],
+        files={"m.yaml": "acc: 0.9\n" + bomb(9)})
+    add("candidate metrics duplicate key", met, 2, COMPARE, files={"m.json": '{"acc": 0.9, "acc": 0.1}'})
+    add("candidate metrics is a directory", met, 2, ["compare", "--candidate-metrics", "data"])
+    add("baseline metrics deep", met, 2, COMPARE,
+        files={cfg: config_with("baseline: {metrics: base.json}\n"), "base.json": deep_json()})
+    add("training metrics 100,000-deep JSON", met, 2, ["train", "--no-register"], files={"m.txt": deep_json()})
+    add("training metrics not JSON", met, 2, ["train", "--no-register"], files={"m.txt": "{oops"})
+    add("training writes no metrics", met, 2, ["train", "--no-register"],
+        files={cfg: config_with(replace=("python train.py", "python -c pass"))})
+
+    # train settings
+    trn = "train"
+    add("unpinned image", trn, 2, ["train", "--runtime", "docker"],
+        files={cfg: config_with(replace=("runtime: local", "runtime: docker\n  image: python:3.11"))})
+    add("no train section", trn, 2, ["train"], files={cfg: config_with(replace=(CONFIG[CONFIG.index("train:"):], ""))})
+    add("params file bomb", trn, 2, ["train", "--no-register"],
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: params.yaml")),
+               "params.yaml": bomb(9)})
+    add("training command fails", trn, 1, ["train", "--no-register"],
+        files={cfg: config_with(replace=("python train.py", "python -c 'raise SystemExit(3)'"))})
+
+    # the environment
+    env = "environment"
+    add("GITHUB_EVENT_PATH missing", env, 2, ["validate", "--all"], env={"GITHUB_EVENT_PATH": "absent.json"})
+    add("GITHUB_EVENT_PATH a directory", env, 2, ["validate", "--all"], env={"GITHUB_EVENT_PATH": "data"})
+    add("GITHUB_EVENT_PATH garbage", env, 2, ["validate", "--all"], env={"GITHUB_EVENT_PATH": "event.json"},
+        files={"event.json": "garbage"})
+    add("GITHUB_EVENT_PATH binary", env, 2, ["validate", "--all"], env={"GITHUB_EVENT_PATH": "event.json"},
+        files={"event.json": bytes(range(256)) * 4})
+    add("GITHUB_EVENT_PATH 100,000-deep JSON", env, 2, ["validate", "--all"],
+        env={"GITHUB_EVENT_PATH": "event.json"}, files={"event.json": deep_json()})
+    add("GITHUB_REPOSITORY not owner/name", env, 2, ["validate", "--all"], env={"GITHUB_REPOSITORY": "x y"})
+    add("GITHUB_API_URL not a URL", env, 2, ["report", "--post"],
+        env={"GITHUB_API_URL": "not a url", "GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": "t"},
+        setup=_compare_first)
+    add("MLGATE_GITHUB_WRITE_INTERVAL not a number", env, 2, ["validate", "--all"],
+        env={"MLGATE_GITHUB_WRITE_INTERVAL": "soon"})
+    add("MLGATE_POST not a boolean", env, 2, ["report"], env={"MLGATE_POST": "maybe"})
+
+    # the work directory and its documents
+    out = "work dir"
+    add("--out is a file", out, 2, ["validate", "--all", "--out", "m.json"])
+    add("--out under a file", out, 2, ["validate", "--all", "--out", "m.json/sub"])
+    add("report with nothing to report", out, 2, ["report", "--no-post"])
+    add("verdict.json not JSON", out, 2, ["report", "--no-post"], files={".mlgate/verdict.json": "{nope"})
+    add("verdict.json 100,000-deep", out, 2, ["report", "--no-post"], files={".mlgate/verdict.json": deep_json()})
+    add("verdict.json from a newer mlgate", out, 2, ["report", "--no-post"],
+        files={".mlgate/verdict.json": '{"schema_version": 99}'})
+    add("publish: bundle missing", out, 2, ["publish", "--bundle", "absent"])
+    add("publish: bundle meta 50,000-deep", out, 2, ["publish", "--bundle", "bundle"],
+        files={"bundle/mlgate-bundle.json": deep_json(50_000)})
+
+    # data and schemas (mlgate validate --all)
+    dat = "data"
+    val = ["validate", "--all"]
+    add("data binary", dat, 2, val, files={"data/train.csv": bytes(range(256)) * 4})
+    add("data UTF-16", dat, 2, val, files={"data/train.csv": GOOD_CSV.encode("utf-16")})
+    add("data NUL in a row", dat, 2, val, files={"data/train.csv": "a,b\n1,2\n3,\0\n"})
+    add("data empty", dat, 2, val, files={"data/train.csv": ""})
+    add("data header only", dat, 2, val, files={"data/train.csv": "a,b\n"})
+    add("data ragged rows", dat, 2, val, files={"data/train.csv": "a,b\n1,2\n3,4,5,6\n"})
+    add("data glob matches nothing", dat, 2, val, files={cfg: config_with(replace=("data/*.csv", "data/*.parquet"))})
+    add("data .parquet that is text", dat, 2, val, files={cfg: config_with(replace=("data/*.csv", "data/*.parquet")),
+                                                         "data/x.parquet": "a,b\n1,2\n"})
+    add("data .csv.gz not gzip", dat, 2, val, files={cfg: config_with(replace=("data/*.csv", "data/*.csv.gz")),
+                                                    "data/x.csv.gz": "a,b\n1,2\n"})
+    add("data JSON lines 100,000-deep", dat, 2, val,
+        files={cfg: config_with(replace=("data/*.csv", "data/*.jsonl")), "data/x.jsonl": deep_json() + "\n"})
+    schema_cfg = config_with(replace=("  - path: data/*.csv\n", "  - path: data/*.csv\n    schema: s.yaml\n"))
+    add("schema missing", dat, 2, val, files={cfg: schema_cfg})
+    add("schema YAML syntax error", dat, 2, val, files={cfg: schema_cfg, "s.yaml": "columns: [a\n"})
+    add("schema not pandera", dat, 2, val, files={cfg: schema_cfg, "s.yaml": "columns:\n  a: {dtype: nosuchtype}\n"})
+    add("schema alias bomb", dat, 2, val, files={cfg: schema_cfg, "s.yaml": bomb(8) + "columns:\n  a: {dtype: int64, "
+                                                                          "checks: {isin: *l8}}\n"})
+    add("schema 20,000-deep", dat, 2, val, files={cfg: schema_cfg, "s.yaml": "columns: " + "[" * 20_000
+                                                  + "]" * 20_000})
+    add("schema duplicate column", dat, 2, val, files={cfg: schema_cfg, "s.yaml": "columns:\n  a: {dtype: int64}\n"
+                                                       "  a: {dtype: str}\n"})
+    add("schema Python file fails", dat, 2, val,
+        files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
+    return c
+
+
+def _compare_first(folder: Path) -> None:
+    """A verdict to report: compare the good metrics first."""
+    subprocess.run([sys.executable, "-m", "mlgate", *COMPARE], cwd=folder, env=clean_env({}), capture_output=True,
+                   timeout=120, check=False)
+
+
+# --- running them -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    case: Case
+    code: int | str
+    structured: bool
+    traceback: bool
+    seconds: float
+    first_line: str
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == self.case.expected and self.structured and not self.traceback
+
+
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(DROP) and k != "CI"}
+    env.setdefault("PYTHONPATH", str(Path(__file__).resolve().parent.parent / "src"))
+    return {**env, "NO_COLOR": "1", **extra}
+
+
+def prepare(root: Path, case: Case, store: Path | None) -> Path:
+    folder = root / "".join(ch if ch.isalnum() else "-" for ch in case.name)
+    (folder / "data").mkdir(parents=True)
+    (folder / "mlgate.yaml").write_text(CONFIG)
+    (folder / "m.json").write_text(GOOD_METRICS)
+    (folder / "m.txt").write_text(GOOD_METRICS)
+    (folder / "train.py").write_text(TRAIN)
+    (folder / "data" / "x.csv").write_text(GOOD_CSV)
+    if store is not None:
+        (folder / ".mlgate").mkdir()
+        shutil.copy(store, folder / ".mlgate" / "mlflow.db")
+    for name, content in case.files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    if case.setup is not None:
+        case.setup(folder)
+    return folder
+
+
+def run(case: Case, root: Path, store: Path | None, timeout: float, memory: int) -> Result:
+    folder = prepare(root, case, store)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = clean_env({k: (str(folder / v) if k == "GITHUB_EVENT_PATH" else v) for k, v in case.env.items()})
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-m", "mlgate", *case.args], cwd=folder, env=env, capture_output=True,
+                              text=True, errors="replace", timeout=timeout, preexec_fn=limit,
+                              stdin=subprocess.DEVNULL, check=False)
+        code: int | str = done.returncode
+        text = done.stdout + done.stderr
+    except subprocess.TimeoutExpired as exc:
+        code = f"timeout {timeout:.0f}s"
+        text = ((exc.stdout or b"") + (exc.stderr or b"")).decode("utf-8", "replace") \
+            if isinstance(exc.stdout, bytes) else str(exc.stdout or "") + str(exc.stderr or "")
+    seconds = time.monotonic() - started
+    lines = text.splitlines()
+    error = next((i for i, line in enumerate(lines) if line.startswith(("error: ", "Error: "))), None)
+    structured = error is not None and any(x.startswith("  why: ") for x in lines[error + 1:]) and any(
+        x.startswith("  fix: ") for x in lines[error + 1:])
+    first = lines[error] if error is not None else (lines[-1] if lines else "")
+    return Result(case, code, structured, "Traceback (most recent call last)" in text, seconds, first[:160], text)
+
+
+def make_store(root: Path) -> Path | None:
+    """An embedded MLflow store made once (its migrations take seconds), copied into each case's folder."""
+    folder = root / "_store"
+    folder.mkdir()
+    (folder / "mlgate.yaml").write_text(CONFIG)
+    (folder / "m.json").write_text(GOOD_METRICS)
+    subprocess.run([sys.executable, "-m", "mlgate", *COMPARE], cwd=folder, env=clean_env({}), capture_output=True,
+                   timeout=300, check=False)
+    store = folder / ".mlgate" / "mlflow.db"
+    return store if store.is_file() else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run only the kinds whose name or group contains this")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per kind (default 60)")
+    parser.add_argument("--memory-mb", type=int, default=2048, help="address space per kind (default 2048 MiB)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="kinds run at once (default 1)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each failing kind's whole output")
+    options = parser.parse_args()
+    selected = [case for case in cases()
+                if options.only.lower() in f"{case.group} {case.name}".lower()]
+    with tempfile.TemporaryDirectory(prefix="mlgate-bad-inputs-") as tmp:
+        root = Path(tmp)
+        store = make_store(root)
+        width = max(len(case.name) for case in selected)
+        print(f"{'group':<12} {'kind':<{width}}  exit expected  what/why/fix  traceback    time  ok")
+        results = []
+        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+            futures = [pool.submit(run, case, root, store, options.timeout, options.memory_mb << 20)
+                       for case in selected]
+            for future in futures:
+                result = future.result()
+                results.append(result)
+                print(f"{result.case.group:<12} {result.case.name:<{width}}  {result.code!s:>4} "
+                      f"{result.case.expected:>8}  {'yes' if result.structured else 'NO':>12}  "
+                      f"{'YES' if result.traceback else 'no':>9}  {result.seconds:5.1f}s  "
+                      f"{'ok' if result.ok else 'FAIL'}", flush=True)
+    good = [r for r in results if r.ok]
+    print(f"\n{len(good)} of {len(results)} gave what/why/fix and the right exit code (no traceback); "
+          f"slowest {max(r.seconds for r in results):.1f}s")
+    for result in results:
+        if not result.ok:
+            print(f"  FAIL {result.case.name}: exit {result.code} (expected {result.case.expected}): "
+                  f"{result.first_line}")
+            if options.verbose:
+                print(textwrap.indent(result.text[-3000:], "       | "))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -81,9 +81,18 @@ def runtime_option(help_text: str) -> Callable[[F], F]:
 class MlgateGroup(click.Group):
     """Runs a command; its result or its known failure becomes the exit code (and the `exit-code` output)."""
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a group option (--config) click refused
+            usage_error(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             code = super().invoke(ctx)
+        except click.UsageError as exc:  # a command's option or argument click refused
+            usage_error(exc, ctx)
         except MlgateError as exc:
             report_error(ctx, exc)
             finish(ctx, exc.exit_code)
@@ -108,6 +117,21 @@ class MlgateGroup(click.Group):
             ))
             finish(ctx, EXIT_INTERNAL)
         finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
+
+
+def usage_error(exc: click.UsageError, ctx: click.Context | None = None) -> NoReturn:
+    """A command line click refused, as what/why/fix (exit 2) like every other bad input."""
+    from mlgate.errors import BadInput
+
+    where = exc.ctx or ctx
+    command = where.command_path if where is not None else "mlgate"
+    error = BadInput(exc.format_message(), f"`{command}` cannot run with the command line as given",
+                     f"see `{command} --help` for its options and arguments")
+    if ctx is not None:
+        report_error(ctx, error)
+        finish(ctx, error.exit_code)
+    Output.from_env().error(error.message(), title=error.title)
+    sys.exit(error.exit_code)
 
 
 def finish(ctx: click.Context, code: int) -> NoReturn:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from mlgate.documents import mlflow_run_url
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
+from mlgate.parse import read_json
 
 Role = Literal["candidate", "production", "baseline"]
 
@@ -325,9 +326,11 @@ class Registry:
             try:
                 with self._service(f"downloading the lineage of run {run_id}"):
                     local = self._client.download_artifacts(run_id, LINEAGE_ARTIFACT, folder)
-                data = json.loads(Path(local).read_text(encoding="utf-8"))
-            except (ServiceError, ValueError) as exc:
+            except ServiceError as exc:
                 raise missing from exc
+            data = read_json(Path(local), f"the lineage of MLflow run {run_id} ({LINEAGE_ARTIFACT})",
+                             "re-run `mlgate train`; this artifact is written by mlgate",
+                             file=LINEAGE_ARTIFACT)
         if not isinstance(data, dict):
             raise missing
         return data

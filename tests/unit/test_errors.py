@@ -120,3 +120,18 @@ def test_a_closed_stdout_prints_no_traceback(tmp_path: Path) -> None:
                           text=True, timeout=120, check=False)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
     assert done.returncode == 2, done.stderr
+
+
+@pytest.mark.parametrize("args", [["--config", "."], ["compare", "--candidate-metrics", "."], ["compare", "--bogus"],
+                                  ["no-such-command"]])
+def test_a_refused_command_line_is_what_why_fix(args: list[str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """click's own usage errors read like every other bad input: what, why, fix; exit 2."""
+    from mlgate.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].startswith("error: ") and lines[1].startswith("  why: ") and lines[2].startswith("  fix: ")
+    assert "--help" in lines[2] and "Usage:" not in result.output

@@ -15,7 +15,7 @@ from mlgate.config import Config
 from mlgate.data.changed import Changes, find_changes, repo_root
 from mlgate.data.dvcmeta import DvcIndex, load_index
 from mlgate.data.formats import detect_format, sniff
-from mlgate.data.result import DELETED, ERROR, INVALID, SKIPPED, VALID, FileResult
+from mlgate.data.result import DELETED, ERROR, INVALID, SKIPPED, VALID, Failure, FileResult
 from mlgate.data.schema import LoadedSchema, load_schemas
 from mlgate.data.targets import DELETED as DELETE_ACTION
 from mlgate.data.targets import SKIPPED as SKIP_ACTION
@@ -80,6 +80,8 @@ def check_file(root: Path, index: DvcIndex, target: Target, schemas: list[Loaded
         hashing = pool.submit(dataset_version, path, root, index=index)  # overlaps with validation
         outcome = validate_file(path, target.rel, fmt, target.dataset, target.where, schemas)
         version = hashing.result()
+    if outcome.rows == 0 and not outcome.failures:  # a header alone: nothing was checked, nothing to train on
+        outcome.failures.append(Failure("rows", None, "the file holds no data rows (a header alone)"))
     dvc = version.get("dvc") or {}
     note = target.note or (edited_note(dvc["metafile"]) if dvc.get("in_sync") is False else None)
     return FileResult(

@@ -223,3 +223,28 @@ def test_publish_refuses_a_document_that_is_not_an_object(fork_job: Path, github
     result = invoke("publish", "--bundle", "bundle")
     assert result.exit_code == 2 and "bundle/verdict.json must hold a JSON object" in result.output
     assert github_server.requests == []
+
+
+FORGE = "##[set-output name=passed;]true\n::add-mask::y ##[add-mask]z " + "x" * 900
+
+
+@pytest.mark.parametrize("target", ["mlgate-bundle.json", "verdict.json"])
+def test_a_crafted_bundle_forges_no_workflow_command(fork_job: Path, github_server: FakeGitHub, events: Path,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     target: str) -> None:
+    """Untrusted bundle text in the privileged job's errors: neither `::` at a line's start nor `##[` anywhere,
+    whatever the cut of a long message keeps."""
+    assert invoke("report", "--bundle", "bundle").exit_code == 0
+    bundle = fork_job / "bundle"
+    document = json.loads((bundle / target).read_text())
+    (bundle / target).write_text(json.dumps({**document, FORGE: FORGE}))
+    if target != "mlgate-bundle.json":
+        rehash(bundle)
+    privileged(monkeypatch, github_server, events, tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = invoke("publish", "--bundle", "bundle")
+    assert result.exit_code == 2, result.output
+    for line in result.output.splitlines():
+        assert "##[" not in line, line
+        assert not line.lstrip().startswith("::") or line.startswith("::error title="), line
+    assert github_server.requests == []

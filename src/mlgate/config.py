@@ -106,6 +106,15 @@ class Dataset(_Frozen):
     format: Literal["auto", "csv", "parquet", "jsonl"] = "auto"
     delimiter: str = ","
     chunk_rows: int = Field(default=200_000, gt=0)
+    # pandas: the chunked reader on this machine; spark: read and checked by Spark (the `spark:` section)
+    engine: Literal["pandas", "spark"] = "pandas"
+
+
+class SparkSettings(_Frozen):
+    """Where datasets with `engine: spark` are validated: a Spark master URL and Spark settings."""
+
+    master: str | None = None  # None: SPARK_MASTER, else what spark-submit set, else local[*]
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
 # --- train (mlgate train / reproduce / promote) -----------------------------------------------------
@@ -142,6 +151,7 @@ class Config(_Frozen):
     metrics: dict[str, MetricPolicy] = Field(default_factory=dict)
     baseline: Baseline | None = None
     data: list[Dataset] = Field(default_factory=list)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
     train: TrainSettings | None = None
     report: ReportSettings = Field(default_factory=ReportSettings)
 

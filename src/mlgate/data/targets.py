@@ -83,6 +83,8 @@ def could_hold(out: DvcOut, pattern: str, matcher: re.Pattern[str]) -> bool:
 def select_targets(config: Config, root: Path, index: DvcIndex, changes: Changes | None) -> list[Target]:
     targets: list[Target] = []
     for number, dataset in enumerate(config.data):
+        if dataset.engine != "pandas":
+            continue  # read and selected by its engine (mlgate.engines.spark.run)
         pattern = repo_pattern(config, dataset, root)
         matcher = glob_regex(pattern)
         present = workspace_files(root, pattern)

@@ -50,7 +50,8 @@ def run_validate(config: Config, output: Output, github: GitHubContext, *, base_
     if any(dataset.engine == "spark" for dataset in config.data):  # the Spark edge, imported only then
         from mlgate.engines.spark.run import validate_spark_datasets
 
-        spark_results, spark_errors = validate_spark_datasets(config, root, index, changes, spark_master)
+        spark_results, spark_errors = validate_spark_datasets(config, root, index, changes, spark_master,
+                                                                 output)
         results += spark_results
         errors += spark_errors
     passed = not errors and all(r.status in (VALID, DELETED, SKIPPED) for r in results)

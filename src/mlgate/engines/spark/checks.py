@@ -154,11 +154,16 @@ def plan(schema: Any, frame: Any, source: str) -> tuple[list[Failure], list[Rule
         if expected is not None and _SAME.get(types[name], types[name]) != expected:
             label = str(spec.dtype)
             if not spec.coerce:  # checks cannot run on a column of the wrong type: the type failure says it
-                static.append(Failure(f"dtype('{label}')", name, "", details={"first_case": types[name]}))
+                if types[name] == "string":  # pandas' object column: pandera fails it value by value
+                    rules.append(Rule(Failure(f"dtype('{label}')", name, ""), column(name).isNotNull(),
+                                      column(name)))
+                else:
+                    static.append(Failure(f"dtype('{label}')", name, "", details={"first_case": types[name]}))
                 continue
             value = F.expr(f"try_cast(`{name.replace('`', '``')}` AS {expected})")
-            rules.append(Rule(Failure(f"coerce_dtype('{label}')", name, ""),
-                              column(name).isNotNull() & value.isNull(), column(name)))
+            uncast = column(name).isNotNull() & value.isNull()  # as pandas: these fail the type check too
+            rules.append(Rule(Failure(f"coerce_dtype('{label}')", name, ""), uncast, column(name)))
+            rules.append(Rule(Failure(f"dtype('{label}')", name, ""), uncast, column(name)))
         if not spec.nullable:
             rules.append(Rule(Failure("not_nullable", name, ""), column(name).isNull(), column(name)))
         for check in spec.checks:
@@ -240,7 +245,7 @@ def pandera_verdict(loaded: LoadedSchema, frame: Any) -> tuple[list[Failure], li
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         validated = schema.validate(frame)
     reported = reported_errors(validated.pandera.errors)
-    wrong_type = {f.column for f in static if f.check.startswith("dtype(")}
+    wrong_type = {f.column for f in static + [r.failure for r in rules] if f.check.startswith("dtype(")}
     kept: list[Failure] = []
     for failure in static:
         kind = "dtype" if failure.check.startswith("dtype(") else failure.check
@@ -249,7 +254,8 @@ def pandera_verdict(loaded: LoadedSchema, frame: Any) -> tuple[list[Failure], li
             kept.append(failure)
     kept_rules = []
     for rule in rules:
-        key = (rule.failure.check, rule.failure.column)
+        kind = "dtype" if rule.failure.check.startswith("dtype(") else rule.failure.check
+        key = (kind, rule.failure.column)
         if key in reported:
             reported.pop(key)
             rule.reported = True

@@ -25,13 +25,13 @@ from mlgate.engines.spark.listing import dvc_version, listing, listing_version
 from mlgate.engines.spark.read import is_uri, read_frame, spark_format
 from mlgate.engines.spark.session import spark_session
 from mlgate.errors import BadInput, MlgateError, ServiceError
-from mlgate.output import one_line
+from mlgate.output import Output, one_line
 
 VALIDATE = "validate"
 
 
 def validate_spark_datasets(config: Config, root: Path, index: DvcIndex, changes: Changes | None,
-                            master: str | None = None) -> tuple[list[FileResult], list[BadInput]]:
+                            master: str | None, output: Output) -> tuple[list[FileResult], list[BadInput]]:
     """Every `engine: spark` dataset: validated, skipped (unchanged) or deleted; the bad input found."""
     results: list[FileResult] = []
     errors: list[BadInput] = []
@@ -49,6 +49,8 @@ def validate_spark_datasets(config: Config, root: Path, index: DvcIndex, changes
         try:
             if session is None:
                 session = spark_session(config.spark, master)
+                output.line(f"mlgate validate: Spark {session.version}, master "
+                            f"{one_line(session.sparkContext.master)}")
             results.append(check_dataset(session, root, index, dataset, where, rel, schemas))
         except BadInput as exc:
             errors.append(exc)

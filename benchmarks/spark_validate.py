@@ -35,6 +35,7 @@ from validate_speed import CHECKS, SCHEMA, block
 
 ROW_GROUP = 1_000_000
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> Path:
@@ -53,8 +54,13 @@ def generate(path: Path, rows: int, seed: int = 7) -> Path:
 
 
 def project(folder: Path, data: Path, engine: str) -> Path:
-    (folder / "schema.yaml").write_text(yaml.safe_dump(SCHEMA))
-    dataset = {"path": str(data), "schema": "schema.yaml", "checks": CHECKS, "engine": engine}
+    """A project folder per engine, the data linked into it (dataset paths are relative to mlgate.yaml)."""
+    (folder / engine).mkdir(parents=True, exist_ok=True)
+    (folder / engine / "schema.yaml").write_text(yaml.safe_dump(SCHEMA))
+    link = folder / engine / "bench.parquet"
+    if not link.exists():
+        link.symlink_to(data.resolve())
+    dataset = {"path": "bench.parquet", "schema": "schema.yaml", "checks": CHECKS, "engine": engine}
     config: dict[str, object] = {"model": {"name": "bench"}, "data": [dataset]}
     if engine == "spark":
         config["spark"] = {"master": "local[2]", "conf": {"spark.driver.memory": "1g",
@@ -62,20 +68,23 @@ def project(folder: Path, data: Path, engine: str) -> Path:
                                                           "spark.ui.enabled": False}}
     else:
         dataset["chunk_rows"] = 200_000
-    (folder / engine).mkdir(exist_ok=True)
     path = folder / engine / "mlgate.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def tree_rss(pid: int, cpu: dict[int, float]) -> int:
+    """Resident bytes of a process and all its descendants, from /proc; records each one's CPU seconds in `cpu`
+    (the JVM is not a child that Python waits for, so os.times() would not count it)."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/statm") as handle:
                 total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{current}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+                cpu[current] = (int(fields[11]) + int(fields[12])) / TICKS
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     todo += [int(child) for child in handle.read().split()]
@@ -86,15 +95,15 @@ def tree_rss(pid: int) -> int:
 
 def measure(config: Path, out: Path) -> dict[str, object]:
     """Run `mlgate validate --all` in a fresh process; its wall and CPU time, peak RSS (tree) and summary."""
-    before = os.times()
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "mlgate", "--config", str(config), "validate", "--all",
                                 "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = [0]
+    cpu: dict[int, float] = {}
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], tree_rss(process.pid))
+            peak[0] = max(peak[0], tree_rss(process.pid, cpu))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -102,11 +111,10 @@ def measure(config: Path, out: Path) -> dict[str, object]:
     stdout, _ = process.communicate()
     seconds = time.perf_counter() - start
     sampler.join()
-    after = os.times()
     validation = json.loads((out / "validation.json").read_text())
     dataset = validation["datasets"][0]
     return {"exit": process.returncode, "seconds": seconds,
-            "cpu": (after.children_user - before.children_user) + (after.children_system - before.children_system),
+            "cpu": sum(cpu.values()),
             "peak_rss_mb": peak[0] / 2**20, "rows": dataset.get("rows"),
             "failures": [(f["check"], f["failing_rows"]) for f in dataset.get("failures", [])],
             "output": stdout.strip().splitlines()[:3]}
@@ -127,14 +135,19 @@ def main() -> None:
             generate(data, args.rows)
             print(f"wrote {data} ({args.rows:,} rows x 10 columns, {data.stat().st_size / 2**20:.0f} MiB) "
                   f"in {time.perf_counter() - started:.0f} s", flush=True)
+        small = data_dir / "bench-10000.parquet"
+        if not small.exists():
+            generate(small, 10_000)
         results = {}
-        for engine in ("pandas", "spark"):
-            results[engine] = measure(project(folder, data, engine), folder / engine / ".mlgate")
-            print(f"{engine}: {json.dumps(results[engine])}", flush=True)
+        for engine, source, name in (("pandas", data, "pandas"), ("spark", data, "spark"),
+                                     ("spark", small, "spark-10k")):
+            results[name] = measure(project(folder / name, source, engine), folder / name / ".mlgate")
+            print(f"{name}: {json.dumps(results[name])}", flush=True)
         print()
         print(f"| {args.rows:,} rows x 10 columns, Parquet | wall | CPU (mlgate + JVM) | peak RSS |")
         print("|---|---|---|---|")
-        for engine, label in (("pandas", "pandas engine, chunk_rows 200,000"), ("spark", "Spark local[2]")):
+        for engine, label in (("pandas", "pandas engine, chunk_rows 200,000"), ("spark", "Spark local[2]"),
+                              ("spark-10k", "Spark local[2] on 10,000 rows: its fixed cost (JVM, session)")):
             r = results[engine]
             print(f"| {label} | {r['seconds']:.1f} s | {r['cpu']:.1f} s | {r['peak_rss_mb']:,.0f} MiB |")
         same = results["pandas"]["failures"] == results["spark"]["failures"]

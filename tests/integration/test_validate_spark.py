@@ -146,6 +146,9 @@ def test_partitioned_parquet_directory_changed_in_a_pull_request(spark: Any, git
 
     assert result.exit_code == 1, result.output
     assert "mlgate validate: Spark " in result.output
+    assert ("mlgate validate: data/events read by Spark: version file-listing "
+            f"{project.dataset('data/events')['version']['value'][:16]}, a digest of its files' paths, sizes and "
+            "modification times (not of their content)") in result.output
     assert "INVALID   data/events  36 rows" in result.output
     document = read_document(project.out / "validation.json", Validation)
     assert document.passed is False
@@ -198,6 +201,7 @@ def test_dvc_tracked_directory_is_versioned_by_its_dvc_md5(spark: Any, git_repo:
     result = project.validate("--all")
 
     assert result.exit_code == 0, result.output
+    assert f"version dvc-md5 {recorded[:16]}, as DVC recorded it (not re-hashed)" in result.output
     assert project.dataset("data/events")["version"] == {
         "kind": "dvc-md5", "value": recorded,
         "dvc": {"metafile": "data/events.dvc", "out": "data/events", "in_sync": None},

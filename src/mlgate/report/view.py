@@ -264,10 +264,14 @@ def _samples(failure: Failure) -> Safe:
         for key in sample:
             if key != "row" and key not in columns and len(columns) < MAX_SAMPLE_COLUMNS:
                 columns.append(str(key))
-    rows = [[fmt.value(s.get("row"))] + [_sample_value(s.get(c)) for c in columns] for s in samples]
+    rows = [[_sample_value(s.get(c)) for c in columns] for s in samples]
+    head = [md(c, 40) for c in columns]
+    if any("row" in s for s in samples):  # a dataset read by Spark has no row order: its samples name a file
+        rows = [[fmt.value(s.get("row")), *row] for s, row in zip(samples, rows, strict=True)]
+        head = [Safe("Row"), *head]
     title = Safe(f"Failing rows of {md(failure.check, 60)}"
                  + (f" on {md(column, 60)}" if column else "") + ":")
-    body = table(["Row", *[md(c, 40) for c in columns]], rows)
+    body = table(head, rows)
     return Safe(f"{title}\n\n{body}") if body else Safe("")
 
 

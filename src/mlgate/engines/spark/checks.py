@@ -69,7 +69,7 @@ def validate_frame(frame: Any, dataset: Dataset, where: str, rel: str, schemas: 
     failures: list[Failure] = []
     rules: list[Rule] = []
     for schema in schemas:
-        if schema.source.endswith(".checks"):  # mlgate's own column checks: computed, not by pandera
+        if schema.source == f"{where}.checks":  # mlgate's own column checks: computed, not by pandera
             static, planned = plan(schema.schema, frame, schema.source)
         else:
             static, planned = pandera_verdict(schema, frame)
@@ -239,11 +239,17 @@ def check_failing(check: Any, value: Any) -> Any:
 def pandera_verdict(loaded: LoadedSchema, frame: Any) -> tuple[list[Failure], list[Rule]]:
     """Validate with pandera's PySpark backend; keep the failures and rules of the checks it reports."""
     from pandera.config import ValidationDepth, config_context
+    from pandera.errors import SchemaDefinitionError, SchemaInitError
 
     static, rules = plan(loaded.schema, frame, loaded.source)
-    schema = to_pyspark(loaded.schema, frame, loaded.source)
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        validated = schema.validate(frame)
+    try:
+        schema = to_pyspark(loaded.schema, frame, loaded.source)
+        with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            validated = schema.validate(frame)
+    except (SchemaDefinitionError, SchemaInitError) as exc:
+        raise BadInput(f"schema {loaded.source} cannot be applied by pandera's PySpark backend",
+                       str(exc).strip().splitlines()[0][:500] if str(exc).strip() else type(exc).__name__,
+                       "fix the schema, or use engine: pandas for this dataset", file=loaded.source) from exc
     reported = reported_errors(validated.pandera.errors)
     wrong_type = {f.column for f in static + [r.failure for r in rules] if f.check.startswith("dtype(")}
     kept: list[Failure] = []

@@ -51,11 +51,21 @@ def validate_spark_datasets(config: Config, root: Path, index: DvcIndex, changes
                 session = spark_session(config.spark, master)
                 output.line(f"mlgate validate: Spark {session.version}, master "
                             f"{one_line(session.sparkContext.master)}")
-            results.append(check_dataset(session, root, index, dataset, where, rel, schemas))
+            result = check_dataset(session, root, index, dataset, where, rel, schemas)
+            results.append(result)
+            output.line(f"mlgate validate: {one_line(rel)} read by Spark: {_version_note(result)}")
         except BadInput as exc:
             errors.append(exc)
             results.append(FileResult(dataset.path, rel, ERROR, error=_one_line(exc)))
     return results, errors
+
+
+def _version_note(result: FileResult) -> str:
+    version = result.version or {}
+    shown = f"version {version.get('kind')} {str(version.get('value'))[:16]}"
+    if version.get("kind") == "file-listing":
+        return f"{shown}, a digest of its files' paths, sizes and modification times (not of their content)"
+    return f"{shown}, as DVC recorded it (not re-hashed)"
 
 
 def _one_line(exc: MlgateError) -> str:

@@ -79,15 +79,18 @@ def _verdict(failures: list[Any]) -> list[tuple[str, str | None, int]]:
     return sorted((f.check, f.column, f.failing_rows) for f in failures)
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "csv"])
-@pytest.mark.parametrize(("case", "frame", "settings", "kinds"), CASES, ids=[c[0] for c in CASES])
+# CSV columns that pandas and Spark type differently (an integer column with empty cells, strings of digits):
+# these cases run on Parquet only, which carries its types.
+CSV_TYPED_DIFFERENTLY = {"schema nulls", "unique", "schema wrong type", "columns type coercion"}
+PARAMS = [pytest.param(*case, "parquet", id=f"{case[0]}-parquet") for case in CASES] + [
+    pytest.param(*case, "csv", id=f"{case[0]}-csv") for case in CASES if case[0] not in CSV_TYPED_DIFFERENTLY]
+
+
+@pytest.mark.parametrize(("case", "frame", "settings", "kinds", "fmt"), PARAMS)
 def test_both_engines_give_the_same_verdict(spark: Any, tmp_path: Path, case: str, frame: pd.DataFrame,
                                             settings: dict[str, Any], kinds: set[str], fmt: str) -> None:
     from mlgate.engines.spark.checks import validate_frame
     from mlgate.engines.spark.read import read_frame
-
-    if fmt == "csv" and case in ("schema nulls", "unique", "schema wrong type", "columns type coercion"):
-        pytest.skip("CSV types these columns differently on each reader; Parquet covers the check")
     (tmp_path / "iris.yaml").write_text(IRIS_SCHEMA)
     (tmp_path / "strings.yaml").write_text(STRINGS_SCHEMA)
     path = tmp_path / f"data.{fmt}"

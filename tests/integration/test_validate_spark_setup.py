@@ -7,6 +7,9 @@ a missing Java by an empty PATH: both stand in for machines this one is not.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,7 +62,10 @@ def test_without_java_spark_is_a_runtime_failure(git_repo: Path, monkeypatch: py
     if SparkContext._active_spark_context is not None:
         pytest.skip("a SparkSession already runs in this process (the spark lane): Java is not looked for")
     project = spark_csv_project(git_repo)
-    monkeypatch.setenv("PATH", "")
+    tools = git_repo.parent / "bin-without-java"
+    tools.mkdir()
+    (tools / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    monkeypatch.setenv("PATH", str(tools))  # git, and no java
     monkeypatch.delenv("JAVA_HOME", raising=False)
 
     result = project.validate("--all")
@@ -89,3 +95,17 @@ def test_engine_is_pandas_or_spark(git_repo: Path) -> None:
 
     assert result.exit_code == 2, result.output
     assert "data[0].engine: Input should be 'pandas' or 'spark'" in result.output
+
+
+def test_pyspark_exiting_on_import_is_bad_input_not_a_pass(git_repo: Path) -> None:
+    """pyspark exits with 0 when it imports Spark Connect without its packages in a process whose main module
+    has no file (`python -c`): mlgate must not pass then. The packages are hidden from that process."""
+    pytest.importorskip("pyspark")
+    project = spark_csv_project(git_repo)
+    code = ("import sys; sys.modules['grpc'] = None\n"
+            "from mlgate.cli import cli\n"
+            f"cli.main(['--config', {str(project.root / 'mlgate.yaml')!r}, 'validate', '--all'])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True,
+                          env={**os.environ}, check=False, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pyspark stopped the process while importing Spark Connect" in done.stdout + done.stderr

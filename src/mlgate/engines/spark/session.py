@@ -38,8 +38,9 @@ def require_spark() -> None:
     except SystemExit as exc:  # pyspark exits (0!) when Spark Connect's packages are missing in `python -c`
         raise BadInput(
             "pandera's PySpark backend cannot be imported: pyspark stopped the process while importing Spark "
-            "Connect", "Spark Connect's packages (grpcio, grpcio-status, googleapis-common-protos, zstandard) "
-            "are missing, and pyspark exits instead of raising when the main module has no file",
+            "Connect",
+            "Spark Connect's packages (grpcio, grpcio-status, googleapis-common-protos, zstandard) are missing, "
+            "and pyspark exits instead of raising when the main module has no file",
             f"{INSTALL}: it installs pyspark[connect]",
         ) from exc
     except ImportError as exc:

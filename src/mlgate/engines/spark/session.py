@@ -39,8 +39,8 @@ def require_spark() -> None:
         raise BadInput(
             "pandera's PySpark backend cannot be imported: pyspark stopped the process while importing Spark "
             "Connect",
-            "Spark Connect's packages (grpcio, grpcio-status, googleapis-common-protos, zstandard) are missing, "
-            "and pyspark exits instead of raising when the main module has no file",
+            "Spark Connect's packages (grpcio, grpcio-status, googleapis-common-protos, zstandard) are "
+            "missing, and pyspark exits instead of raising when the main module has no file",
             f"{INSTALL}: it installs pyspark[connect]",
         ) from exc
     except ImportError as exc:

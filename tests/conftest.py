@@ -8,10 +8,12 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SPARK_DRIVER_MEMORY = "512m"
 EVENTS = REPO_ROOT.parent / "shared" / "fixtures" / "github-events"
 if not EVENTS.is_dir():  # CI checks out the repository alone: a copy is kept under tests/fixtures
     EVENTS = REPO_ROOT / "tests" / "fixtures" / "github-events"
@@ -21,13 +23,37 @@ if not EVENTS.is_dir():  # CI checks out the repository alone: a copy is kept un
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's or the CI's own GitHub/MLflow settings."""
     for name in list(os.environ):
-        if name.startswith(("GITHUB_", "MLFLOW_", "MLGATE_", "RUNNER_")) or name == "CI":
+        if name.startswith(("GITHUB_", "MLFLOW_", "MLGATE_", "RUNNER_")) or name in ("CI", "SPARK_MASTER"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("GIT_AUTHOR_NAME", "mlgate tests")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "tests@mlgate.invalid")
     monkeypatch.setenv("GIT_COMMITTER_NAME", "mlgate tests")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tests@mlgate.invalid")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local[2] SparkSession for the whole test session (the `spark` lane: `pytest -m spark`).
+
+    Small on purpose, as CI's machine is: 2 cores, no UI, 2 shuffle partitions, and 512 MB of driver memory
+    (in local mode the driver runs the tasks too), so a dataset larger than that must stream through it.
+    mlgate's own `spark_session` finds this session active and uses it. Skipped without pyspark, pandera's
+    PySpark backend or Java; .ci/run checks those are there before it runs the lane.
+    """
+    pytest.importorskip("pyspark")
+    pytest.importorskip("pandera.pyspark")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("mlgate tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2").config("spark.driver.memory", SPARK_DRIVER_MEMORY)
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
 
 
 @pytest.fixture(scope="session")

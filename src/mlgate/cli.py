@@ -188,14 +188,18 @@ def cli(ctx: click.Context, config_path: Path) -> None:
               "Env: MLGATE_BASE_REF.")
 @click.option("--all", "all_datasets", is_flag=True, envvar="MLGATE_ALL",
               help="Validate every declared dataset, changed or not. Env: MLGATE_ALL.")
+@click.option("--spark-master", default=None, envvar=["MLGATE_SPARK_MASTER", "SPARK_MASTER"],
+              help="Spark master for datasets with `engine: spark` (local[2], spark://host:7077, yarn, ...). "
+              "Default: $MLGATE_SPARK_MASTER, else $SPARK_MASTER, else spark.master in the config.")
 @out_option
 @pass_app
-def validate(app: AppContext, base_ref: str | None, all_datasets: bool, out: Path) -> int:
+def validate(app: AppContext, base_ref: str | None, all_datasets: bool, spark_master: str | None,
+             out: Path) -> int:
     """Validate the datasets a pull request changed (writes validation.json)."""
     from mlgate.commands.validate import run_validate
 
     return run_validate(app.config, app.output, app.github, base_ref=base_ref, all_datasets=all_datasets,
-                        out=out)
+                        out=out, spark_master=spark_master)
 
 
 @cli.command()

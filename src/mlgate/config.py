@@ -110,6 +110,10 @@ class Dataset(_Frozen):
     header: bool = True  # CSV: whether the first row names the columns
     names: list[str] | None = None  # the column names, in order, of a CSV file without a header row
 
+    # pandas: the chunked reader on this machine; spark: read and checked by Spark (the `spark:` section)
+    engine: Literal["pandas", "spark"] = "pandas"
+
+
     @field_validator("names")
     @classmethod
     def _distinct_names(cls, value: list[str] | None) -> list[str] | None:
@@ -132,6 +136,13 @@ class Dataset(_Frozen):
             raise ValueError("header: false needs the column names: list them in order under `names:`, "
                              "or give a `schema:` (or `checks.columns`) whose columns are in file order")
         return self
+
+
+class SparkSettings(_Frozen):
+    """Where datasets with `engine: spark` are validated: a Spark master URL and Spark settings."""
+
+    master: str | None = None  # None: SPARK_MASTER, else what spark-submit set, else local[*]
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
 # --- train (mlgate train / reproduce / promote) -----------------------------------------------------
@@ -168,6 +179,7 @@ class Config(_Frozen):
     metrics: dict[str, MetricPolicy] = Field(default_factory=dict)
     baseline: Baseline | None = None
     data: list[Dataset] = Field(default_factory=list)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
     train: TrainSettings | None = None
     report: ReportSettings = Field(default_factory=ReportSettings)
 

@@ -108,11 +108,13 @@ class DvcRef(Part):
 
 
 class DataVersion(Part):
-    """A data version: the DVC md5 where DVC tracks the data, else the sha256 of its bytes."""
+    """A data version: the DVC md5 where DVC tracks the data, else the sha256 of its bytes; for a dataset
+    validated by Spark that DVC does not track, the sha256 of its file listing (`file-listing`: each file's
+    path, size and modification time, not its content)."""
 
     omit_none = ("dvc",)
 
-    kind: Literal["dvc-md5", "sha256"]
+    kind: Literal["dvc-md5", "sha256", "file-listing"]
     value: str
     dvc: DvcRef | None = None
 

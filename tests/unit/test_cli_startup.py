@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("mlflow", "pandas", "pandera", "dvc", "github", "pyarrow", "sklearn")
+HEAVY = ("mlflow", "pandas", "pandera", "dvc", "github", "pyarrow", "sklearn", "pyspark")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["compare", "--help"], ["validate", "--help"],

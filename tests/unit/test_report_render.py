@@ -505,3 +505,21 @@ def test_failing_rows_show_the_failing_column_first_and_a_few_others() -> None:
     assert samples == [["Row", "age", "c0", "c1", "c2"], ["17", "-3", "0", "1", "2"]]
     text = render(docs.documents(validation_doc=validation), Context(model="churn")).text
     assert "Failing rows of in\\_range on age (4 of 12 columns):" in text
+
+
+def test_a_spark_dataset_shows_its_listing_version_and_samples_by_file() -> None:
+    """A dataset validated by Spark: one entry for the directory, a `file-listing` version, samples that name
+    the file (Spark has no row order), so the samples table has no Row column."""
+    validation = docs.validation(passed=False)
+    validation["datasets"][1].update({
+        "dataset": "s3a://lake/events/", "path": "s3a://lake/events/",
+        "version": {"kind": "file-listing", "value": "b" * 64}})
+    validation["datasets"][1]["failures"][0]["samples"] = [
+        {"age": -3, "country": "FR", "file": "s3a://lake/events/day=2024-01-09/part-0.parquet"}]
+    tokens = GFM.parse(render(docs.documents(verdict_doc=docs.verdict("failed"), validation_doc=validation,
+                                             lineage_doc=docs.lineage()), CTX).text)
+    found = [[[cell.replace("\u200d", "") for cell in row] for row in table] for table in tables(tokens)]
+    data = next(t for t in found if t[0][0] == "Dataset")  # (a joiner keeps a URI from becoming a link)
+    assert data[2][:3] == ["s3a://lake/events/", "parquet", "file-listing bbbbbbbbbbbbbbbb"]
+    samples = next(t for t in found if "file" in t[0])
+    assert samples == [["age", "country", "file"], ["-3", "FR", "s3a://lake/events/day=2024-01-09/part-0.parquet"]]

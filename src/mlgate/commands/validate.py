@@ -30,7 +30,7 @@ from mlgate.workdir import VALIDATION, begin, write_document
 
 
 def run_validate(config: Config, output: Output, github: GitHubContext, *, base_ref: str | None,
-                 all_datasets: bool, out: Path) -> int:
+                 all_datasets: bool, out: Path, spark_master: str | None = None) -> int:
     begin(out, VALIDATION)  # no older result (nor a later stage's file) may pass for this run's
     root = repo_root(config.root)
     if not config.data:
@@ -47,6 +47,13 @@ def run_validate(config: Config, output: Output, github: GitHubContext, *, base_
     for target in targets:
         result = _run_target(config, root, index, target, schemas, errors)
         results.append(result)
+    if any(dataset.engine == "spark" for dataset in config.data):  # the Spark edge, imported only then
+        from mlgate.engines.spark.run import validate_spark_datasets
+
+        spark_results, spark_errors = validate_spark_datasets(config, root, index, changes, spark_master,
+                                                                 output)
+        results += spark_results
+        errors += spark_errors
     passed = not errors and all(r.status in (VALID, DELETED, SKIPPED) for r in results)
     output.wrote("validation", write_document(out / VALIDATION, _document(passed, changes, results)))
     output.set_output("passed", str(passed).lower())

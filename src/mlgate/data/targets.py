@@ -91,6 +91,8 @@ def select_targets(config: Config, root: Path, index: DvcIndex, changes: Changes
     targets: list[Target] = []
     edited: dict[str, list[str]] = {}  # DVC output path → its files that differ from the record
     for number, dataset in enumerate(config.data):
+        if dataset.engine != "pandas":
+            continue  # read and selected by its engine (mlgate.engines.spark.run)
         pattern = repo_pattern(config, dataset, root)
         matcher = glob_regex(pattern)
         present = workspace_files(root, pattern)

@@ -307,11 +307,15 @@ def _samples(failure: Failure) -> Safe:
     column = failure.column
     every = [str(key) for key in dict.fromkeys(k for s in samples for k in s) if key != "row"]
     columns = sorted(every, key=lambda key: key != column)[:MAX_SAMPLE_COLUMNS]  # the failing one first
-    rows = [[fmt.value(s.get("row"))] + [_sample_value(s.get(c)) for c in columns] for s in samples]
+    rows = [[_sample_value(s.get(c)) for c in columns] for s in samples]
+    head = [md(c, 40) for c in columns]
+    if any("row" in s for s in samples):  # a dataset read by Spark has no row order: its samples name a file
+        rows = [[fmt.value(s.get("row")), *row] for s, row in zip(samples, rows, strict=True)]
+        head = [Safe("Row"), *head]
     shown = f" ({len(columns)} of {len(every)} columns)" if len(columns) < len(every) else ""
     title = Safe(f"Failing rows of {md(failure.check, 60)}"
                  + (f" on {md(column, 60)}" if column else "") + f"{shown}:")
-    body = table(["Row", *[md(c, 40) for c in columns]], rows)
+    body = table(head, rows)
     return Safe(f"{title}\n\n{body}") if body else Safe("")
 
 

@@ -3,6 +3,8 @@
 Versions come from `mlgate.data.versions.dataset_version` (DVC md5 where DVC tracks the data, else sha256).
 Rows and the validation status are taken from validation.json when it describes the same version.
 `data_validation` says whether the data may be trained on: what validation.json says of it.
+A dataset with `engine: spark` is one entry whose version is the one validation recorded (Spark listed its
+files, or DVC recorded its md5): it may live in an object store, out of reach here.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def declared_paths(config: Config) -> list[str]:
     """Every dataset path (globs expanded to the files they match) and train.deps path, once each."""
     paths: list[str] = []
     for pattern in [d.path for d in config.data] + (list(config.train.deps) if config.train else []):
-        if not _GLOB.search(pattern):
+        if not _GLOB.search(pattern) or pattern in _spark_paths(config):  # a Spark dataset is one entry
             paths.append(pattern)
             continue
         found = glob.glob(str(config.resolve(pattern)), recursive=True)
@@ -113,6 +115,9 @@ def data_pin(config: Config, out: Path) -> list[DataPin]:
     known = validated(out, config.root)
     entries = []
     for rel in declared_paths(config):
+        if rel in _spark_paths(config):
+            entries.append(_spark_pin(config, rel, out))
+            continue
         absolute = config.resolve(rel)
         key = relative_to_root(absolute, config.root)
         current = version_of(absolute, config.root)
@@ -129,6 +134,30 @@ def data_pin(config: Config, out: Path) -> list[DataPin]:
     return entries
 
 
+def _spark_paths(config: Config) -> set[str]:
+    return {dataset.path for dataset in config.data if dataset.engine == "spark"}
+
+
+def _spark_pin(config: Config, path: str, out: Path) -> DataPin:
+    """A Spark dataset's pin, from its entry in validation.json (found by the dataset's path as declared)."""
+    document = read_document(out / VALIDATION, Validation) if (out / VALIDATION).is_file() else None
+    for entry in document.datasets if document else []:
+        if entry.dataset == path and entry.version is not None:
+            return DataPin(path=entry.path, version=entry.version, bytes=entry.bytes, rows=entry.rows,
+                           source="validation", validation=entry.status, dvc=entry.version.dvc)
+    if "://" not in path and config.resolve(path).exists():  # unchanged, so not validated: hash it here
+        current = version_of(config.resolve(path), config.root)
+        return DataPin(path=relative_to_root(config.resolve(path), config.root),
+                       version=DataVersion(kind=current["kind"], value=current["value"]),
+                       bytes=current.get("bytes"), rows=current.get("rows"), source="computed",
+                       dvc=DvcRef.model_validate(current["dvc"]) if "dvc" in current else None)
+    raise BadInput(
+        f"the Spark dataset {path} has no version in {out / VALIDATION}",
+        "its version is taken by Spark when mlgate validate reads it; training cannot reach it",
+        "run mlgate validate (with the same --out) before mlgate train",
+    )
+
+
 def current_paths(config: Config) -> list[str]:
     """The data paths the config declares now, relative to the root as the lineage records them."""
     return [relative_to_root(config.resolve(rel), config.root) for rel in declared_paths(config)]
@@ -143,6 +172,8 @@ def data_differences(recorded: Sequence[DataPin], root: Path, current: Sequence[
     for entry in recorded:
         rel = entry.path
         want = entry.version.value
+        if entry.version.kind == "file-listing":  # only Spark lists a Spark dataset: not taken again here
+            continue
         try:
             now = version_of(_absolute(rel, root), root)["value"]
         except BadInput as exc:

@@ -1,0 +1,12 @@
+"""The Spark edge: datasets with `engine: spark` read and validated by Spark, where the data lies.
+
+`mlgate.commands.validate` calls `run.validate_spark_datasets`; nothing else imports this package, and
+pyspark is imported only when a dataset asks for Spark (`mlgate --help` never imports it).
+
+- `session.py`  the `mlgate[spark]` extra present, Java found, a SparkSession from `spark:` in mlgate.yaml
+- `read.py`     a path, directory, glob or URI read as a Spark DataFrame (Parquet, CSV, JSON lines)
+- `checks.py`   the pandera schema through pandera's PySpark backend, the declarative checks as Spark
+                aggregations, failing rows counted and sampled with filters (no rows collected)
+- `listing.py`  the dataset's version: the DVC md5 when DVC tracks it, else a digest of its file listing
+- `run.py`      which Spark datasets a pull request changed, and one result per dataset
+"""

@@ -230,3 +230,22 @@ def test_one_bad_file_does_not_hide_the_others(project: DataProject) -> None:
     statuses = {d["path"]: d["status"] for d in project.validation()["datasets"]}
     assert statuses == {"data/empty.csv": "error", "data/train.csv": "invalid"}
     assert project.validation()["passed"] is False
+
+
+def test_a_data_path_outside_the_repository_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An absolute `data:` path outside the work tree: exit 2 naming it (was a ValueError, exit 4)."""
+    from click.testing import CliRunner
+
+    from mlgate.cli import cli
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "d.csv").write_text("a\n1\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "mlgate.yaml").write_text(f"model: {{name: m}}\nmetrics: {{auc: {{direction: maximize}}}}\n"
+                                      f"data:\n  - path: {outside / 'd.csv'}\n")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(cli, ["validate", "--all"], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "is outside the repository" in result.output and "fix:" in result.output

@@ -63,7 +63,11 @@ def repo_pattern(config: Config, dataset: Dataset, root: Path) -> str:
     try:
         return absolute.relative_to(root).as_posix()
     except ValueError:
-        return absolute.as_posix()
+        raise BadInput(f"data path {dataset.path!r} is outside the repository {root}",
+                       "mlgate validates the data a pull request changes: files in the git work tree (or "
+                       "tracked there by DVC)",
+                       "move the data into the repository or track it with DVC, or give the dataset "
+                       "`engine: spark` to validate data that lives elsewhere (docs/spark.md)") from None
 
 
 def workspace_files(root: Path, pattern: str) -> list[str]:

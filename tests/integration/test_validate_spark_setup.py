@@ -43,6 +43,7 @@ def test_without_pyspark_a_spark_dataset_is_bad_input_naming_the_extra(
     assert "mlgate[spark]" in entry["error"]
 
 
+@pytest.mark.spark  # needs pyspark installed: runs in the Spark lane's venv
 def test_without_pandera_pyspark_backend_names_the_extra(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pyspark")
     project = spark_csv_project(git_repo)
@@ -55,6 +56,7 @@ def test_without_pandera_pyspark_backend_names_the_extra(git_repo: Path, monkeyp
     assert "pip install 'mlgate[spark]': it installs pandas < 3 beside pyspark" in result.output
 
 
+@pytest.mark.spark  # needs pyspark installed: runs in the Spark lane's venv
 def test_without_java_spark_is_a_runtime_failure(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pandera.pyspark")
     from pyspark import SparkContext
@@ -97,6 +99,7 @@ def test_engine_is_pandas_or_spark(git_repo: Path) -> None:
     assert "data[0].engine: Input should be 'pandas' or 'spark'" in result.output
 
 
+@pytest.mark.spark  # needs pyspark installed: runs in the Spark lane's venv
 def test_pyspark_exiting_on_import_is_bad_input_not_a_pass(git_repo: Path) -> None:
     """pyspark exits with 0 when it imports Spark Connect without its packages in a process whose main module
     has no file (`python -c`): mlgate must not pass then. The packages are hidden from that process."""

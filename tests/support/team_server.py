@@ -10,6 +10,7 @@ store talks to PostgreSQL through psycopg2, and its S3 artifact repository to mo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +22,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from mlgate.commands.demo import copy_example
+from tests.actions.conftest import BIN, EXAMPLE, GITIGNORE, run
+from tests.conftest import EVENTS
+from tests.support.github_server import FakeGitHub
 from tests.support.mlflow_server import free_port
 
 PG_BIN = Path(os.environ.get("MLGATE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -177,3 +183,80 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+# --- the gate of a PR, as CI runs it: `mlgate` processes in a checkout of the breast-cancer example ---------
+
+
+def example_repo(folder: Path) -> Path:
+    """The breast-cancer example as a git + DVC repository, made once (DVC is slow to start); gates copy it."""
+    repo = folder / "repo"
+    copy_example(EXAMPLE, repo)  # type: ignore[arg-type]  # a Path is a Traversable
+    (repo / ".gitignore").write_text(GITIGNORE)
+    run(repo, "git", "init", "-q")
+    run(repo, "git", "symbolic-ref", "HEAD", "refs/heads/main")
+    run(repo, "git", "config", "commit.gpgsign", "false")
+    run(repo, sys.executable, "-m", "dvc", "init", "-q")
+    run(repo, sys.executable, "-m", "dvc", "add", "-q", "data/breast_cancer.csv")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-q", "-m", "breast-cancer example")
+    return repo
+
+
+def make_repo(example: Path, root: Path, c: str) -> Path:
+    """A PR's checkout: a copy of the example with params C changed, committed."""
+    repo = root / "repo"
+    shutil.copytree(example, repo, symlinks=True)
+    params = repo / "params.yaml"
+    params.write_text(params.read_text().replace("C: 1.0", f"C: {c}"))
+    run(repo, "git", "commit", "-q", "-am", f"C={c}")
+    return repo
+
+
+def pr_event(folder: Path, number: int, head_sha: str) -> Path:
+    """The real pull_request.synchronize payload, as PR `number` at `head_sha`."""
+    event = json.loads((EVENTS / "pull_request.synchronize.payload.json").read_text())
+    event["number"] = number
+    event["pull_request"].update(number=number)
+    event["pull_request"]["head"].update(sha=head_sha, ref=f"pr-{number}")
+    path = folder / f"event-{number}.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+def environment(tracking_uri: str, github: FakeGitHub | None = None, event: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GITHUB_", "MLFLOW_", "MLGATE_", "RUNNER_", "AWS_"))}
+    env.update(PATH=os.pathsep.join([str(BIN), env.get("PATH", "")]), DVC_NO_ANALYTICS="1",
+               MLFLOW_TRACKING_URI=tracking_uri, MLGATE_GITHUB_WRITE_INTERVAL="0")
+    if github is not None and event is not None:
+        env.update(github.env(), GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=str(event))
+    return env
+
+
+def mlgate(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mlgate", *args], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=600, check=False)
+
+
+GATE = (("train", "--runtime", "local"), ("compare",), ("report", "--post"))
+
+
+def pr_gate(example: Path, root: Path, number: int, tracking_uri: str, github: FakeGitHub,
+            steps: tuple[tuple[str, ...], ...] = GATE) -> dict[str, Any]:
+    """One PR's job: train, compare, report (validate first when asked), each a `mlgate` process, as CI
+    runs them. Its documents and logs."""
+    repo = make_repo(example, root, c=f"0.{number}")
+    head = run(repo, "git", "rev-parse", "HEAD")
+    github.add_pull(number, head_sha=head, head_ref=f"pr-{number}")
+    env = environment(tracking_uri, github, pr_event(root, number, head))
+    logs = []
+    for command in steps:
+        done = mlgate(repo, env, *command)
+        logs.append(f"$ mlgate {' '.join(command)} -> {done.returncode}\n{done.stdout}{done.stderr}")
+        if done.returncode != 0:
+            break
+    out = repo / ".mlgate"
+    read = lambda name: json.loads((out / name).read_text()) if (out / name).exists() else {}  # noqa: E731
+    return {"number": number, "head": head, "repo": repo, "log": "\n".join(logs),
+            "exit": done.returncode, "lineage": read("lineage.json"), "verdict": read("verdict.json")}

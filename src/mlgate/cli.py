@@ -243,8 +243,9 @@ def reproduce(app: AppContext, run_id: str, runtime: str | None, out: Path, trac
               help="Promote the version built from this commit, a sha or a git ref such as HEAD "
               "(default: $GITHUB_SHA). Env: MLGATE_COMMIT.")
 @click.option("--force", is_flag=True, envvar="MLGATE_FORCE",
-              help="Promote even if the version's gate did not pass or its data failed (or never had) "
-              "validation; recorded as the version tag mlgate.promoted_forced_by. Env: MLGATE_FORCE.")
+              help="Promote even if the version's gate did not pass, its data failed (or never had) "
+              "validation, or @production moved since its gate ran; recorded as the version tag "
+              "mlgate.promoted_forced_by. Env: MLGATE_FORCE.")
 @out_option
 @tracking_option
 @pass_app

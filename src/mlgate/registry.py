@@ -49,6 +49,12 @@ _CAUSES = {
     "timed out": "the connection timed out",
     "CERTIFICATE_VERIFY_FAILED": "the server's TLS certificate was not trusted",
 }
+# A refusal of the credentials (401) or of the user's rights (403): in MLflow's error code, or in the
+# message its client writes for a non-JSON answer ("failed with error code 401 != 200").
+_UNAUTHENTICATED = frozenset({"UNAUTHENTICATED"})
+_DENIED = frozenset({"PERMISSION_DENIED"})
+_HTTP_STATUS = re.compile(r"error code (\d{3}) != 200")
+_CREDENTIALS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 # MLflow's error codes for a missing run, version, alias or model.
 _NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"})
 
@@ -204,6 +210,9 @@ class Registry:
             raise
         except (MlflowException, OSError, ConnectionError) as exc:
             text = str(exc)
+            refused = self._refused(doing, exc) if isinstance(exc, MlflowException) else None
+            if refused is not None:
+                raise refused from exc
             unreachable = not isinstance(exc, MlflowException) or any(m in text for m in _UNREACHABLE)
             what = (f"cannot reach the MLflow tracking server at {self.shown} while {doing}"
                     if unreachable else f"MLflow failed while {doing} at {self.shown}")
@@ -212,6 +221,31 @@ class Registry:
                 _cause(scrub(text)),
                 "check that the tracking server is running and reachable, and MLFLOW_TRACKING_URI is right",
             ) from exc
+
+    def _refused(self, doing: str, exc: Exception) -> ServiceError | None:
+        """The error for a server that refused the credentials (401) or the user's rights (403), else None.
+        It names which credential variables are set, never their values."""
+        code = str(getattr(exc, "error_code", ""))
+        found = _HTTP_STATUS.search(str(exc))
+        status = int(found.group(1)) if found else None
+        given = [name for name in _CREDENTIALS if os.environ.get(name)]
+        shown = ", ".join(given) + (" is set" if len(given) == 1 else " are set") if given else (
+            "none of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN is set")
+        if code in _UNAUTHENTICATED or status == 401:
+            return ServiceError(
+                f"authentication failed at the MLflow tracking server {self.shown} while {doing}",
+                f"the server answered 401 Unauthorized: it refused the credentials, or needs some ({shown})",
+                "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth) or "
+                "MLFLOW_TRACKING_TOKEN (a bearer token) to credentials the server accepts; in GitHub Actions "
+                "pass them from secrets in the step's env")
+        if code in _DENIED or status == 403:
+            return ServiceError(
+                f"the MLflow tracking server {self.shown} denied permission while {doing}",
+                f"the server answered 403 Permission denied: the user of the credentials ({shown}) lacks the "
+                "permission",
+                "grant the user EDIT on the experiment and MANAGE on the registered model (promote sets its "
+                "aliases), or use credentials of a user who has them")
+        return None
 
     @overload
     def _lookup(self, doing: str, read: Callable[[MlflowClient], T], *, missing: BadInput) -> T: ...

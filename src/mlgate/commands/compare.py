@@ -27,6 +27,9 @@ from mlgate.workdir import LINEAGE, VALIDATION, VERDICT, begin, write_document
 # How bad each validation outcome is: when validation.json and the run's tag disagree, the worse one counts.
 DATA_RANK: dict[DataStatus, int] = {"passed": 0, "not-validated": 1, "failed": 2, "forced": 3}
 FAILING_DATA = ("invalid", "error")
+# The model-version tag naming the production version the verdict compared the candidate with.
+GATED_AGAINST_TAG = "mlgate.verdict.production_version"
+NO_PRODUCTION = "none"
 
 
 def rules_from_config(config: Config) -> list[Rule]:
@@ -85,6 +88,9 @@ def run_compare(
         registry.set_version_tags(model.name, candidate.version, {
             "mlgate.verdict": verdict.status, "mlgate.verdict.passed": str(verdict.passed).lower(),
             "mlgate.verdict.summary": body.summary[:5000],
+            # what promote checks production against (a compare-and-set): the gate's verdict holds only
+            # against the production it compared with
+            GATED_AGAINST_TAG: (production.version if production else None) or NO_PRODUCTION,
         })
     _announce(output, verdict, body, path)
     failed = not verdict.passed or training_failed is not None

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate.commands.compare import GATED_AGAINST_TAG, NO_PRODUCTION
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
-from mlgate.errors import EXIT_PASSED, BadInput, GateFailed
+from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, ServiceError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 from mlgate.train.lineage import DATA_VALIDATION_TAG
@@ -65,6 +66,40 @@ def check_verdict(output: Output, target: VersionInfo, *, force: bool) -> str:
     raise GateFailed(f"refusing to promote {target.name} version {target.version}", "; ".join(problems),
                      f"{'; '.join(fixes)}; promote another version with --version, or pass --force to "
                      "promote anyway (recorded as the version tag mlgate.promoted_forced_by)")
+
+
+def _shown(version: str | None) -> str:
+    return "no version" if version in (None, NO_PRODUCTION) else f"version {version}"
+
+
+def production_problem(target: VersionInfo, current: VersionInfo | None, alias: str) -> str | None:
+    """Why production moved since the version's gate ran, or None when it is still the version the gate
+    compared the candidate with (or the verdict, older than the tag, does not say)."""
+    gated = target.tags.get(GATED_AGAINST_TAG)
+    now = current.version if current is not None else NO_PRODUCTION
+    if gated is None or gated == now:
+        return None
+    return (f"its gate compared it with {_shown(gated)} as @{alias}, but @{alias} is now {_shown(now)} "
+            f"(model-version tag {GATED_AGAINST_TAG}={gated})")
+
+
+def check_production(output: Output, target: VersionInfo, current: VersionInfo | None, alias: str, *,
+                     force: bool) -> bool:
+    """The compare-and-set of promotion: GateFailed (exit 1) when @alias moved since the version's gate ran,
+    unless --force (then a warning, and True: the caller records who forced it)."""
+    problem = production_problem(target, current, alias)
+    if problem is None:
+        return False
+    if force:
+        output.warn(f"promoting {target.name} version {target.version} although @{alias} moved since its "
+                    f"gate ran: {problem} (--force)")
+        return True
+    raise GateFailed(f"refusing to promote {target.name} version {target.version}: @{alias} moved since its "
+                     "gate ran", problem,
+                     "run the gate again on it (re-run the pull request's workflow, or `mlgate compare "
+                     "--candidate-run RUN_ID`) so it is compared with the current production, then promote; "
+                     "or pass --force to promote anyway (recorded as the version tag "
+                     "mlgate.promoted_forced_by)")
 
 
 def _git_lines(root: Path, *args: str) -> list[str]:
@@ -144,13 +179,18 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
         return EXIT_PASSED
     forced = bool(verdict_problem(target) or data_problem(target))
     verdict = check_verdict(output, target, force=force)
+    forced = check_production(output, target, current, model.production_alias, force=force) or forced
     if current is not None:
         registry.set_alias(model.name, model.previous_alias, current.version)
     registry.set_alias(model.name, model.production_alias, target.version)
+    read_back(registry, model.name, model.production_alias, target.version)
+    pr = target.tags.get("mlgate.pr") or github.pr_number()
     tags = {
         "mlgate.promoted_by": github.who(),
         "mlgate.promoted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mlgate.promoted_from_commit": commit or target.tags.get("mlgate.commit", ""),
+        "mlgate.promoted_previous_version": current.version if current is not None else "",
+        "mlgate.promoted_pr": str(pr) if pr else "",
         "mlgate.promoted_verdict": verdict,
         "mlgate.promoted_data_validation": target.tags.get(DATA_VALIDATION_TAG) or "missing",
         "mlgate.promoted_forced_by": github.who() if forced else "",
@@ -160,6 +200,20 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
     output.line(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
     output.set_output("previous-version", current.version if current else "")
     return EXIT_PASSED
+
+
+def read_back(registry: Registry, name: str, alias: str, version: str) -> None:
+    """ServiceError (exit 3) unless `name@alias` is the version just set: another promote won the race."""
+    now = registry.version_by_alias(name, alias)
+    if now is not None and now.version == version:
+        return
+    raise ServiceError(
+        f"{name}@{alias} is {_shown(now.version if now else None)}, not {version}, right after promote "
+        "set it",
+        "another promote set the alias at the same time and won (the alias was read back after setting it)",
+        "see who promoted it (model-version tags mlgate.promoted_by, mlgate.promoted_at); promote again only "
+        f"if version {version} should replace it; give the promote workflow a `concurrency:` group so that "
+        "promotions run one at a time")
 
 
 def full_sha(root: Path, ref: str) -> str:

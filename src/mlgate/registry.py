@@ -7,6 +7,7 @@ mlflow is imported lazily: importing this module does not import mlflow.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -73,6 +74,14 @@ def scrub(text: str) -> str:
 def _cause(text: str) -> str:
     """The reason a person needs from mlflow's message: a known low-level cause, else its first line."""
     return next((words for marker, words in _CAUSES.items() if marker in text), None) or _first_line(text)
+
+
+def s3_client_missing(doing: str, artifact_uri: str = "") -> BadInput:
+    """Artifacts on S3 but no boto3 (MLflow's S3 client): bad input naming the `mlgate[s3]` extra."""
+    where = f" at {scrub(artifact_uri)}" if artifact_uri else ""
+    return BadInput(f"cannot reach the run's artifacts on S3{where} while {doing}",
+                    "MLflow's S3 client (boto3) is not installed; mlgate's base install leaves it out",
+                    "install the s3 extra: pip install 'mlgate[s3]' (or uv pip install 'mlgate[s3]')")
 
 
 def _first_line(text: str) -> str:
@@ -208,6 +217,10 @@ class Registry:
             yield
         except (BadInput, ServiceError):
             raise
+        except ModuleNotFoundError as exc:  # MLflow imports boto3 on the first upload to s3://
+            if exc.name not in ("boto3", "botocore"):
+                raise
+            raise s3_client_missing(doing) from exc
         except (MlflowException, OSError, ConnectionError) as exc:
             text = str(exc)
             refused = self._refused(doing, exc) if isinstance(exc, MlflowException) else None
@@ -352,7 +365,10 @@ class Registry:
         """The lineage.json `mlgate train` logged with the run; BadInput if the run or the file is missing."""
         fix = ("pass the run id `mlgate train` printed (lineage.json: run.run_id), and check "
                "MLFLOW_TRACKING_URI")
-        self._run(run_id, "no run has this id in this tracking store", fix)
+        run = self._run(run_id, "no run has this id in this tracking store", fix)
+        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            # MLflow's download hides the ImportError behind "Failed to download artifacts"
+            raise s3_client_missing(f"downloading the lineage of run {run_id}", run.info.artifact_uri)
         missing = BadInput(f"MLflow run {run_id!r} at {self.shown} has no mlgate lineage "
                            f"({LINEAGE_ARTIFACT})", "only runs made by `mlgate train` record their pins", fix)
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")

@@ -56,7 +56,7 @@ def test_setup_without_install_checks_mlgate_on_path(gate: Gate) -> None:
     result = gate.runner().run(action("setup"), {"install": "false"})
     assert result.exit_code == 0, explain(result)
     assert result.outputs["version"] == "0.1.0"
-    assert [s.outcome for s in result.steps] == ["skipped", "skipped", "skipped", "skipped", "success"]
+    assert [s.outcome for s in result.steps] == ["skipped", "skipped", "skipped", "skipped", "skipped", "success"]
 
 
 @pytest.mark.parametrize("change", [

@@ -1,4 +1,4 @@
-"""The pip cache steps of the setup and root actions when pip's cache is disabled (PIP_NO_CACHE_DIR)."""
+"""The uv cache steps of the setup and root actions when uv's cache is disabled (UV_NO_CACHE)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.support.action_runner import ActionRunner
 
 
 @pytest.mark.parametrize("name", ["setup", "gate"])
-def test_a_disabled_pip_cache_skips_caching_instead_of_failing(tmp_path: Path, name: str) -> None:
+def test_a_disabled_uv_cache_skips_caching_instead_of_failing(tmp_path: Path, name: str) -> None:
     cached: list[Mapping[str, str]] = []
 
     def cache_stub(with_: Mapping[str, str]) -> Mapping[str, str]:
@@ -23,13 +23,14 @@ def test_a_disabled_pip_cache_skips_caching_instead_of_failing(tmp_path: Path, n
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLGATE_"))}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PIP_NO_CACHE_DIR"] = "1"
+    env["UV_NO_CACHE"] = "1"
     runner = ActionRunner(tmp_path, tmp_path / "runner", env=env, remote={"actions/cache": cache_stub})
-    # pip only reports what it would do: the steps under test are the ones before it
+    # uv only reports what it would do: the steps under test are the ones before it
     inputs = {"python-version": "", "pip-args": "--dry-run --no-deps --no-build-isolation --no-index"}
     if name == "gate":
         inputs["post"] = "false"
     result = runner.run(action(name) if name == "gate" else ROOT / "actions" / "setup", inputs)
-    assert result.step("pip-cache").outcome == "success", explain(result)
+    assert result.step("uv-cache").outcome == "success", explain(result)
+    assert "uv's cache is disabled" in result.log, explain(result)
     assert cached == []
-    assert result.step("pip-cache").outputs.get("dir", "") == ""
+    assert result.step("uv-cache").outputs.get("dir", "") == ""

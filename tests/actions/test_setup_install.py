@@ -1,4 +1,5 @@
-"""The setup action's install path: pip installs mlgate from the action's own checkout into the job's Python.
+"""The setup action's install path: uv (the pinned version, from PyPI) installs mlgate from the action's own
+checkout into the job's Python, with uv's cache restored and saved by actions/cache.
 
 The action is copied where GitHub puts a used action (`_actions/<owner>/<repo>/<ref>/`), and run with a
 fresh virtualenv's `python` first on PATH. mlgate's dependencies are made visible to that virtualenv with a
@@ -9,6 +10,7 @@ its build backend comes from the package index, as on GitHub. actions/cache is a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,6 +62,7 @@ def test_setup_installs_mlgate_from_its_own_checkout(tmp_path: Path) -> None:
 
     env = {k: v for k, v in own.items() if not k.startswith(("GITHUB_", "MLGATE_", "VIRTUAL_ENV"))}
     env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
+    env["UV_CACHE_DIR"] = str(tmp_path / "uv-cache")
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     runner = ActionRunner(workspace, tmp_path / "runner", env=env, remote={"actions/cache": cache_stub})
@@ -70,10 +73,28 @@ def test_setup_installs_mlgate_from_its_own_checkout(tmp_path: Path) -> None:
     assert result.outputs["version"] == "0.1.0"
     assert result.outputs["python"] == str(python)
     outcomes = [s.outcome for s in result.steps]
-    assert outcomes == ["skipped", "success", "success", "success", "success"]  # setup-python skipped
+    assert outcomes == ["skipped", "success", "success", "success", "success", "success"]  # no setup-python
+    assert result.step("uv").outputs["version"] == uv_pin()
     [cache] = cached
-    assert cache["key"].startswith("mlgate-pip-Linux-py3.11-") and cache["path"]
+    assert cache["key"].startswith(f"mlgate-uv-Linux-py3.11-uv{uv_pin()}-")
+    assert cache["path"] == str(tmp_path / "uv-cache")
+    assert any((tmp_path / "uv-cache").iterdir()), "uv did not use the cached directory"
     installed = subprocess.run([str(python), "-c", "import mlgate; print(mlgate.__file__)"],
                                capture_output=True, text=True, check=True, env=own).stdout
     assert installed.startswith(str(tmp_path / "venv")), installed
     assert (python.parent / "mlgate").is_file()
+
+
+def uv_pin() -> str:
+    """The uv version the setup action installs: one exact version, the same in the root action."""
+    pins = {path: re.findall(r'MLGATE_UV_VERSION: "(.*)"', path.read_text())
+            for path in (ROOT / "actions" / "setup" / "action.yml", ROOT / "action.yml")}
+    versions = {version for found in pins.values() for version in found}
+    assert all(pins.values()) and len(versions) == 1, pins
+    [version] = versions
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    return version
+
+
+def test_both_actions_pin_the_same_uv() -> None:
+    assert uv_pin()

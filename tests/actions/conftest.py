@@ -143,12 +143,9 @@ class Gate:
         return "1"
 
 
-@pytest.fixture
-def gate(tmp_path: Path, mlflow_store: MlflowStore, github_server: FakeGitHub, events: Path,
-         monkeypatch: pytest.MonkeyPatch) -> Gate:
-    monkeypatch.setenv("PATH", os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    repo = tmp_path / "repo"
+def example_repo(folder: Path) -> Path:
+    """The breast-cancer example as a git + DVC repository in `folder/repo`, its data `dvc add`ed."""
+    repo = folder / "repo"
     copy_example(EXAMPLE, repo)  # type: ignore[arg-type]  # a Path is a Traversable
     (repo / ".gitignore").write_text(GITIGNORE)
     run(repo, "git", "init", "-q")
@@ -158,6 +155,15 @@ def gate(tmp_path: Path, mlflow_store: MlflowStore, github_server: FakeGitHub, e
     run(repo, sys.executable, "-m", "dvc", "add", "-q", "data/breast_cancer.csv")
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-q", "-m", "breast-cancer example")
+    return repo
+
+
+@pytest.fixture
+def gate(tmp_path: Path, mlflow_store: MlflowStore, github_server: FakeGitHub, events: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Gate:
+    monkeypatch.setenv("PATH", os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    repo = example_repo(tmp_path)
     return Gate(repo=repo, tmp=tmp_path, store=mlflow_store, github=github_server, events=events)
 
 

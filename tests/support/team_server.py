@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.commands.demo import copy_example
-from tests.actions.conftest import BIN, EXAMPLE, GITIGNORE, run
+from tests.actions.conftest import BIN, run
+from tests.actions.conftest import example_repo as example_repo  # the team tests and benchmark use it here
 from tests.conftest import EVENTS
 from tests.support.github_server import FakeGitHub
 from tests.support.mlflow_server import free_port
@@ -186,21 +186,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 # --- the gate of a PR, as CI runs it: `mlgate` processes in a checkout of the breast-cancer example ---------
-
-
-def example_repo(folder: Path) -> Path:
-    """The breast-cancer example as a git + DVC repository, made once (DVC is slow to start); gates copy it."""
-    repo = folder / "repo"
-    copy_example(EXAMPLE, repo)  # type: ignore[arg-type]  # a Path is a Traversable
-    (repo / ".gitignore").write_text(GITIGNORE)
-    run(repo, "git", "init", "-q")
-    run(repo, "git", "symbolic-ref", "HEAD", "refs/heads/main")
-    run(repo, "git", "config", "commit.gpgsign", "false")
-    run(repo, sys.executable, "-m", "dvc", "init", "-q")
-    run(repo, sys.executable, "-m", "dvc", "add", "-q", "data/breast_cancer.csv")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-q", "-m", "breast-cancer example")
-    return repo
 
 
 def make_repo(example: Path, root: Path, c: str) -> Path:

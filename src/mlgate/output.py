@@ -69,7 +69,6 @@ class Output:
     actions: bool = False
     output_file: Path | None = None
     summary_file: Path | None = None
-    written: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)  # the step outputs set so far
     _closed: bool = False
 
@@ -136,9 +135,7 @@ class Output:
 
     def wrote(self, name: str, path: Path) -> Path:
         """Record a file this command wrote: the step output `<name>-path` is its absolute path."""
-        absolute = str(path.resolve())
-        self.written[name] = absolute
-        self.set_output(f"{name}-path", absolute)
+        self.set_output(f"{name}-path", str(path.resolve()))
         return path
 
     def summary(self, markdown: str, shorten: Shorten | None = None) -> Path | None:

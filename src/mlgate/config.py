@@ -46,6 +46,10 @@ class MetricPolicy(_Frozen):
     max: float | None = None
     beat_baseline_by: float | None = None
     severity: Literal["fail", "warn"] = "fail"
+    # same-data comparison (the `evaluate:` section): how a slice's decision counts, and a user function
+    # `module:function` (y_true, y_pred or score) -> float computing this metric from the predictions
+    slice_severity: Literal["fail", "warn"] = "warn"
+    function: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 class Baseline(_Frozen):
@@ -164,6 +168,57 @@ class TrainSettings(_Frozen):
     experiment: str | None = None
 
 
+# --- evaluate (mlgate evaluate: the same-data, paired comparison) -------------------------------------
+
+
+class EvaluateSettings(_Frozen):
+    """A fixed evaluation file both models are scored on, and how the paired comparison decides."""
+
+    data: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    id: str | None = None  # a row id shown for flips; default: the row number
+    predictions: str = "predictions.csv"  # what `command` writes (CSV or Parquet)
+    command: str = Field(min_length=1)  # scores $MLGATE_MODEL on $MLGATE_EVAL_DATA into $MLGATE_PREDICTIONS
+    task: Literal["binary", "multiclass", "regression"]
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    resamples: int = Field(default=2000, ge=100, le=100_000)
+    seed: int = 0
+    inconclusive: Literal["warn", "fail", "pass"] = "warn"
+    slices: list[str] = Field(default_factory=list)
+    min_slice_rows: int = Field(default=50, ge=1)
+    max_harmful_flip_pct: float | None = Field(default=None, ge=0, le=100)
+    on_production_error: Literal["fail", "logged"] = "fail"
+    positive_class: str | int | None = None  # binary: the class `score` is the probability of; default 1
+
+
+# --- monitor (mlgate monitor: drift and live performance of production) ------------------------------
+
+
+class FeatureThresholds(_Frozen):
+    """Drift thresholds of one feature (or of all, under `monitor.default`): effect sizes, not p-values."""
+
+    psi_warn: float = Field(default=0.1, ge=0)
+    psi_fail: float = Field(default=0.25, ge=0)
+    js_warn: float | None = Field(default=None, ge=0, le=1)
+    js_fail: float | None = Field(default=None, ge=0, le=1)
+    unseen_warn: float | None = Field(default=None, ge=0, le=1)  # share of values never seen in the reference
+    unseen_fail: float | None = Field(default=None, ge=0, le=1)
+    null_change_warn: float | None = Field(default=None, ge=0, le=1)  # change of the null share
+    null_change_fail: float | None = Field(default=None, ge=0, le=1)
+    ignore: bool = False
+
+
+class MonitorSettings(_Frozen):
+    default: FeatureThresholds = Field(default_factory=FeatureThresholds)
+    features: dict[str, FeatureThresholds] = Field(default_factory=dict)
+    min_rows: int = Field(default=500, ge=1)
+    bins: int = Field(default=10, ge=2, le=100)  # histogram bins of a numeric column in a profile
+    top_categories: int = Field(default=50, ge=1, le=1000)  # category frequencies kept; the rest is "other"
+    retrain_workflow: str | None = None  # a workflow file dispatched (workflow_dispatch) when monitor fails
+    retrain_ref: str | None = None  # the ref it is dispatched on; default: the repository's default branch
+    labels: list[str] = Field(default_factory=lambda: ["mlgate", "drift"])
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -181,6 +236,8 @@ class Config(_Frozen):
     data: list[Dataset] = Field(default_factory=list)
     spark: SparkSettings = Field(default_factory=SparkSettings)
     train: TrainSettings | None = None
+    evaluate: EvaluateSettings | None = None
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
 
     # Where the file was read from; paths in the config are relative to its folder.

@@ -34,7 +34,8 @@ NO_PRODUCTION = "none"
 
 def rules_from_config(config: Config) -> list[Rule]:
     """The gated metrics of mlgate.yaml as plain rules for the policy."""
-    return [Rule(name=name, **policy.model_dump()) for name, policy in config.metrics.items()]
+    return [Rule(name=name, **policy.model_dump(exclude={"slice_severity", "function"}))
+            for name, policy in config.metrics.items()]
 
 
 CANDIDATE_FILE = ("--candidate-metrics names it; the path is wrong or training did not write it",

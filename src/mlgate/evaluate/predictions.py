@@ -11,6 +11,7 @@ a row count that differs, NaN or out-of-range scores) is BadInput (exit 2) namin
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ import numpy as np
 
 from mlgate.config import Config, EvaluateSettings
 from mlgate.data.formats import detect_format, read_chunks, sniff
+from mlgate.documents import DataVersion
 from mlgate.errors import BadInput
 from mlgate.evaluate.model import AnyArray, EvalSet, FloatArray, Role, Scored, Task
 
@@ -343,16 +345,37 @@ def _checked(column: pd.Series, name: str, rel: str) -> FloatArray:
 
 def predictions_suffix(settings: EvaluateSettings) -> str:
     """The file ending of evaluate.predictions (`.csv`, `.parquet`, ...), used for the copies in out/."""
-    name = Path(settings.predictions).name.lower()
-    for suffix in (".csv.gz", ".csv", ".parquet", ".pq", ".jsonl", ".tsv"):
-        if name.endswith(suffix):
-            return suffix
-    return Path(name).suffix or ".csv"
+    return suffix_of(settings.predictions)
 
 
-def predictions_file(out: Path, role: Role, settings: EvaluateSettings) -> Path:
-    """Where a role's predictions are kept in the work directory: `out/predictions/<role>.<ext>`."""
-    return out / PREDICTIONS_DIR / f"{role}{predictions_suffix(settings)}"
+SUFFIXES = (".csv.gz", ".csv", ".tsv", ".parquet", ".pq", ".jsonl")
+
+
+def suffix_of(path: Path | str) -> str:
+    """A data file's ending (`.csv`, `.csv.gz`, `.parquet`, ...); `.csv` when it has none mlgate reads."""
+    name = Path(path).name.lower()
+    return next((suffix for suffix in SUFFIXES if name.endswith(suffix)), Path(name).suffix or ".csv")
+
+
+def predictions_file(out: Path, role: Role, settings: EvaluateSettings | str) -> Path:
+    """Where a role's predictions are kept in the work directory: `out/predictions/<role>.<ext>`, with the
+    ending of evaluate.predictions (or of the file given)."""
+    suffix = predictions_suffix(settings) if isinstance(settings, EvaluateSettings) else suffix_of(settings)
+    return out / PREDICTIONS_DIR / f"{role}{suffix}"
+
+
+def find_predictions(out: Path, role: Role) -> Path | None:
+    """The role's predictions file in `out/predictions/`, whatever its ending; None when there is none."""
+    folder = out / PREDICTIONS_DIR
+    found = [folder / f"{role}{suffix}" for suffix in SUFFIXES if (folder / f"{role}{suffix}").is_file()]
+    return found[0] if found else None
+
+
+def clear_predictions(out: Path, roles: Sequence[Role]) -> None:
+    """Remove the roles' predictions from `out/predictions/` (a new stage run writes them again)."""
+    for role in roles:
+        while (path := find_predictions(out, role)) is not None:
+            path.unlink()
 
 
 def load_predictions(config: Config, out: Path) -> tuple[EvalSet, dict[Role, Scored]]:
@@ -361,8 +384,8 @@ def load_predictions(config: Config, out: Path) -> tuple[EvalSet, dict[Role, Sco
     evalset = load_evalset(config)
     found: dict[Role, Scored] = {}
     for role in ROLES:
-        path = predictions_file(out, role, settings)
-        if not path.is_file():
+        path = find_predictions(out, role)
+        if path is None:
             continue
         scored = read_predictions(path, evalset, role, settings.task, id_column=settings.id,
                                   rel=rel_path(path, config.root))
@@ -387,3 +410,28 @@ def _needs_scores(config: Config, scored: Scored, rel: str) -> None:
                        f"the gated metric{'s' if len(needing) > 1 else ''} {', '.join(needing)} "
                        "need the predicted probabilities",
                        "make the scoring write them (predict_proba)", file=rel)
+
+
+# --- the predictions cache on a model's run ---------------------------------------------------------------
+
+CACHE_FOLDER = "mlgate/predictions"
+
+
+def data_version(config: Config) -> DataVersion:
+    """The version of evaluate.data: the DVC md5 where DVC tracks it, else the sha256 of its bytes."""
+    from mlgate.data.versions import dataset_version
+
+    settings = settings_of(config)
+    found = dataset_version(config.resolve(settings.data), config.root)
+    return DataVersion.model_validate({k: v for k, v in found.items() if k in ("kind", "value", "dvc")})
+
+
+def cache_key(version: DataVersion) -> str:
+    """The name (without its ending) of a model's predictions on this version of the evaluation data."""
+    return f"eval-{version.kind}-{re.sub(r'[^A-Za-z0-9.]+', '_', version.value)}"
+
+
+def cache_artifact(version: DataVersion, suffix: str) -> str:
+    """The artifact path, on a model's run, of its predictions on this version of the evaluation data:
+    `mlgate/predictions/eval-<kind>-<value>.<ext>` (the key of the cache `mlgate evaluate` reads)."""
+    return f"{CACHE_FOLDER}/{cache_key(version)}{suffix}"

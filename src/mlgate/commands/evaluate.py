@@ -42,7 +42,7 @@ from mlgate.evaluate.predictions import (
 )
 from mlgate.evaluate.scoring import ScoringJob, run_scoring
 from mlgate.github.context import GitHubContext
-from mlgate.output import Output
+from mlgate.output import Output, one_line
 from mlgate.workdir import EVALUATION, LINEAGE, begin, write_document
 
 if TYPE_CHECKING:
@@ -116,7 +116,16 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
 def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: Path,
                  tracking_uri: str | None, runtime: str | None = None,
                  config_name: str = "mlgate.yaml") -> int:
-    """The `mlgate evaluate` command: 0 when every model that can be scored was."""
+    """The `mlgate evaluate` command: 0 when every model that can be scored was.
+
+    Without `evaluate:` in the config there is nothing to score: it says so and exits 0 (the root action
+    runs this stage for every project)."""
+    if config.evaluate is None:
+        begin(out.resolve(), EVALUATION)
+        output.line("mlgate evaluate: no evaluate: section in the config: nothing to score (compare uses the "
+                    "logged metrics)")
+        output.set_outputs({"passed": "true", "production-source": "none"})
+        return EXIT_PASSED
     document = evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri, runtime=runtime,
                               config_name=config_name)
     output.line(f"mlgate evaluate: {document.data.rows} evaluation rows of {document.data.path}")
@@ -125,10 +134,10 @@ def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: 
         if model is None:
             continue
         where = f"run {model.run_id}" if model.run_id else "this workspace"
-        output.line(f"  {role}: {model.source} ({where})" + (f": {model.error}" if model.error else ""))
+        error = f": {one_line(model.error)}" if model.error else ""
+        output.line(f"  {role}: {model.source} ({where}){error}")
     production = document.production
-    output.set_outputs({"production-source": production.source if production else "none",
-                        "evaluation": str(out / EVALUATION)})
+    output.set_outputs({"passed": "true", "production-source": production.source if production else "none"})
     return EXIT_PASSED
 
 

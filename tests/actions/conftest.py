@@ -28,7 +28,7 @@ EXAMPLE = ROOT / "examples" / "breast-cancer"
 BIN = Path(sys.executable).parent
 MODEL = "breast-cancer-classifier"
 PR_NUMBER = 2  # the number in the pull_request payloads
-GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\n__pycache__/\n"
+GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\npredictions.csv\n__pycache__/\n"
 
 
 def run(repo: Path, *argv: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "breast-cancer"
 PACKAGED = ROOT / "src" / "mlgate" / "demo_data" / "breast-cancer"
-GENERATED = {"__pycache__", ".mlgate", "metrics.json", "model", "mlruns", "mlartifacts"}
+GENERATED = {"__pycache__", ".mlgate", "metrics.json", "model", "predictions.csv", "mlruns", "mlartifacts"}
 
 
 def shipped(root: Path) -> dict[str, bytes]:

@@ -49,8 +49,8 @@ BAD_ROW = 57  # the data row the pull request's first push gets wrong
 DATA = "data/breast_cancer.csv"
 HOLDOUT = "data/holdout.csv"  # the fixed evaluation file both models are scored on
 # Files of the example that are generated, never copied (a checkout may have run train.py).
-SKIP = {"__pycache__", ".mlgate", "metrics.json", "model", "mlruns", "mlartifacts"}
-GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\n__pycache__/\n"
+SKIP = {"__pycache__", ".mlgate", "metrics.json", "model", "predictions.csv", "mlruns", "mlartifacts"}
+GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\npredictions.csv\n__pycache__/\n"
 GIT_IDENTITY = ("-c", "user.name=mlgate demo", "-c", "user.email=demo@mlgate.invalid", "-c",
                 "commit.gpgsign=false")
 

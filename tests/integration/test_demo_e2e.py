@@ -26,7 +26,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
 
 
-def test_the_demo_runs_both_loops_as_designed(tmp_path: Path) -> None:
+def test_the_demo_runs_its_three_loops_as_designed(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -45,28 +45,35 @@ def test_the_demo_runs_both_loops_as_designed(tmp_path: Path) -> None:
     assert str(root) in output  # it says where its files are
 
     main = json.loads((root / "out/1-main/verdict.json").read_text())
-    pr = json.loads((root / "out/2-pr/verdict.json").read_text())
+    resplit = json.loads((root / "out/2-pr-resplit/verdict.json").read_text())
+    pr = json.loads((root / "out/3-pr/verdict.json").read_text())
     assert main["passed"] is True and pr["passed"] is False and pr["status"] == "failed"
+    # the re-split: its logged ROC AUC is past the tolerance, the same rows say it is as good
+    auc = next(m for m in resplit["metrics"] if m["name"] == "roc_auc")
+    logged = resplit["candidate"]["metrics"]["roc_auc"] - resplit["production"]["metrics"]["roc_auc"]
+    assert logged < -0.01 and resplit["passed"] is True and resplit["comparison"] == "same-data"
+    assert auc["decision"] == "pass" and auc["interval"]["low"] >= -0.01
     failing = {m["name"] for m in pr["metrics"] if m["status"] == "fail"}
-    assert "roc_auc" in failing
-    first_push = json.loads((root / "out/2-pr-first-push/validation.json").read_text())
+    assert "roc_auc" in failing and pr["comparison"] == "same-data"
+    first_push = json.loads((root / "out/3-pr-first-push/validation.json").read_text())
     assert first_push["passed"] is False  # the typo in row 57 is caught before training
     assert "row 57" in output
-    assert json.loads((root / "out/2-pr/validation.json").read_text())["passed"] is True
-    report = (root / "out/2-pr/report.md").read_text()
+    assert json.loads((root / "out/3-pr/validation.json").read_text())["passed"] is True
+    report = (root / "out/3-pr/report.md").read_text()
     assert "failed" in report and report in done.stdout  # the rendered report is shown
+    assert "texture_band" in report and "harmful" in report.lower()  # the slices and flips are shown
 
     # The first model is production in the demo's own store; the PR's model is only a candidate.
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     assert str(client.get_model_version_by_alias("breast-cancer-classifier", "production").version) == "1"
-    assert str(client.get_model_version_by_alias("breast-cancer-classifier", "candidate").version) == "2"
+    assert str(client.get_model_version_by_alias("breast-cancer-classifier", "candidate").version) == "3"
 
     # A real git + DVC repository with the PR on its own branch, and a clean tree.
     project = root / "breast-cancer"
     git = lambda *a: subprocess.run(["git", *a], cwd=project, capture_output=True, text=True).stdout  # noqa: E731
-    assert "pr/relabel-and-regularise" in git("branch")
+    assert "pr/new-labels" in git("branch") and "pr/resplit-seed-17" in git("branch")
     assert git("status", "--porcelain") == ""
     assert "data/breast_cancer.csv.dvc" in git("diff", "--name-only", "main", "HEAD")
     assert not (tmp_path / "summary.md").exists()  # GitHub was out of reach: nothing written for Actions

@@ -1,13 +1,16 @@
-"""`mlgate demo`: the whole gate, twice, on the bundled breast-cancer example — offline, in under a minute.
+"""`mlgate demo`: the whole gate, three times, on the bundled breast-cancer example; offline, in a minute.
 
-1. main: the example becomes a git + DVC repository; validate → train → compare → report → promote.
-   The first model becomes production.
-2. a pull request that relabels every tenth row of the data (a labelling bug, still schema-valid) and
-   regularises the model hard. Its first push also has a typo (a negative radius) that validation catches;
-   after the fix: validate → train → compare (fails) → report.
+1. main: the example becomes a git + DVC repository; validate → train → evaluate → compare → report →
+   promote. The first model becomes production.
+2. a pull request that only re-splits the training data (train.seed 42 → 17): its logged ROC AUC is 0.01
+   lower, past the tolerance, but scored on the same held-out rows as production it is as good: it passes.
+3. a pull request whose new labels mark half of the malignant high-texture samples benign (a labelling bug,
+   still schema-valid). Its first push also has a typo (a negative radius) that validation catches; after
+   the fix: validate → train → evaluate → compare (fails: worse overall, worst on the high-texture slice)
+   → report.
 
 Everything lives in one folder: the project (git + DVC), an embedded SQLite MLflow store, and the work
-directories of both runs. The stages run in this process: each is the command function behind
+directories of the runs. The stages run in this process: each is the command function behind
 `mlgate <stage>` (the line a user would type is printed), with the local runtime and GitHub out of
 reach: no network, nothing posted.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from mlgate.commands.compare import run_compare
+from mlgate.commands.evaluate import run_evaluate
 from mlgate.commands.promote import run_promote
 from mlgate.commands.report import run_report
 from mlgate.commands.train import run_train
@@ -44,8 +48,10 @@ if TYPE_CHECKING:
     from mlgate.config import Config
 
 EXAMPLE = "breast-cancer"
-PR_BRANCH = "pr/relabel-and-regularise"
+RESPLIT_BRANCH = "pr/resplit-seed-17"
+PR_BRANCH = "pr/new-labels"
 BAD_ROW = 57  # the data row the pull request's first push gets wrong
+HIGH_TEXTURE = 21.0  # mean_texture of the evaluation file's `high` texture_band
 DATA = "data/breast_cancer.csv"
 HOLDOUT = "data/holdout.csv"  # the fixed evaluation file both models are scored on
 # Files of the example that are generated, never copied (a checkout may have run train.py).
@@ -98,6 +104,7 @@ def run_demo(output: Output, workdir: Path | None) -> int:
     with _isolated(demo):
         try:
             _main_loop(demo)
+            _resplit_loop(demo)
             _pull_request_loop(demo)
         except _Stop:
             pass
@@ -191,15 +198,16 @@ def _make_repository() -> None:
     git("commit", "-q", "-m", "Breast-cancer classifier: data (DVC), schema, training, gate policy")
 
 
-# --- the two loops ----------------------------------------------------------------------------------
+# --- the three loops ----------------------------------------------------------------------------------
 
 
 def _main_loop(demo: Demo) -> None:
-    _banner(demo, "1/2  main: the first model becomes production")
+    _banner(demo, "1/3  main: the first model becomes production")
     _make_repository()
     out = demo.out("1-main")
     _validate(demo, "main validate", out, None)
     _train(demo, "main train", out)
+    _evaluate(demo, "main evaluate", out)
     _compare(demo, "main compare", out)
     _report(demo, "main report", out)
     version = _version(out)
@@ -208,23 +216,40 @@ def _main_loop(demo: Demo) -> None:
                                              force=False, out=out, tracking_uri=demo.tracking_uri))
 
 
+def _resplit_loop(demo: Demo) -> None:
+    _banner(demo, "2/3  a pull request that only re-splits the training data (train.seed 42 -> 17)")
+    git("checkout", "-q", "-b", RESPLIT_BRANCH, "main")
+    config = Path("mlgate.yaml")
+    config.write_text(config.read_text(encoding="utf-8").replace("seed: 42", "seed: 17", 1), encoding="utf-8")
+    _commit("Train with split seed 17")
+    demo.output.line("\nIts own held-out split gives a lower ROC AUC than production logged. Scored on the "
+                     "same evaluation rows as production, is it worse?")
+    out = demo.out("2-pr-resplit")
+    _validate(demo, "resplit validate", out, "main")
+    _train(demo, "resplit train", out)
+    _evaluate(demo, "resplit evaluate", out)
+    _compare(demo, "resplit compare", out)
+    _report(demo, "resplit report", out)
+    git("checkout", "-q", "main")
+
+
 def _pull_request_loop(demo: Demo) -> None:
-    _banner(demo, "2/2  a pull request: every tenth label flipped, C from 1.0 to 0.01, and a typo in one row")
-    git("checkout", "-q", "-b", PR_BRANCH)
-    flipped = relabel(Path(DATA), every=10)
-    params = Path("params.yaml")
-    params.write_text(params.read_text(encoding="utf-8").replace("C: 1.0", "C: 0.01"), encoding="utf-8")
+    _banner(demo, "3/3  a pull request with new labels (half the malignant high-texture samples marked "
+                  "benign) and a typo in one row")
+    git("checkout", "-q", "-b", PR_BRANCH, "main")
+    flipped = relabel_where(Path(DATA), column="mean_texture", at_least=HIGH_TEXTURE, label="0", every=2)
     original = set_first_field(Path(DATA), BAD_ROW, "-14.2")
-    _commit(f"Relabel {flipped} samples, regularise harder")
+    _commit(f"New labels: {flipped} samples relabelled")
     demo.output.line(f"\nFirst push: row {BAD_ROW} has a negative mean_radius; the gate stops at validation.")
-    _validate(demo, "pr validate (first push)", demo.out("2-pr-first-push"), "main")
+    _validate(demo, "pr validate (first push)", demo.out("3-pr-first-push"), "main")
 
     set_first_field(Path(DATA), BAD_ROW, original)
     _commit(f"Fix the typo in row {BAD_ROW}")
     demo.output.line("\nSecond push: the row is fixed and the data is valid, but is the model as good?")
-    out = demo.out("2-pr")
+    out = demo.out("3-pr")
     _validate(demo, "pr validate", out, "main")
     _train(demo, "pr train", out)
+    _evaluate(demo, "pr evaluate", out)
     _compare(demo, "pr compare", out)
     _report(demo, "pr report", out)
     _show_report(demo, out)
@@ -254,10 +279,30 @@ def relabel(path: Path, *, every: int) -> int:
         if index % every == every - 1:
             row[column] = "1" if row[column] == "0" else "0"
             flipped += 1
+    _write_rows(path, rows)
+    return flipped
+
+
+def relabel_where(path: Path, *, column: str, at_least: float, label: str, every: int) -> int:
+    """Flip the 0/1 `target` of every `every`-th row labelled `label` whose `column` is at least `at_least`
+    (a labelling bug the schema cannot see, hitting one kind of sample); how many rows it flipped."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    target, value = rows[0].index("target"), rows[0].index(column)
+    flipped = seen = 0
+    for row in rows[1:]:
+        if row[target] == label and float(row[value]) >= at_least:
+            seen += 1
+            if seen % every == 0:
+                row[target] = "1" if row[target] == "0" else "0"
+                flipped += 1
+    _write_rows(path, rows)
+    return flipped
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    return flipped
 
 
 def _validate(demo: Demo, label: str, out: Path, base: str | None) -> int:
@@ -271,6 +316,12 @@ def _train(demo: Demo, label: str, out: Path) -> int:
     return _stage(demo, label, ["train", "--runtime", "local", "--out", str(out)],
                   lambda config: run_train(config, demo.output, GitHubContext(), runtime="local",
                                                   register=True, out=out, tracking_uri=demo.tracking_uri))
+
+
+def _evaluate(demo: Demo, label: str, out: Path) -> int:
+    return _stage(demo, label, ["evaluate", "--runtime", "local", "--out", str(out)],
+                  lambda config: run_evaluate(config, demo.output, GitHubContext(), out=out,
+                                              tracking_uri=demo.tracking_uri, runtime="local"))
 
 
 def _compare(demo: Demo, label: str, out: Path) -> int:
@@ -340,20 +391,26 @@ def _show_report(demo: Demo, out: Path) -> None:
 
 EXPECTED: Mapping[str, int] = {
     "main validate": EXIT_PASSED, "main train": EXIT_PASSED, "main compare": EXIT_PASSED,
-    "main report": EXIT_PASSED, "main promote": EXIT_PASSED,
+    "main evaluate": EXIT_PASSED, "main report": EXIT_PASSED, "main promote": EXIT_PASSED,
+    "resplit validate": EXIT_PASSED, "resplit train": EXIT_PASSED, "resplit evaluate": EXIT_PASSED,
+    "resplit compare": EXIT_PASSED, "resplit report": EXIT_PASSED,
     "pr validate (first push)": EXIT_GATE_FAILED,
-    "pr validate": EXIT_PASSED, "pr train": EXIT_PASSED, "pr compare": EXIT_GATE_FAILED,
-    "pr report": EXIT_PASSED,
+    "pr validate": EXIT_PASSED, "pr train": EXIT_PASSED, "pr evaluate": EXIT_PASSED,
+    "pr compare": EXIT_GATE_FAILED, "pr report": EXIT_PASSED,
 }
 
 
 def _conclude(demo: Demo, seconds: float) -> int:
-    verdict = _read(demo.out("2-pr"), Verdict)
+    resplit, verdict = _read(demo.out("2-pr-resplit"), Verdict), _read(demo.out("3-pr"), Verdict)
     unexpected = {label: code for label, code in demo.codes.items() if EXPECTED.get(label) != code}
     missing = [label for label in EXPECTED if label not in demo.codes]
     _banner(demo, f"mlgate demo finished in {seconds:.0f}s")
+    if resplit:
+        demo.output.line(f"The re-split pull request's verdict: {resplit.status.upper()} - "
+                         f"{resplit.summary}")
     if verdict:
-        demo.output.line(f"The pull request's verdict: {verdict.status.upper()} - {verdict.summary}")
+        demo.output.line(f"The new-labels pull request's verdict: {verdict.status.upper()} - "
+                         f"{verdict.summary}")
         for metric in verdict.metrics:
             if metric.status != "pass":
                 demo.output.line(f"  {metric.name}: {metric.status} - {'; '.join(metric.reasons)}")
@@ -363,19 +420,21 @@ def _conclude(demo: Demo, seconds: float) -> int:
         details = details or "stages missing: " + ", ".join(missing)
         demo.output.line(f"\nThe demo did not go as designed: {details}.", err=True)
         return EXIT_GATE_FAILED
-    demo.output.line("\nThe demo ran as designed: the first model became production; the gate stopped "
-                     "the pull request twice, first on invalid data (`mlgate validate` exited 1), then, "
-                     "with valid data, on a worse model (`mlgate compare` exited 1): each fails the CI job "
-                     "and the required status.")
+    demo.output.line("\nThe demo ran as designed: the first model became production; the re-split pull "
+                     "request passed, its lower logged ROC AUC being the noise of another split (on the same "
+                     "rows it is as good); the gate stopped the new-labels pull request twice, first on "
+                     "invalid data (`mlgate validate` exited 1), then, with valid data, on a worse model "
+                     "(`mlgate compare` exited 1): each fails the CI job and the required status.")
     return EXIT_PASSED
 
 
 def _where(demo: Demo) -> None:
     demo.output.line("\nIts files:")
-    demo.output.line(f"  project      {demo.project}  (git + DVC; branches main and {PR_BRANCH})")
+    demo.output.line(f"  project      {demo.project}  (git + DVC; branches main, {RESPLIT_BRANCH} and "
+                     f"{PR_BRANCH})")
     demo.output.line(f"  MLflow store sqlite:///{demo.store}")
     demo.output.line(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
-    for loop in ("1-main", "2-pr-first-push", "2-pr"):
+    for loop in ("1-main", "2-pr-resplit", "3-pr-first-push", "3-pr"):
         folder = demo.out(loop)
         if folder.is_dir():
             files = sorted(p.name for p in folder.iterdir() if p.suffix in {".json", ".md"})

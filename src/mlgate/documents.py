@@ -300,8 +300,23 @@ class Side(Part):
     params: dict[str, str]
 
 
+class Interval(Part):
+    """A confidence interval of the difference candidate - production on the same evaluation rows."""
+
+    low: float
+    high: float
+    confidence: float = Field(gt=0, lt=1)
+    method: Literal["bootstrap", "delong", "mcnemar"]
+    n: int = Field(ge=0)
+
+
 class MetricResult(Part):
-    """The decision for one gated metric (or the row `data`: the validation of the data), with reasons."""
+    """The decision for one gated metric (or the row `data`: the validation of the data; the row
+    `evaluation`: production could not be re-scored), with reasons. The same-data comparison adds the
+    non-inferiority `decision`, the `interval` it rests on, the `rows_to_decide` an inconclusive one, and
+    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions)."""
+
+    omit_none = ("decision", "interval", "rows_to_decide", "comparison")
 
     name: str
     direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
@@ -314,6 +329,46 @@ class MetricResult(Part):
     baseline_delta: float | None
     status: Literal["pass", "warn", "fail"]
     reasons: list[str]
+    decision: Literal["pass", "fail", "inconclusive"] | None = None
+    interval: Interval | None = None
+    rows_to_decide: int | None = Field(default=None, ge=0)
+    comparison: Literal["same-data", "logged-metrics"] | None = None
+
+
+class SliceResult(Part):
+    """The rows where `column` == `value`: its metrics decided on the same rows, at slice_severity; a
+    slice with fewer than evaluate.min_slice_rows rows is listed, not judged (`status` null, no metrics)."""
+
+    column: str
+    value: str
+    n: int = Field(ge=0)
+    judged: bool
+    status: Literal["pass", "warn", "fail"] | None
+    metrics: list[MetricResult]
+
+
+class FlipRow(Part):
+    """A harmful flip: production was right on this row, the candidate is wrong."""
+
+    id: str
+    label: str
+    production: str
+    candidate: str
+
+
+class Flips(Part):
+    """Classification: how the rows' correctness changed from production to the candidate."""
+
+    both_right: int = Field(ge=0)
+    both_wrong: int = Field(ge=0)
+    harmful: int = Field(ge=0)  # production right, candidate wrong
+    helpful: int = Field(ge=0)  # production wrong, candidate right
+    n: int = Field(ge=0)
+    harmful_pct: float = Field(ge=0, le=100)
+    max_harmful_flip_pct: float | None
+    status: Literal["pass", "warn", "fail"]
+    reason: str
+    harmful_rows: list[FlipRow]  # at most 10, in row order
 
 
 class ParamChange(Part):
@@ -338,6 +393,7 @@ class Verdict(Document):
     """verdict.json, written by `mlgate compare`."""
 
     file_name = "verdict.json"
+    omit_none = ("evaluation_data", "flips")
 
     passed: bool
     status: Literal["passed", "warned", "failed"]
@@ -352,6 +408,12 @@ class Verdict(Document):
     metrics: list[MetricResult]
     params_diff: list[ParamChange]
     history: list[HistoryPoint]
+    # same-data: candidate and production scored on the same evaluation rows (evaluate:); logged-metrics:
+    # each model's logged metrics, possibly on different data (a verdict without these keys is the latter)
+    comparison: Literal["same-data", "logged-metrics"] = "logged-metrics"
+    evaluation_data: str | None = None
+    slices: list[SliceResult] = Field(default_factory=list)
+    flips: Flips | None = None
 
 
 # --- reproduce.json ---------------------------------------------------------------------------------

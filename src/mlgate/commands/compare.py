@@ -34,7 +34,9 @@ NO_PRODUCTION = "none"
 
 def rules_from_config(config: Config) -> list[Rule]:
     """The gated metrics of mlgate.yaml as plain rules for the policy."""
-    return [Rule(name=name, **policy.model_dump()) for name, policy in config.metrics.items()]
+    # `function` (how mlgate computes a metric from predictions) is evaluate's business, not the policy's
+    return [Rule(name=name, **policy.model_dump(exclude={"function"}))
+            for name, policy in config.metrics.items()]
 
 
 CANDIDATE_FILE = ("--candidate-metrics names it; the path is wrong or training did not write it",

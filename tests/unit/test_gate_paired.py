@@ -50,8 +50,8 @@ def test_an_interval_within_the_tolerance_passes_on_the_same_data_not_the_logged
     assert (row.status, row.decision, row.comparison) == ("pass", "pass", "same-data")
     assert (row.candidate, row.production) == (pytest.approx(0.899), 0.9)
     assert row.interval is not None and (row.interval.low, row.interval.high, row.interval.n) == (-0.004, 0.002, 500)
-    assert row.reasons == ("non-inferior: the difference -0.001 [-0.004, +0.002] (95% bootstrap, 500 rows) rules "
-                           "out more than the tolerated regression 0.005",)
+    assert row.reasons == ("non-inferior: its 95% interval (bootstrap, 500 rows) rules out more than the tolerated "
+                           "regression 0.005",)
     assert result.comparison == "same-data" and result.status == "passed"
     assert summary(result) == ("passed: roc_auc 0.899 (-0.001 [-0.004, +0.002] vs production on the same 500 "
                                "rows)")

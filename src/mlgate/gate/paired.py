@@ -52,7 +52,8 @@ def check(rule: Rule, paired: Paired, *, severity: Severity, inconclusive: Statu
     shown = describe(paired)
     allowed = f"the tolerated regression {_fmt(m)}" if m > 0 else "no regression (none is tolerated)"
     if decision == "pass":
-        return PairedCheck(decision, "pass", f"non-inferior: {shown} rules out more than {allowed}",
+        basis = f"{paired.confidence * 100:.3g}% interval ({paired.method}, {paired.n:,} rows)"
+        return PairedCheck(decision, "pass", f"non-inferior: its {basis} rules out more than {allowed}",
                            interval, None)
     if decision == "fail":
         worse = "lower" if rule.direction == "maximize" else "higher"

@@ -66,14 +66,12 @@ def test_the_flips_are_collapsed_with_their_counts_and_harmful_rows() -> None:
     rendered = gfm.render(same_data())
     (block,) = re.findall(r"<details>\s*<summary>(Flips[^<]*)</summary>(.*?)</details>", rendered, re.DOTALL)
     assert block[0] == "Flips: 13 of 569 rows from right to wrong (2.28%), 9 from wrong to right"
-    inside = GFM.parse(re.sub(r"<[^>]+>", "\n", block[1]))  # the body is markdown inside our HTML
     assert "within the tolerated 5%" in block[1] and "The first 3 harmful rows:" in block[1]
     found = tables(GFM.parse(same_data()))
     counts = next(t for t in found if t[0][0] == "Both right")
     assert counts[1] == ["510", "37", "13", "9"]
     rows = next(t for t in found if t[0][0] == "Row" and t[0][1] == "Label")
     assert rows[1:] == [["p-0003", "1", "1", "0"], ["p-0017", "1", "1", "0"], ["p-0042", "1", "1", "0"]]
-    assert inside is not None
 
 
 def test_a_failing_flip_share_has_its_icon() -> None:
@@ -98,7 +96,7 @@ def hostile() -> str:
 def test_hostile_slice_values_ids_and_labels_stay_text() -> None:
     text = hostile()
     rendered = gfm.render(text)
-    assert gfm.links(rendered) == OWN_LINKS[1:] or set(gfm.links(rendered)) <= set(OWN_LINKS)
+    assert gfm.links(rendered) == OWN_LINKS
     assert gfm.anchors(rendered) == len(gfm.links(rendered))
     assert gfm.references(rendered) == []
     assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered

@@ -43,6 +43,7 @@ from mlgate.errors import BadInput
 from mlgate.parse import read_json
 
 SCHEMA_VERSION = 1
+VERDICT_VERSION = 2  # verdict.json: 2 since the same-data comparison (a reader takes 1 and 2)
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 
 
@@ -92,6 +93,7 @@ class Document(Part):
 
     model_config = ConfigDict(json_schema_extra=_require_schema_version)
     file_name: ClassVar[str] = ""
+    newest: ClassVar[int] = SCHEMA_VERSION  # the newest schema_version of this document mlgate reads
 
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
 
@@ -390,10 +392,15 @@ class HistoryPoint(Part):
 
 
 class Verdict(Document):
-    """verdict.json, written by `mlgate compare`."""
+    """verdict.json, written by `mlgate compare`. Version 2 added the same-data comparison (`comparison`,
+    `evaluation_data`, `slices`, `flips`, and per metric `decision`, `interval`, `rows_to_decide`,
+    `comparison`); a version 1 file reads as a comparison of logged metrics."""
 
     file_name = "verdict.json"
     omit_none = ("evaluation_data", "flips")
+    newest = VERDICT_VERSION
+
+    schema_version: int = Field(default=VERDICT_VERSION, ge=1, le=VERDICT_VERSION)
 
     passed: bool
     status: Literal["passed", "warned", "failed"]
@@ -495,13 +502,13 @@ def describe_errors(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def check_schema_version(data: Mapping[str, Any], source: str) -> None:
-    """BadInput unless `schema_version` is a version this mlgate reads (1 to SCHEMA_VERSION)."""
+def check_schema_version(data: Mapping[str, Any], source: str, newest: int = SCHEMA_VERSION) -> None:
+    """BadInput unless `schema_version` is a version this mlgate reads (1 to `newest`, the document's)."""
     version = data.get("schema_version")
-    if type(version) is int and 1 <= version <= SCHEMA_VERSION:
+    if type(version) is int and 1 <= version <= newest:
         return
     raise BadInput(
-        f"{source} has schema_version {one_line(repr(version))}; this mlgate reads up to {SCHEMA_VERSION}",
+        f"{source} has schema_version {one_line(repr(version))}; this mlgate reads up to {newest}",
         "the file was written by another mlgate version" if type(version) is int and version > 1
         else "a document mlgate writes starts with its schema_version (a whole number from 1)",
         "use the same mlgate version for every stage", file=source)
@@ -528,7 +535,8 @@ def parse_document(data: object, model: type[D], source: str, *, fix: str = RERU
     """
     if not isinstance(data, Mapping):
         raise BadInput(f"{source} must hold a JSON object", f"got {type(data).__name__}", fix, file=source)
-    check_schema_version(data, source)
+    newest = model.newest if issubclass(model, Document) else SCHEMA_VERSION
+    check_schema_version(data, source, newest)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

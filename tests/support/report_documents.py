@@ -37,7 +37,7 @@ def side(role: str, metrics: dict[str, Any], *, run_id: str | None = None, versi
 def verdict(status: str = "failed") -> dict[str, Any]:
     failed = status == "failed"
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "passed": not failed,
         "status": status,
         "summary": ("roc_auc fell 0.031 below production (0.912 → 0.881; at most 0.01 allowed)" if failed
@@ -74,6 +74,8 @@ def verdict(status: str = "failed") -> dict[str, Any]:
             {"version": "6", "run_id": "c" * 32, "value": 0.912, "created_at": 1700200000000,
              "aliases": ["production"]},
         ],
+        "comparison": "logged-metrics",
+        "slices": [],
     }
 
 

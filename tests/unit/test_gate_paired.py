@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,11 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlgate.documents import Verdict as VerdictDocument
+from mlgate.documents import read_document
+from mlgate.errors import BadInput
 from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Paired, Rule, Side, SliceEvidence, Verdict
 from mlgate.gate.noninferiority import improvement_bounds
 from mlgate.gate.paired import tolerance
 from mlgate.gate.policy import EVALUATION_ROW, evaluate, summary
 from mlgate.gate.serialize import verdict_dict
+from tests.support import report_documents as docs
 
 AUC = Rule("roc_auc", "maximize", max_regression=0.005, min=0.8)
 LOSS = Rule("log_loss", "minimize", max_regression_pct=10)
@@ -198,7 +203,7 @@ def test_a_same_data_verdict_is_a_valid_verdict_document() -> None:
                                                   SliceEvidence("sex", "x", 3, judged=False)),
                    flips=flips(20), max_harmful_flip_pct=1.0, data="data/holdout.csv")
     body = verdict_dict(verdict([AUC, Rule("latency_ms", "minimize")], evidence))
-    body.update(schema_version=1, model={"name": "churn", "production_alias": "production"}, history=[],
+    body.update(model={"name": "churn", "production_alias": "production"}, history=[],
                 framing={"decision": "", "primary_metric": "roc_auc"})
     document = VerdictDocument.model_validate(body)
     assert document.comparison == "same-data" and document.evaluation_data == "data/holdout.csv"
@@ -222,3 +227,16 @@ def test_the_decision_follows_the_interval(a: float, b: float, m: float, directi
     lo, hi = improvement_bounds(rule.direction, low, high)
     assert row.decision == ("pass" if lo >= -m else "fail" if hi < -m else "inconclusive")
     assert row.status == {"pass": "pass", "fail": "fail", "inconclusive": "warn"}[row.decision]
+
+
+def test_verdict_json_is_version_2_and_a_version_1_file_reads_as_logged_metrics(tmp_path: Path) -> None:
+    assert VerdictDocument.model_validate({k: v for k, v in docs.verdict().items()
+                                           if k != "schema_version"}).schema_version == 2
+    older = tmp_path / "verdict.json"
+    before = {k: v for k, v in docs.verdict().items() if k not in ("comparison", "slices")}
+    older.write_text(json.dumps({**before, "schema_version": 1}))  # as mlgate wrote it before
+    read = read_document(older, VerdictDocument)
+    assert (read.schema_version, read.comparison, read.slices, read.flips) == (1, "logged-metrics", [], None)
+    older.write_text(json.dumps({**docs.verdict(), "schema_version": 3}))
+    with pytest.raises(BadInput, match="has schema_version 3; this mlgate reads up to 2"):
+        read_document(older, VerdictDocument)

@@ -43,7 +43,8 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
     error = _production_error(evaluation)
     fallback = settings.on_production_error == "logged"
     if error is not None:
-        return Evidence(production_error=error, fallback=fallback, inconclusive=settings.inconclusive, data=data)
+        return Evidence(production_error=error, fallback=fallback, inconclusive=settings.inconclusive,
+                        data=data)
     evalset, scored = load_predictions(config, out)
     candidate, production = scored.get("candidate"), scored.get("production")
     if candidate is None or production is None:
@@ -65,15 +66,16 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
 
 def _specs(config: Config, settings: EvaluateSettings) -> dict[str, MetricSpec]:
     """The gated metrics mlgate computes from predictions (by name, or by the rule's function)."""
-    found = {name: metric_spec(name, settings.task, policy.function) for name, policy in config.metrics.items()}
+    found = {name: metric_spec(name, settings.task, policy.function)
+             for name, policy in config.metrics.items()}
     return {name: spec for name, spec in found.items() if spec is not None}
 
 
 def _paired(metric: PairedMetric) -> Paired:
     interval = metric.interval
     return Paired(candidate=metric.candidate, production=metric.production, delta=metric.delta,
-                  low=interval.low, high=interval.high, confidence=interval.confidence, method=interval.method,
-                  n=metric.n)
+                  low=interval.low, high=interval.high, confidence=interval.confidence,
+                  method=interval.method, n=metric.n)
 
 
 def _baseline(specs: Mapping[str, MetricSpec], evalset: EvalSet, baseline: Scored | None, production: Scored,

@@ -1,6 +1,8 @@
 """Train the breast-cancer classifier. Deterministic: the same data, params and seed give the same bytes.
 
-Reads params.yaml and the CSV it names; writes metrics.json (held-out roc_auc, accuracy, f1, log_loss)
+Reads params.yaml and the CSV it names, leaving out the rows of the fixed evaluation file (params `holdout`,
+data/holdout.csv: its `sample_id` fna-NNN is the row number in the CSV) so the model never sees them; writes
+metrics.json (held-out roc_auc, accuracy, f1, log_loss)
 and model/model.pkl. `python train.py --baseline` writes baseline.json instead: the metrics of a
 majority-class baseline (it predicts the most frequent class, with the class prior as its probability)
 on the same held-out split.
@@ -39,8 +41,18 @@ def load_params() -> dict[str, Any]:
     return params
 
 
-def split(params: dict[str, Any]) -> Any:
+def training_rows(params: dict[str, Any]) -> pd.DataFrame:
+    """The data without the held-out evaluation rows (mlgate scores both models on those: score.py)."""
     frame = pd.read_csv(HERE / params["data"])
+    if not params.get("holdout"):
+        return frame
+    held = set(pd.read_csv(HERE / params["holdout"], usecols=["sample_id"])["sample_id"])
+    ids = [f"fna-{i:03d}" for i in range(len(frame))]
+    return frame[[sample_id not in held for sample_id in ids]]
+
+
+def split(params: dict[str, Any]) -> Any:
+    frame = training_rows(params)
     features = frame.drop(columns=[params["target"]])
     labels = frame[params["target"]]
     return train_test_split(

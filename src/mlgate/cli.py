@@ -223,6 +223,20 @@ def train(app: AppContext, runtime: str | None, register: bool, force: bool, out
 
 
 @cli.command()
+@runtime_option("Override the runtime production (and the baseline) are scored in (their recorded image "
+                "digest is still used).")
+@out_option
+@tracking_option
+@pass_app
+def evaluate(app: AppContext, runtime: str | None, out: Path, tracking_uri: str | None) -> int:
+    """Score production on the same evaluation data, in its own environment (writes evaluation.json)."""
+    from mlgate.commands.evaluate import run_evaluate
+
+    return run_evaluate(app.config, app.output, app.github, out=out, tracking_uri=tracking_uri,
+                        runtime=runtime, config_name=app.config_path.name)
+
+
+@cli.command()
 @click.argument("run_id")
 @runtime_option("Override the runtime (the recorded image digest is still used).")
 @out_option

@@ -440,6 +440,46 @@ class Reproduction(Document):
     recorded_metrics: dict[str, float]
 
 
+# --- evaluation.json --------------------------------------------------------------------------------
+
+
+class EvaluationData(Part):
+    """The evaluation file both models were scored on, and its version (the key of the predictions cache)."""
+
+    path: str
+    version: DataVersion
+    rows: int = Field(ge=0)
+
+
+class EvaluatedModel(Part):
+    """One model's predictions on the evaluation data: where they came from, and where they are.
+
+    `source`: scored (its scoring command ran now: by `mlgate train` for the candidate, by `mlgate evaluate`
+    in the model's own environment otherwise), cached (the predictions logged on its run for this data
+    version), artifact (the candidate's, downloaded from its run), unavailable (it could not be scored:
+    `error` says why, and compare falls back to the logged metrics)."""
+
+    omit_none = ("error",)
+
+    run_id: str | None
+    version: str | None
+    source: Literal["scored", "cached", "artifact", "unavailable"]
+    file: str | None  # relative to the work directory: predictions/<role>.<ext>; None when unavailable
+    error: str | None = None
+
+
+class Evaluation(Document):
+    """evaluation.json, written by `mlgate evaluate`: every model's predictions on the same rows."""
+
+    file_name = "evaluation.json"
+
+    data: EvaluationData
+    task: Literal["binary", "multiclass", "regression"]
+    candidate: EvaluatedModel
+    production: EvaluatedModel | None  # None: no model holds the production alias yet
+    baseline: EvaluatedModel | None  # None: no baseline, or a baseline metrics file (nothing to score)
+
+
 # --- the report bundle ------------------------------------------------------------------------------
 
 
@@ -551,6 +591,7 @@ SCHEMAS: Mapping[str, type[BaseModel]] = {
     "lineage": Lineage,
     "verdict": Verdict,
     "reproduce": Reproduction,
+    "evaluation": Evaluation,
     "bundle-meta": BundleMeta,
 }
 REGENERATE = "python -m mlgate.documents --write docs/schemas"

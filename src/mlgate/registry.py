@@ -505,3 +505,33 @@ class Registry:
         """Point `name@alias` at the version."""
         with self._service(f"pointing {name}@{alias} at version {version}"):
             self._client.set_registered_model_alias(name, alias, version)
+
+    # --- artifacts: the predictions cache and production's model files (evaluate) --------------------
+
+    def has_artifact(self, run_id: str, artifact_path: str) -> bool:
+        """Whether the run has a file or folder at `artifact_path` (e.g. `mlgate/predictions/x.csv`)."""
+        parent, _, _name = artifact_path.rstrip("/").rpartition("/")
+        with self._service(f"listing the artifacts of run {run_id}"):
+            found = self._client.list_artifacts(run_id, parent or None)
+        return any(str(info.path).rstrip("/") == artifact_path.rstrip("/") for info in found)
+
+    def download_artifact(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
+        """Download a run's artifact (a file or a folder) into the folder `dest`; the local path, or None
+        when the run has no such artifact."""
+        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
+                        "check the run id and MLFLOW_TRACKING_URI")
+        doing = f"downloading {artifact_path} of run {run_id}"
+        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            raise s3_client_missing(doing, run.info.artifact_uri)
+        if not self.has_artifact(run_id, artifact_path):
+            return None
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        dest.mkdir(parents=True, exist_ok=True)
+        with self._service(doing):
+            return Path(self._client.download_artifacts(run_id, artifact_path, str(dest)))
+
+    def artifact_names(self, run_id: str, folder: str) -> list[str]:
+        """The names of the files directly in a run's artifact folder ([] when there is none)."""
+        with self._service(f"listing the artifacts of run {run_id}"):
+            found = self._client.list_artifacts(run_id, folder)
+        return [str(info.path).rsplit("/", 1)[-1] for info in found if not info.is_dir]

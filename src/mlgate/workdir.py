@@ -17,10 +17,11 @@ from mlgate.errors import BadInput
 
 VALIDATION = "validation.json"
 LINEAGE = "lineage.json"
+EVALUATION = "evaluation.json"
 VERDICT = "verdict.json"
 REPORT = "report.md"
 # The files in the order the stages write them: a stage's result makes every later one stale.
-STAGE_FILES = (VALIDATION, LINEAGE, VERDICT, REPORT)
+STAGE_FILES = (VALIDATION, LINEAGE, EVALUATION, VERDICT, REPORT)
 
 
 def begin(out: Path, name: str) -> None:

@@ -152,7 +152,7 @@ def example_repo(folder: Path) -> Path:
     run(repo, "git", "symbolic-ref", "HEAD", "refs/heads/main")
     run(repo, "git", "config", "commit.gpgsign", "false")
     run(repo, sys.executable, "-m", "dvc", "init", "-q")
-    run(repo, sys.executable, "-m", "dvc", "add", "-q", "data/breast_cancer.csv")
+    run(repo, sys.executable, "-m", "dvc", "add", "-q", "data/breast_cancer.csv", "data/holdout.csv")
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-q", "-m", "breast-cancer example")
     return repo

@@ -28,7 +28,7 @@ def test_bad_input_still_sets_exit_code_and_passed_outputs(gate: Gate) -> None:
     assert "verdict-path" not in result.outputs or not result.outputs["verdict-path"]
 
 
-STAGES = ("validate-data", "train", "compare", "report", "publish", "promote")
+STAGES = ("validate-data", "train", "evaluate", "compare", "report", "publish", "promote")
 
 
 def test_each_stage_step_is_one_mlgate_line() -> None:
@@ -44,5 +44,5 @@ def test_each_stage_step_is_one_mlgate_line() -> None:
         assert runs == [f"mlgate {commands.get(stage, stage)}"], (stage, runs)
     steps = yaml.safe_load((root / "action.yml").read_text())["runs"]["steps"]
     by_id = {step.get("id"): step.get("run", "").strip() for step in steps}
-    for stage in ("validate", "train", "compare", "report"):
+    for stage in ("validate", "train", "evaluate", "compare", "report"):
         assert by_id[stage] == f"mlgate {stage}", (stage, by_id[stage])

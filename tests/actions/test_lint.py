@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ACTIONS = sorted([ROOT / "action.yml", *(ROOT / "actions").glob("*/action.yml")])
 WORKFLOWS = sorted((ROOT / "examples").glob("*/.github/workflows/*.yml"))
-STAGES = {"setup", "validate-data", "train", "compare", "report", "publish", "promote"}
+STAGES = {"setup", "validate-data", "train", "evaluate", "compare", "report", "publish", "promote"}
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 

@@ -50,7 +50,7 @@ def test_unknown_field_names_the_closest_and_the_allowed_fields(tmp_path: Path, 
 def test_unknown_field_without_a_close_name_still_lists_the_allowed(tmp_path: Path) -> None:
     message = error_for(tmp_path, GOOD + "zzz: 1\n")
     assert "zzz: unknown field (allowed here: model," in message and "did you mean" not in message
-    assert "train, report)" in message  # `root`, the internal field, is not a setting
+    assert "train, evaluate, monitor, report)" in message  # `root`, the internal field, is not a setting
 
 
 def test_validator_errors_read_plainly(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ def test_the_code_keeps_every_contract(tmp_path: Path) -> None:
     ("gate/values.py", "import subprocess", "mlgate.gate.values -> subprocess"),
     ("github/status.py", "from mlgate.report import fmt", "mlgate.github.status -> mlgate.report.fmt"),
     ("train/execute.py", "from mlgate.engines import runtimes", "mlgate.train.execute -> mlgate.engines.runtimes"),
+    ("evaluate/paired.py", "import pandas", "mlgate.evaluate.paired -> pandas"),
+    ("evaluate/slices.py", "from mlgate.data import formats", "mlgate.evaluate.slices -> mlgate.data.formats"),
 ])
 def test_a_lazy_forbidden_import_breaks_a_contract_with_its_chain(tmp_path: Path, module: str, line: str,
                                                                   chain: str) -> None:

@@ -13,7 +13,7 @@ from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, Validation, read_document
 from mlgate.documents import Verdict as VerdictDocument
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
 from mlgate.gate.model import DataCheck, DataStatus, Evidence, MetricResult, RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
@@ -72,7 +72,7 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
-    evidence = _evidence(config, output, github, out, tracking_uri)
+    evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -97,19 +97,28 @@ def run_compare(
             GATED_AGAINST_TAG: (production.version if production else None) or NO_PRODUCTION,
         })
     _announce(output, verdict, body, path)
+    if scoring_failed is not None:
+        raise scoring_failed
     failed = not verdict.passed or training_failed is not None
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
 
 
 def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,
-              tracking_uri: str | None) -> Evidence | None:
+              tracking_uri: str | None) -> tuple[Evidence | None, ServiceError | None]:
     """With `evaluate:` in the config: both models scored on the same evaluation rows (running `mlgate
-    evaluate` first when it has not run), as the plain evidence gate/ decides on."""
+    evaluate` first when it has not run), as the plain evidence gate/ decides on. When production's scoring
+    fails there, the error too: the verdict records it (its row `evaluation` fails), then compare exits 3."""
     if config.evaluate is None:
-        return None
+        return None, None
     from mlgate.commands.evidence import same_data_evidence  # numpy, scikit-learn: only when configured
 
-    return same_data_evidence(config, output, github or GitHubContext(), out=out, tracking_uri=tracking_uri)
+    try:
+        evidence = same_data_evidence(config, output, github or GitHubContext(), out=out,
+                                      tracking_uri=tracking_uri)
+    except ServiceError as exc:  # production could not be re-scored (on_production_error: fail)
+        why = f": {exc.why}" if exc.why else ""
+        return Evidence(production_error=one_line(f"{exc.what}{why}"), data=config.evaluate.data), exc
+    return evidence, None
 
 
 def _lineage(out: Path) -> Lineage | None:

@@ -47,6 +47,7 @@ EXAMPLE = "breast-cancer"
 PR_BRANCH = "pr/relabel-and-regularise"
 BAD_ROW = 57  # the data row the pull request's first push gets wrong
 DATA = "data/breast_cancer.csv"
+HOLDOUT = "data/holdout.csv"  # the fixed evaluation file both models are scored on
 # Files of the example that are generated, never copied (a checkout may have run train.py).
 SKIP = {"__pycache__", ".mlgate", "metrics.json", "model", "mlruns", "mlartifacts"}
 GITIGNORE = ".mlgate/\nmetrics.json\nmodel/\n__pycache__/\n"
@@ -185,7 +186,7 @@ def _make_repository() -> None:
     git("init", "-q")
     git("symbolic-ref", "HEAD", "refs/heads/main")
     dvc("init", "-q")
-    dvc("add", "-q", DATA)
+    dvc("add", "-q", DATA, HOLDOUT)
     git("add", "-A")
     git("commit", "-q", "-m", "Breast-cancer classifier: data (DVC), schema, training, gate policy")
 

@@ -8,6 +8,7 @@ on the same rows with its paired interval; a metric it cannot compute stays on t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,15 +17,14 @@ from mlgate.config import Config, EvaluateSettings
 from mlgate.documents import Evaluation, read_document
 from mlgate.evaluate.flips import flips as count_flips
 from mlgate.evaluate.metrics import MetricSpec, metric_spec
-from mlgate.evaluate.model import EvalSet, Flips, PairedMetric, Scored, SliceMetrics
-from mlgate.evaluate.paired import paired_metric
+from mlgate.evaluate.model import EvalSet, Flips, PairedMetric, Scored
+from mlgate.evaluate.paired import compare, paired_metrics
 from mlgate.evaluate.predictions import load_predictions
 from mlgate.evaluate.slices import slice_metrics
 from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Paired, SliceEvidence
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
-
-EVALUATION = Evaluation.file_name
+from mlgate.workdir import EVALUATION
 
 
 def same_data_evidence(config: Config, output: Output, github: GitHubContext, *, out: Path,
@@ -39,7 +39,7 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
                     "first (mlgate evaluate)")
         evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri)
     evaluation = read_document(out / EVALUATION, Evaluation)
-    data = _data_label(settings, evaluation)
+    data = _data_label(evaluation)
     error = _production_error(evaluation)
     fallback = settings.on_production_error == "logged"
     if error is not None:
@@ -50,9 +50,9 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
     if candidate is None or production is None:
         return None
     specs = _specs(config, settings)
-    kw = {"confidence": settings.confidence, "resamples": settings.resamples, "seed": settings.seed}
-    metrics = {name: _paired(paired_metric(spec, evalset, candidate, production, **kw))
-               for name, spec in specs.items()}
+    found = paired_metrics(list(specs.values()), evalset, candidate, production,
+                           confidence=settings.confidence, resamples=settings.resamples, seed=settings.seed)
+    metrics = {m.name: _paired(m) for m in found}
     return Evidence(
         metrics=metrics,
         baseline=_baseline(specs, evalset, scored.get("baseline"), production, settings),
@@ -65,9 +65,15 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
 
 
 def _specs(config: Config, settings: EvaluateSettings) -> dict[str, MetricSpec]:
-    """The gated metrics mlgate computes from predictions (by name, or by the rule's function)."""
-    found = {name: metric_spec(name, settings.task, policy.function)
-             for name, policy in config.metrics.items()}
+    """The gated metrics mlgate computes from predictions (by name, or by the rule's function, imported
+    with the config's folder first on sys.path: `function: my_metrics:recall_at_5` next to mlgate.yaml)."""
+    root = str(config.root)
+    sys.path.insert(0, root)
+    try:
+        found = {name: metric_spec(name, settings.task, policy.function)
+                 for name, policy in config.metrics.items()}
+    finally:
+        sys.path.remove(root)
     return {name: spec for name, spec in found.items() if spec is not None}
 
 
@@ -80,27 +86,24 @@ def _paired(metric: PairedMetric) -> Paired:
 
 def _baseline(specs: Mapping[str, MetricSpec], evalset: EvalSet, baseline: Scored | None, production: Scored,
               settings: EvaluateSettings) -> dict[str, float]:
-    """The baseline's value of each metric on the same rows, when it was scored there."""
-    if baseline is None:
+    """The baseline's value of each metric on the same rows, when it was scored there (a metric with no
+    value for it is left out: its logged value is shown)."""
+    if baseline is None or not specs:
         return {}
-    kw = {"confidence": settings.confidence, "resamples": settings.resamples, "seed": settings.seed}
-    return {name: paired_metric(spec, evalset, baseline, production, **kw).candidate
-            for name, spec in specs.items()}
+    found = compare(list(specs.values()), evalset, baseline, production, confidence=settings.confidence,
+                    resamples=settings.resamples, seed=settings.seed)
+    return {m.name: m.candidate for m in found if isinstance(m, PairedMetric)}
 
 
 def _slices(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored, production: Scored,
             settings: EvaluateSettings) -> tuple[SliceEvidence, ...]:
     if not settings.slices or not specs:
         return ()
-    found: list[SliceMetrics] = slice_metrics(
-        list(specs.values()), evalset, candidate, production, min_rows=settings.min_slice_rows,
-        confidence=settings.confidence, resamples=settings.resamples, seed=settings.seed)
-    names = {spec.name: name for name, spec in specs.items()}
-    return tuple(
-        SliceEvidence(s.column, s.value, s.n, s.judged,
-                      {names.get(m.name, m.name): _paired(m) for m in s.metrics})
-        for s in found
-    )
+    found = slice_metrics(list(specs.values()), evalset, candidate, production,
+                          min_rows=settings.min_slice_rows, confidence=settings.confidence,
+                          resamples=settings.resamples, seed=settings.seed)
+    return tuple(SliceEvidence(s.column, s.value, s.n, s.judged, {m.name: _paired(m) for m in s.metrics})
+                 for s in found)
 
 
 def _flips(found: Flips) -> FlipEvidence:
@@ -110,13 +113,13 @@ def _flips(found: Flips) -> FlipEvidence:
 
 def _production_error(evaluation: Evaluation) -> str | None:
     """Why production could not be re-scored (evaluation.json records it), or None."""
-    production = evaluation.roles.get("production")
+    production = evaluation.production
     if production is None or production.source != "unavailable":
         return None
     return production.error or "production's predictions are unavailable"
 
 
-def _data_label(settings: EvaluateSettings, evaluation: Evaluation) -> str:
+def _data_label(evaluation: Evaluation) -> str:
     """The evaluation data as the report names it: its path and version."""
     version = evaluation.data.version
-    return f"{settings.data} ({version.kind} {version.value[:8]})" if version is not None else settings.data
+    return f"{evaluation.data.path} ({version.kind} {version.value[:8]})"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,19 @@ from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
 from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
+from mlgate.evaluate.model import EvalSet
+from mlgate.evaluate.predictions import (
+    PREDICTIONS_DIR,
+    cache_artifact,
+    data_version,
+    load_evalset,
+    predictions_file,
+    predictions_suffix,
+    read_predictions,
+    rel_path,
+)
+from mlgate.evaluate.predictions import settings_of as settings_of_evaluate
+from mlgate.evaluate.scoring import SCORE_LOG, ScoringJob, run_scoring
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 from mlgate.train import lineage
@@ -72,7 +87,8 @@ def own_folders(config: Config, out: Path) -> tuple[Path, ...]:
     declares (train.metrics, train.model): a training rewrites them, so they are not part of the code pin."""
     train = config.train
     outputs = (config.resolve(train.metrics), config.resolve(train.model)) if train else ()
-    return (out, config.root / DEFAULT_OUT, *outputs)
+    scored = (config.resolve(config.evaluate.predictions),) if config.evaluate else ()
+    return (out, config.root / DEFAULT_OUT, *outputs, *scored)
 
 
 def check_data(output: Output, out: Path, *, force: bool) -> DataValidation:
@@ -178,8 +194,11 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     settings = settings_of(config)
     out = out.resolve()
     begin(out, LINEAGE)  # no older lineage (nor verdict, nor report) may pass for this run's
+    shutil.rmtree(out / PREDICTIONS_DIR, ignore_errors=True)  # nor older predictions
+    (out / SCORE_LOG).unlink(missing_ok=True)
     requested = runtime or settings.runtime
     check_image(settings, requested)
+    evalset = load_evalset(config) if config.evaluate else None  # a broken evaluation file: before training
     validated = check_data(output, out, force=force)
     chosen = make_runtime(requested, settings.image, settings.runtime_args)
     document = pins(config, settings, chosen, out, github)
@@ -194,7 +213,9 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     job = make_job(config, settings, chosen, out, tracking)
     try:
         produced = train_and_check(config, output, settings, job, document)
-        finish(config, settings, out, tracking, document, produced, register=register)
+        predictions = score_candidate(config, output, job, document, evalset) if evalset else None
+        finish(config, settings, out, tracking, document, produced, register=register,
+               predictions=predictions)
     except MlgateError as exc:
         fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
         raise
@@ -237,16 +258,56 @@ def describe(runtime: Runtime, settings: TrainSettings) -> str:
     return f"{runtime.name}, image {settings.image}"
 
 
+def score_candidate(config: Config, output: Output, job: Job, document: Lineage, evalset: EvalSet) -> Path:
+    """Score the new model on the evaluation data in the training's runtime; check the predictions and
+    copy them to `out/predictions/candidate.<ext>`. A failing scoring fails the training stage (exit 1)."""
+    settings = settings_of_evaluate(config)
+    out = job.out
+    scoring = ScoringJob(
+        runtime=job.runtime, command=settings.command, root=config.root, model_path=job.model_path,
+        data_path=config.resolve(settings.data), predictions_path=config.resolve(settings.predictions),
+        seed=settings.seed, log_path=out / SCORE_LOG, host_env=job.host_env,
+        user_env=config.train.env if config.train else {}, mounts=job.mounts)
+    output.line(f"mlgate train: scoring the candidate on {settings.data}: `{settings.command}`")
+    done = run_scoring(scoring)
+    if not done.ok:
+        document.log_tail = done.outcome.log_tail
+        raise GateFailed(
+            f"{done.problem} (the candidate's scoring on the evaluation data)",
+            (done.outcome.log_tail or ["it printed nothing"])[-1],
+            f"read the scoring log above (also in {out / SCORE_LOG}; its tail is in lineage.json); the "
+            "command gets $MLGATE_MODEL, $MLGATE_EVAL_DATA and writes $MLGATE_PREDICTIONS",
+        ).redact(scoring.masker.text)
+    rel = rel_path(scoring.predictions_path, config.root)
+    read_predictions(scoring.predictions_path, evalset, "candidate", settings.task, id_column=settings.id,
+                     rel=rel)
+    target = predictions_file(out, "candidate", settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(scoring.predictions_path, target)
+    output.line(f"mlgate train: the candidate's predictions ({evalset.n} rows) are in {target}")
+    return target
+
+
 def finish(config: Config, settings: TrainSettings, out: Path, tracking: Tracking, document: Lineage,
-           produced: Produced, *, register: bool) -> None:
+           produced: Produced, *, register: bool, predictions: Path | None = None) -> None:
     """Log params, metrics, pins and artifacts; register the candidate; end the run."""
     registry, run_id = tracking.registry, tracking.run_id
     document.status = "succeeded"
     params = flat_params(document.configuration.params)
     registry.log_run(run_id, params=params, metrics=produced.metrics, tags=lineage.run_tags(document))
     registry.log_artifact(run_id, config.resolve(settings.model), "model")
+    if predictions is not None and config.evaluate is not None:
+        # the predictions on this version of the evaluation data: the cache `mlgate evaluate` reads once
+        # this model is in production (its scoring then runs only when the evaluation data changes)
+        cached = cache_artifact(data_version(config), predictions_suffix(config.evaluate))
+        folder, _, name = cached.rpartition("/")
+        with tempfile.TemporaryDirectory(prefix="mlgate-predictions-") as tmp:
+            shutil.copyfile(predictions, Path(tmp) / name)
+            registry.log_artifact(run_id, Path(tmp) / name, folder)
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
     registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
+    if predictions is not None:
+        registry.log_artifact(run_id, out / SCORE_LOG, "mlgate")
     if register:
         name, alias = config.model.name, config.model.candidate_alias
         version = registry.register_version(
@@ -267,8 +328,9 @@ def fail(out: Path, tracking: Tracking, document: Lineage, exc: MlgateError,
     lineage.write(out, document)
     with suppress(MlgateError):
         registry.log_run(run_id, params={}, metrics={}, tags=lineage.run_tags(document))
-        if (out / LOG_NAME).is_file():
-            registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
+        for log in (LOG_NAME, SCORE_LOG):
+            if (out / log).is_file():
+                registry.log_artifact(run_id, out / log, "mlgate")
         registry.log_artifact(run_id, out / "lineage.json", "mlgate")
         registry.finish_run(run_id, status)
 

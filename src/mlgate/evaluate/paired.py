@@ -1,0 +1,482 @@
+"""Paired intervals of candidate - production on the same rows: DeLong, McNemar, the paired bootstrap.
+
+- ROC AUC (binary): DeLong's test, paired, with the fast midrank algorithm (Sun & Xu 2014), O(n log n);
+  the interval is delta ± z·se.
+- Accuracy: the paired difference of proportions from McNemar's discordant pairs (b rows only the
+  candidate gets right, c only production): delta = (b - c)/n, with the Agresti-Min interval (a half
+  added to each cell of the 2x2 table, then the Wald interval), which keeps its coverage when b + c is small.
+- Everything else: the paired bootstrap. Both models are evaluated on the SAME resampled rows. The
+  resamples are count weights, a (resamples x rows) matrix made chunk by chunk (about 4 million weights a
+  chunk, so memory stays bounded at any size), and each metric is a function of weighted sums: the sums are
+  one matrix product (weights @ per-row columns) or grouped sums (per class) for all metrics at once; ranked
+  metrics (average precision, one-vs-rest ROC AUC) take cumulative weighted sums along the score order. No
+  Python loop per resample, except for a user's own metric function, which is called once per resample on
+  the resampled rows (looped, so slower: about resamples x its own cost).
+  The counts are Poisson(1) per row (the Poisson bootstrap, Hanley & MacGibbon 2006; Chamandy et al.
+  2012): the large-sample equivalent of drawing n rows with replacement, which can be drawn as one
+  independent count per row (16 random bits each, looked up in a table of the Poisson(1) quantiles; counts
+  above 8, with probability < 1e-5, are not drawn). The interval is the percentile interval of the
+  resampled differences; a resample on which a metric is undefined (no positive row) is left out.
+
+Deterministic for a seed (the same seed resamples the same rows, whichever metrics are computed together).
+Pure: arrays in, plain values out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mlgate.evaluate.metrics import (
+    Encoded,
+    MetricSpec,
+    MetricUndefined,
+    encode,
+    inputs,
+    undefined_input,
+)
+from mlgate.evaluate.model import AnyArray, EvalSet, Interval, PairedMetric, Scored
+
+F32 = npt.NDArray[np.float32]
+Arr = npt.NDArray[Any]  # floats or class indices, as encoded by metrics.Encoded
+CHUNK_WEIGHTS = 1 << 22  # weights per chunk: 4 Mi x 4 bytes, plus a few arrays of that size while summing
+_BITS = 16
+
+
+def _poisson_table() -> F32:
+    """Poisson(1) counts indexed by 16 random bits: table[u] = the smallest k with 2^16 * CDF(k) > u."""
+    cdf = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(20)])
+    return np.searchsorted(cdf * (1 << _BITS), np.arange(1 << _BITS), side="right").astype(np.float32)
+
+
+_TABLE = _poisson_table()
+
+
+def weight_chunks(n: int, resamples: int, seed: int) -> Iterator[F32]:
+    """The bootstrap count weights: (chunk, n) float32 arrays, `resamples` rows in all; fixed by the seed."""
+    rng = np.random.default_rng(seed & 0xFFFF_FFFF_FFFF_FFFF)
+    rows = max(1, min(resamples, CHUNK_WEIGHTS // max(n, 1)))
+    done = 0
+    while done < resamples:
+        c = min(rows, resamples - done)
+        yield _TABLE[rng.integers(0, 1 << _BITS, size=(c, n), dtype=np.uint16)]
+        done += c
+
+
+# --- the weighted sums all metrics of one comparison share ---------------------------------------------
+
+
+class _Design:
+    """Per-row columns (dense, for a matrix product) and groupings (per-class sums) of all metrics."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._dense: list[Arr] = [np.ones(n)]  # column 0: the total weight
+        self._rows: list[Arr] = []
+        self._counts: list[Arr] = []
+        self._groups = 0
+
+    def dense(self, *columns: AnyArray) -> slice:
+        start = len(self._dense)
+        self._dense.extend(np.asarray(c, dtype=np.float64) for c in columns)
+        return slice(start, len(self._dense))
+
+    def groups(self, ids: Arr, k: int) -> slice:
+        """Sums of the weights per group id in [0, k) (rows with id -1 in none)."""
+        keep = np.flatnonzero(ids >= 0)
+        ordered = keep[np.argsort(ids[keep], kind="stable")]
+        self._rows.append(ordered)
+        self._counts.append(np.bincount(ids[keep], minlength=k).astype(np.int64))
+        start = self._groups
+        self._groups += k
+        return slice(start, self._groups)
+
+    def freeze(self) -> None:
+        self._matrix = np.ascontiguousarray(np.stack(self._dense, axis=1), dtype=np.float32)
+        self._all_rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+        self._nonempty = np.flatnonzero(counts > 0)
+        self._starts = (np.cumsum(counts) - counts)[self._nonempty]
+
+    def sums(self, w: F32) -> tuple[Arr, Arr]:
+        dense = (w @ self._matrix).astype(np.float64)
+        grouped = np.zeros((w.shape[0], self._groups))
+        if len(self._nonempty):
+            # integer weights summed in float32 are exact below 2^24
+            grouped[:, self._nonempty] = np.add.reduceat(w[:, self._all_rows], self._starts, axis=1)
+        return dense, grouped
+
+
+def _ratio(num: Arr, den: Arr) -> Arr:
+    """num / den, 0 where den is 0 (scikit-learn's zero_division=0)."""
+    out = np.zeros(np.broadcast(num, den).shape)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+class _Stat:
+    """A metric of both models as a function of weighted sums: values(...) → (chunk, 2) [candidate, prod]."""
+
+    def bind(self, design: _Design) -> None:
+        raise NotImplementedError
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        raise NotImplementedError
+
+
+class _Mean(_Stat):
+    """The weighted mean of a per-row loss, or its square root (rmse)."""
+
+    def __init__(self, loss_c: Arr, loss_p: Arr, *, root: bool = False) -> None:
+        self.losses, self.root = (loss_c, loss_p), root
+
+    def bind(self, design: _Design) -> None:
+        self.cols = design.dense(*self.losses)
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        mean = _ratio(dense[:, self.cols], dense[:, :1])
+        return np.sqrt(mean) if self.root else mean
+
+
+class _R2(_Stat):
+    def __init__(self, y: Arr, pred_c: Arr, pred_p: Arr) -> None:
+        yc = y - y.mean()  # centred: the total sum of squares without cancellation
+        self.columns = ((y - pred_c) ** 2, (y - pred_p) ** 2, yc, yc**2)
+
+    def bind(self, design: _Design) -> None:
+        self.cols = design.dense(*self.columns)
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        d = dense[:, self.cols]
+        total = d[:, 3] - _ratio(d[:, 2] ** 2, dense[:, 0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total[:, None] > 0, 1 - d[:, :2] / total[:, None], np.nan)
+
+
+class _BinaryPRF(_Stat):
+    def __init__(self, name: str, y: Arr, pred_c: Arr, pred_p: Arr) -> None:
+        self.name = name
+        self.columns = [c for p in (pred_c, pred_p) for c in ((y == 1) & (p == 1), (y == 0) & (p == 1),
+                                                            (y == 1) & (p != 1))]
+
+    def bind(self, design: _Design) -> None:
+        self.cols = design.dense(*self.columns)
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        d = dense[:, self.cols]
+        tp, fp, fn = d[:, 0::3], d[:, 1::3], d[:, 2::3]
+        return _prf(self.name, tp, fp, fn)
+
+
+def _prf(name: str, tp: Arr, fp: Arr, fn: Arr) -> Arr:
+    if name == "precision":
+        return _ratio(tp, tp + fp)
+    if name == "recall":
+        return _ratio(tp, tp + fn)
+    return _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+class _MacroPRF(_Stat):
+    """Multiclass macro precision/recall/F1 over the labels in y or the model's predictions (as sklearn)."""
+
+    def __init__(self, name: str, y: Arr, preds: tuple[Arr, Arr], k: int) -> None:
+        self.name, self.y, self.preds, self.k = name, y, preds, k
+        self.labels = [np.isin(np.arange(k), np.concatenate([y, p])) for p in preds]
+
+    def bind(self, design: _Design) -> None:
+        self.true = design.groups(self.y, self.k)
+        self.hit = [design.groups(np.where(p == self.y, self.y, -1), self.k) for p in self.preds]
+        self.predicted = [design.groups(p, self.k) for p in self.preds]
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        out = np.empty((len(w), 2))
+        true = grouped[:, self.true]
+        for m in range(2):
+            tp = grouped[:, self.hit[m]]
+            scores = _prf(self.name, tp, grouped[:, self.predicted[m]] - tp, true - tp)
+            out[:, m] = scores[:, self.labels[m]].mean(axis=1)
+        return out
+
+
+class _BalancedAccuracy(_Stat):
+    def __init__(self, y: Arr, preds: tuple[Arr, Arr], k: int) -> None:
+        self.y, self.preds, self.k = y, preds, k
+        self.present = np.bincount(y[y >= 0], minlength=k) > 0
+
+    def bind(self, design: _Design) -> None:
+        self.true = design.groups(self.y, self.k)
+        self.hit = [design.groups(np.where(p == self.y, self.y, -1), self.k) for p in self.preds]
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        true = grouped[:, self.true][:, self.present]
+        out = np.empty((len(w), 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for m in range(2):
+                recall = grouped[:, self.hit[m]][:, self.present] / true
+                out[:, m] = np.nanmean(np.where(true > 0, recall, np.nan), axis=1) if true.size else np.nan
+        return out
+
+
+class _Curve:
+    """One binary ranking (y 0/1, a score): weighted positives and negatives per distinct score."""
+
+    def __init__(self, y: Arr, s: Arr, *, descending: bool) -> None:
+        self.order = np.argsort(-s if descending else s, kind="stable")
+        ordered = s[self.order]
+        self.y = y[self.order].astype(np.float32)
+        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+    def grouped(self, w: F32) -> tuple[Arr, Arr]:
+        ws = w[:, self.order]
+        positives = np.add.reduceat(ws * self.y, self.starts, axis=1).astype(np.float64)
+        allrows = np.add.reduceat(ws, self.starts, axis=1).astype(np.float64)
+        return positives, allrows - positives
+
+    def roc_auc(self, w: F32) -> Arr:
+        """Mann-Whitney with weights: P(score of a positive > a negative's) + half the ties."""
+        pos, neg = self.grouped(w)
+        below = np.cumsum(neg, axis=1) - neg
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: Arr = (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+        return out
+
+    def average_precision(self, w: F32) -> Arr:
+        """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn)."""
+        pos, neg = self.grouped(w)
+        tp = np.cumsum(pos, axis=1)
+        precision = _ratio(tp, tp + np.cumsum(neg, axis=1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: Arr = (pos * precision).sum(axis=1) / pos.sum(axis=1)
+        return out
+
+
+class _Ranked(_Stat):
+    """Average precision (binary), or one-vs-rest macro ROC AUC / average precision (multiclass)."""
+
+    def __init__(self, name: str, y: Arr, scores: tuple[Arr, Arr]) -> None:
+        auc = name == "roc_auc"
+        self.auc = auc
+        if scores[0].ndim == 1:
+            self.curves = [[_Curve(y, s, descending=not auc)] for s in scores]
+        else:
+            counts = np.bincount(y[y >= 0], minlength=scores[0].shape[1])
+            present = [c for c in range(len(counts)) if counts[c] > 0 and (not auc or counts[c] < len(y))]
+            self.curves = [[_Curve((y == c).astype(np.int64), s[:, c], descending=not auc) for c in present]
+                           for s in scores]
+
+    def bind(self, design: _Design) -> None:
+        pass
+
+    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+        out = np.empty((len(w), 2))
+        for m, curves in enumerate(self.curves):
+            each = [c.roc_auc(w) if self.auc else c.average_precision(w) for c in curves]
+            out[:, m] = np.mean(each, axis=0) if each else np.nan
+        return out
+
+
+def _one_hot_loss(name: str, y: Arr, s: Arr) -> Arr:
+    """Per-row log loss or Brier score as scikit-learn computes them (clipped at the float's eps)."""
+    if s.ndim == 1:
+        s = np.stack([1 - s, s], axis=1)
+    onehot = np.zeros_like(s)
+    rows = np.flatnonzero(y >= 0)
+    onehot[rows, y[rows]] = 1.0
+    if name == "log_loss":
+        eps = np.finfo(np.float64).eps
+        loss: Arr = -(onehot * np.log(np.clip(s, eps, 1 - eps))).sum(axis=1)
+        return loss
+    half = 0.5 if s.shape[1] < 3 else 1.0
+    out: Arr = half * ((onehot - s) ** 2).sum(axis=1)
+    return out
+
+
+def _regression_loss(name: str, y: Arr, p: Arr) -> Arr:
+    if name == "mae":
+        absolute: Arr = np.abs(y - p)
+        return absolute
+    if name == "mape":
+        out: Arr = np.abs(y - p) / np.maximum(np.abs(y), np.finfo(np.float64).eps)
+        return out
+    return (y - p) ** 2  # rmse: the root is taken of the mean
+
+
+def _statistic(spec: MetricSpec, enc: Encoded, x_c: AnyArray, x_p: AnyArray) -> _Stat:
+    """The vectorised form of a built-in metric (other than DeLong's ROC AUC and McNemar's accuracy)."""
+    name, y = spec.name, enc.y
+    if enc.task == "regression":
+        if name == "r2":
+            return _R2(y, x_c, x_p)
+        return _Mean(_regression_loss(name, y, x_c), _regression_loss(name, y, x_p), root=name == "rmse")
+    if name in ("log_loss", "brier"):
+        return _Mean(_one_hot_loss(name, y, x_c), _one_hot_loss(name, y, x_p))
+    if name in ("roc_auc", "pr_auc"):
+        return _Ranked(name, y, (x_c, x_p))
+    if name == "balanced_accuracy":
+        return _BalancedAccuracy(y, (x_c, x_p), enc.k)
+    if enc.task == "binary":
+        return _BinaryPRF(name, y, x_c, x_p)
+    return _MacroPRF(name, y, (x_c, x_p), enc.k)
+
+
+# --- DeLong and McNemar -------------------------------------------------------------------------------
+
+
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def midranks(x: Arr) -> Arr:
+    """1-based ranks, ties given their average rank (O(n log n))."""
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    bounds = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat((bounds[:-1] + bounds[1:] + 1) / 2.0, np.diff(bounds))
+    return ranks
+
+
+def delong(y: Arr, s_c: Arr, s_p: Arr, confidence: float) -> tuple[float, float, float]:
+    """Paired DeLong: (delta, low, high) of AUC(candidate) - AUC(production), Sun & Xu's fast algorithm."""
+    pos, neg = y == 1, y != 1
+    m, k = int(pos.sum()), int(neg.sum())
+    if m < 2 or k < 2:
+        raise MetricUndefined("roc_auc's DeLong interval needs two rows of each class")
+    v10, v01, auc = [], [], []
+    for s in (s_c, s_p):
+        tx, ty, tz = midranks(s[pos]), midranks(s[neg]), midranks(s)
+        auc.append((tz[pos].sum() - m * (m + 1) / 2) / (m * k))
+        v10.append((tz[pos] - tx) / k)
+        v01.append(1.0 - (tz[neg] - ty) / m)
+    s10, s01 = np.cov(np.stack(v10)), np.cov(np.stack(v01))
+    contrast = np.array([1.0, -1.0])
+    variance = float(contrast @ s10 @ contrast / m + contrast @ s01 @ contrast / k)
+    delta = float(auc[0] - auc[1])
+    half = _z(confidence) * math.sqrt(max(variance, 0.0))
+    return delta, max(delta - half, -1.0), min(delta + half, 1.0)
+
+
+def mcnemar(y: Arr, p_c: Arr, p_p: Arr, confidence: float) -> tuple[float, float, float]:
+    """(delta, low, high) of accuracy(candidate) - accuracy(production) from the discordant pairs."""
+    n = len(y)
+    if not n:
+        raise MetricUndefined("no rows")
+    right_c, right_p = p_c == y, p_p == y
+    b, c = float(np.sum(right_c & ~right_p)), float(np.sum(~right_c & right_p))
+    b2, c2, n2 = b + 0.5, c + 0.5, n + 2.0  # Agresti-Min: a half in each of the four cells
+    centre = (b2 - c2) / n2
+    half = _z(confidence) * math.sqrt(max(b2 + c2 - (b2 - c2) ** 2 / n2, 0.0)) / n2
+    return (b - c) / n, max(centre - half, -1.0), min(centre + half, 1.0)
+
+
+# --- the comparison -----------------------------------------------------------------------------------
+
+
+def paired_metric(spec: MetricSpec, evalset: EvalSet, candidate: Scored, production: Scored, *,
+                  confidence: float, resamples: int, seed: int) -> PairedMetric:
+    """One metric of both models on the same rows, the difference candidate - production and its interval
+    (DeLong for a binary ROC AUC, McNemar for accuracy, else the paired bootstrap; a user function is
+    looped once per resample). BadInput when the metric has no value on the evaluation data."""
+    return paired_metrics([spec], evalset, candidate, production, confidence=confidence,
+                          resamples=resamples, seed=seed)[0]
+
+
+def paired_metrics(specs: Sequence[MetricSpec], evalset: EvalSet, candidate: Scored, production: Scored, *,
+                   confidence: float, resamples: int, seed: int) -> list[PairedMetric]:
+    """paired_metric for several metrics sharing one pass of the resamples (the same resampled rows as
+    paired_metric gives each alone, in less time)."""
+    results = compare(specs, evalset, candidate, production, confidence=confidence, resamples=resamples,
+                      seed=seed)
+    out = []
+    for spec, result in zip(specs, results, strict=True):
+        if isinstance(result, MetricUndefined):
+            raise undefined_input(spec, result)
+        out.append(result)
+    return out
+
+
+def compare(specs: Sequence[MetricSpec], evalset: EvalSet, candidate: Scored, production: Scored, *,
+            confidence: float, resamples: int, seed: int) -> list[PairedMetric | MetricUndefined]:
+    """paired_metrics, with MetricUndefined in place of a metric that has no value on these rows."""
+    enc = encode(evalset)
+    n = evalset.n
+    results: list[PairedMetric | MetricUndefined | None] = [None] * len(specs)
+    stats: list[tuple[int, _Stat]] = []
+    looped: list[tuple[int, MetricSpec, AnyArray, AnyArray, AnyArray]] = []
+    points: dict[int, tuple[float, float]] = {}
+    for i, spec in enumerate(specs):
+        x_c, x_p = inputs(spec, evalset, enc, candidate), inputs(spec, evalset, enc, production)
+        y = enc.y if spec.builtin else evalset.y_true
+        try:
+            points[i] = (spec.fn(y, x_c), spec.fn(y, x_p))
+            if spec.builtin and spec.name == "roc_auc" and enc.task == "binary":
+                results[i] = _paired(spec, points[i], delong(enc.y, x_c, x_p, confidence), "delong",
+                                     confidence, n)
+            elif spec.builtin and spec.name == "accuracy":
+                results[i] = _paired(spec, points[i], mcnemar(enc.y, x_c, x_p, confidence), "mcnemar",
+                                     confidence, n)
+            elif spec.builtin:
+                stats.append((i, _statistic(spec, enc, x_c, x_p)))
+            else:
+                looped.append((i, spec, y, x_c, x_p))
+        except MetricUndefined as exc:
+            results[i] = exc
+    if stats or looped:
+        deltas = _bootstrap(n, stats, looped, resamples, seed)
+        for i, d in deltas.items():
+            try:
+                low, high = _percentile(d, confidence)
+            except MetricUndefined as exc:
+                results[i] = exc
+                continue
+            c, p = points[i]
+            results[i] = _paired(specs[i], points[i], (c - p, low, high), "bootstrap", confidence, n)
+    return [r if r is not None else MetricUndefined("not computed") for r in results]
+
+
+def _paired(spec: MetricSpec, point: tuple[float, float], interval: tuple[float, float, float],
+            method: str, confidence: float, n: int) -> PairedMetric:
+    _, low, high = interval
+    return PairedMetric(spec.name, point[0], point[1], point[0] - point[1],
+                        Interval(float(low), float(high), confidence, method), n)  # type: ignore[arg-type]
+
+
+def _bootstrap(n: int, stats: list[tuple[int, _Stat]],
+               looped: list[tuple[int, MetricSpec, AnyArray, AnyArray, AnyArray]],
+               resamples: int, seed: int) -> dict[int, Arr]:
+    design = _Design(n)
+    for _, stat in stats:
+        stat.bind(design)
+    design.freeze()
+    deltas = {i: np.empty(resamples) for i, _ in stats} | {i: np.empty(resamples) for i, *_ in looped}
+    done = 0
+    for w in weight_chunks(n, resamples, seed):
+        c = len(w)
+        if stats:
+            dense, grouped = design.sums(w)
+            for i, stat in stats:
+                values = stat.values(dense, grouped, w)
+                deltas[i][done:done + c] = values[:, 0] - values[:, 1]
+        for i, spec, y, x_c, x_p in looped:
+            for r in range(c):  # a user's function: one call per resample (documented as looped)
+                rows = np.repeat(np.arange(n), w[r].astype(np.int64))
+                try:
+                    deltas[i][done + r] = spec.fn(y[rows], x_c[rows]) - spec.fn(y[rows], x_p[rows])
+                except MetricUndefined:
+                    deltas[i][done + r] = np.nan
+        done += c
+    return deltas
+
+
+def _percentile(deltas: Arr, confidence: float) -> tuple[float, float]:
+    finite = deltas[np.isfinite(deltas)]
+    if not len(finite):
+        raise MetricUndefined("the metric is undefined on every resample")
+    alpha = 1.0 - confidence
+    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)

@@ -190,17 +190,17 @@ def same_data_verdict(*, slice_fails: bool = True) -> dict[str, Any]:
     doc.update(status="failed" if slice_fails else "warned", passed=not slice_fails,
                comparison="same-data", evaluation_data="data/holdout.csv (dvc-md5 3f2a9c1d)")
     doc["summary"] = ("failed: roc_auc on sex=F 0.861 is lower than production (0.902) by more than the "
-                      "tolerated regression 0.01" if slice_fails else
+                      "tolerated 0.01" if slice_fails else
                       "passed with warnings on accuracy: roc_auc 0.921 (-0.001 [-0.009, +0.006] vs production "
                       "on the same 569 rows)")
     doc["metrics"] = [
         paired_metric("roc_auc", 0.921, 0.922, -0.009, 0.006, status="pass", decision="pass", method="delong",
-                      baseline=0.75, reasons=["non-inferior: its 95% interval (delong, 569 rows) rules out more "
-                                              "than the tolerated regression 0.01"]),
+                      baseline=0.75, reasons=["non-inferior: its 95% interval (delong, 569 rows) rules out a "
+                                              "regression beyond the tolerated 0.01"]),
         paired_metric("accuracy", 0.912, 0.916, -0.018, 0.011, status="warn", decision="inconclusive",
                       method="mcnemar", rows_to_decide=2310,
                       reasons=["inconclusive: the difference -0.004 [-0.018, +0.011] (95% mcnemar, 569 rows) "
-                               "allows both non-inferiority and more than the tolerated regression 0.005; about "
+                               "neither rules out nor shows a regression beyond the tolerated 0.005; about "
                                "2,310 evaluation rows would decide it"]),
         {**metric("latency_ms", 12.5, 11.0, direction="minimize", delta=1.5, delta_pct=13.6, status="pass",
                   severity="warn", reasons=["logged: compared on the metrics each model logged, possibly on "
@@ -208,8 +208,8 @@ def same_data_verdict(*, slice_fails: bool = True) -> dict[str, Any]:
     ]
     female = (paired_metric("roc_auc", 0.861, 0.902, -0.07, -0.015, status="fail", decision="fail", n=212,
                             reasons=["0.861 is lower than production (0.902) by more than the tolerated "
-                                     "regression 0.01: the difference -0.041 [-0.07, -0.015] (95% bootstrap, "
-                                     "212 rows)"], severity="fail")
+                                     "0.01: the difference -0.041 [-0.07, -0.015] (95% bootstrap, 212 rows)"],
+                            severity="fail")
               if slice_fails else
               paired_metric("roc_auc", 0.9, 0.902, -0.006, 0.004, status="pass", decision="pass", n=212,
                             reasons=["non-inferior"], severity="warn"))

@@ -55,8 +55,8 @@ def test_an_interval_within_the_tolerance_passes_on_the_same_data_not_the_logged
     assert (row.status, row.decision, row.comparison) == ("pass", "pass", "same-data")
     assert (row.candidate, row.production) == (pytest.approx(0.899), 0.9)
     assert row.interval is not None and (row.interval.low, row.interval.high, row.interval.n) == (-0.004, 0.002, 500)
-    assert row.reasons == ("non-inferior: its 95% interval (bootstrap, 500 rows) rules out more than the tolerated "
-                           "regression 0.005",)
+    assert row.reasons == ("non-inferior: its 95% interval (bootstrap, 500 rows) rules out a regression beyond the "
+                           "tolerated 0.005",)
     assert result.comparison == "same-data" and result.status == "passed"
     assert summary(result) == ("passed: roc_auc 0.899 (-0.001 [-0.004, +0.002] vs production on the same 500 "
                                "rows)")
@@ -66,7 +66,7 @@ def test_an_interval_entirely_beyond_the_tolerance_fails() -> None:
     result = verdict([AUC], auc(-0.03, -0.04, -0.02))
     row = result.metrics[0]
     assert (row.status, row.decision) == ("fail", "fail")
-    assert row.reasons[0] == ("0.87 is lower than production (0.9) by more than the tolerated regression 0.005: "
+    assert row.reasons[0] == ("0.87 is lower than production (0.9) by more than the tolerated 0.005: "
                               "the difference -0.03 [-0.04, -0.02] (95% bootstrap, 500 rows)")
     assert summary(result).startswith("failed: roc_auc 0.87 is lower than production (0.9)")
 
@@ -82,7 +82,7 @@ def test_inconclusive_becomes_what_evaluate_inconclusive_says_never_above_the_se
     assert (row.decision, row.status) == ("inconclusive", expected)
     assert row.rows_to_decide is not None and row.rows_to_decide > 500
     assert row.reasons == (f"inconclusive: the difference -0.004 [-0.012, +0.003] (95% bootstrap, 500 rows) "
-                           f"allows both non-inferiority and more than the tolerated regression 0.005; about "
+                           f"neither rules out nor shows a regression beyond the tolerated 0.005; about "
                            f"{row.rows_to_decide:,} evaluation rows would decide it",)
 
 
@@ -91,9 +91,23 @@ def test_a_minimized_metric_that_rises_beyond_a_relative_tolerance_fails() -> No
     result = verdict([LOSS], Evidence(metrics={"log_loss": paired(0.05, 0.04, 0.06, production=0.3)}))
     row = result.metrics[0]
     assert (row.decision, row.status) == ("fail", "fail")
-    assert "is higher than production (0.3) by more than the tolerated regression 0.03" in row.reasons[0]
+    assert "is higher than production (0.3) by more than the tolerated 0.03" in row.reasons[0]
     falling = verdict([LOSS], Evidence(metrics={"log_loss": paired(-0.05, -0.06, -0.04, production=0.3)}))
     assert falling.metrics[0].decision == "pass"
+
+
+def test_without_a_tolerance_the_reasons_say_none_is_tolerated() -> None:
+    rule = Rule("roc_auc", "maximize")
+    passed = verdict([rule], auc(0.0, 0.0, 0.0)).metrics[0]
+    assert passed.reasons == ("non-inferior: its 95% interval (bootstrap, 500 rows) rules out any regression (none "
+                              "is tolerated)",)
+    failed = verdict([rule], auc(-0.03, -0.04, -0.02)).metrics[0]
+    assert failed.reasons[0].startswith("0.87 is lower than production (0.9) and no regression is tolerated: ")
+    unsure = verdict([rule], auc(0.0, -0.01, 0.01)).metrics[0]
+    assert unsure.reasons[0] == ("inconclusive: the difference 0 [-0.01, +0.01] (95% bootstrap, 500 rows) neither "
+                                 "rules out nor shows any regression (none is tolerated); no number of rows decides "
+                                 "it: the difference sits on the tolerance")
+    assert unsure.rows_to_decide is None
 
 
 def test_the_tolerance_is_the_smaller_of_absolute_and_relative_and_zero_without_either() -> None:

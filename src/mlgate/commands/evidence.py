@@ -41,10 +41,9 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
     evaluation = read_document(out / EVALUATION, Evaluation)
     data = _data_label(evaluation)
     error = _production_error(evaluation)
-    fallback = settings.on_production_error == "logged"
-    if error is not None:
-        return Evidence(production_error=error, fallback=fallback, inconclusive=settings.inconclusive,
-                        data=data)
+    if error is not None:  # recorded, not raised: on_production_error is `logged`, or production predates
+        # evaluate: (its commit has no evaluate: section); either way its logged metrics decide
+        return Evidence(production_error=error, fallback=True, inconclusive=settings.inconclusive, data=data)
     evalset, scored = load_predictions(config, out)
     candidate, production = scored.get("candidate"), scored.get("production")
     if candidate is None or production is None:

@@ -50,20 +50,20 @@ def check(rule: Rule, paired: Paired, *, severity: Severity, inconclusive: Statu
     decision = decide(rule.direction, paired.low, paired.high, m)
     interval = Interval(paired.low, paired.high, paired.confidence, paired.method, paired.n)
     shown = describe(paired)
-    allowed = f"the tolerated regression {_fmt(m)}" if m > 0 else "no regression (none is tolerated)"
+    beyond = f"a regression beyond the tolerated {_fmt(m)}" if m > 0 else "any regression (none is tolerated)"
     if decision == "pass":
         basis = f"{paired.confidence * 100:.3g}% interval ({paired.method}, {paired.n:,} rows)"
-        return PairedCheck(decision, "pass", f"non-inferior: its {basis} rules out more than {allowed}",
-                           interval, None)
+        return PairedCheck(decision, "pass", f"non-inferior: its {basis} rules out {beyond}", interval, None)
     if decision == "fail":
         worse = "lower" if rule.direction == "maximize" else "higher"
-        reason = (f"{_fmt(paired.candidate)} is {worse} than production ({_fmt(paired.production)}) by more "
-                  f"than {allowed}: {shown}")
+        by = f"by more than the tolerated {_fmt(m)}" if m > 0 else "and no regression is tolerated"
+        values = f"{_fmt(paired.candidate)} is {worse} than production ({_fmt(paired.production)})"
+        reason = f"{values} {by}: {shown}"
         return PairedCheck(decision, severity, reason, interval, None)
     rows = rows_to_decide(paired.n, rule.direction, paired.low, paired.high, m)
     decides = (f"about {rows:,} evaluation rows would decide it" if rows is not None
                else "no number of rows decides it: the difference sits on the tolerance")
-    reason = f"inconclusive: {shown} allows both non-inferiority and more than {allowed}; {decides}"
+    reason = f"inconclusive: {shown} neither rules out nor shows {beyond}; {decides}"
     return PairedCheck(decision, inconclusive_status(inconclusive, severity), reason, interval, rows)
 
 

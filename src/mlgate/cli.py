@@ -289,7 +289,7 @@ def compare(app: AppContext, candidate_run: str | None, candidate_metrics: Path 
     """Compare the candidate's metrics with production and the baseline (writes verdict.json)."""
     from mlgate.commands.compare import run_compare
 
-    return run_compare(app.config, app.output, candidate_run=candidate_run,
+    return run_compare(app.config, app.output, github=app.github, candidate_run=candidate_run,
                        candidate_metrics=candidate_metrics, fail_on_regression=fail_on_regression, out=out,
                        tracking_uri=tracking_uri)
 

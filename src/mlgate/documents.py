@@ -43,6 +43,7 @@ from mlgate.errors import BadInput
 from mlgate.parse import read_json
 
 SCHEMA_VERSION = 1
+VERDICT_VERSION = 2  # verdict.json: 2 since the same-data comparison (a reader takes 1 and 2)
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 
 
@@ -92,6 +93,7 @@ class Document(Part):
 
     model_config = ConfigDict(json_schema_extra=_require_schema_version)
     file_name: ClassVar[str] = ""
+    newest: ClassVar[int] = SCHEMA_VERSION  # the newest schema_version of this document mlgate reads
 
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
 
@@ -300,8 +302,23 @@ class Side(Part):
     params: dict[str, str]
 
 
+class Interval(Part):
+    """A confidence interval of the difference candidate - production on the same evaluation rows."""
+
+    low: float
+    high: float
+    confidence: float = Field(gt=0, lt=1)
+    method: Literal["bootstrap", "delong", "mcnemar"]
+    n: int = Field(ge=0)
+
+
 class MetricResult(Part):
-    """The decision for one gated metric (or the row `data`: the validation of the data), with reasons."""
+    """The decision for one gated metric (or the row `data`: the validation of the data; the row
+    `evaluation`: production could not be re-scored), with reasons. The same-data comparison adds the
+    non-inferiority `decision`, the `interval` it rests on, the `rows_to_decide` an inconclusive one, and
+    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions)."""
+
+    omit_none = ("decision", "interval", "rows_to_decide", "comparison")
 
     name: str
     direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
@@ -314,6 +331,46 @@ class MetricResult(Part):
     baseline_delta: float | None
     status: Literal["pass", "warn", "fail"]
     reasons: list[str]
+    decision: Literal["pass", "fail", "inconclusive"] | None = None
+    interval: Interval | None = None
+    rows_to_decide: int | None = Field(default=None, ge=0)
+    comparison: Literal["same-data", "logged-metrics"] | None = None
+
+
+class SliceResult(Part):
+    """The rows where `column` == `value`: its metrics decided on the same rows, at slice_severity; a
+    slice with fewer than evaluate.min_slice_rows rows is listed, not judged (`status` null, no metrics)."""
+
+    column: str
+    value: str
+    n: int = Field(ge=0)
+    judged: bool
+    status: Literal["pass", "warn", "fail"] | None
+    metrics: list[MetricResult]
+
+
+class FlipRow(Part):
+    """A harmful flip: production was right on this row, the candidate is wrong."""
+
+    id: str
+    label: str
+    production: str
+    candidate: str
+
+
+class Flips(Part):
+    """Classification: how the rows' correctness changed from production to the candidate."""
+
+    both_right: int = Field(ge=0)
+    both_wrong: int = Field(ge=0)
+    harmful: int = Field(ge=0)  # production right, candidate wrong
+    helpful: int = Field(ge=0)  # production wrong, candidate right
+    n: int = Field(ge=0)
+    harmful_pct: float = Field(ge=0, le=100)
+    max_harmful_flip_pct: float | None
+    status: Literal["pass", "warn", "fail"]
+    reason: str
+    harmful_rows: list[FlipRow]  # at most 10, in row order
 
 
 class ParamChange(Part):
@@ -335,9 +392,15 @@ class HistoryPoint(Part):
 
 
 class Verdict(Document):
-    """verdict.json, written by `mlgate compare`."""
+    """verdict.json, written by `mlgate compare`. Version 2 added the same-data comparison (`comparison`,
+    `evaluation_data`, `slices`, `flips`, and per metric `decision`, `interval`, `rows_to_decide`,
+    `comparison`); a version 1 file reads as a comparison of logged metrics."""
 
     file_name = "verdict.json"
+    omit_none = ("evaluation_data", "flips")
+    newest = VERDICT_VERSION
+
+    schema_version: int = Field(default=VERDICT_VERSION, ge=1, le=VERDICT_VERSION)
 
     passed: bool
     status: Literal["passed", "warned", "failed"]
@@ -352,6 +415,12 @@ class Verdict(Document):
     metrics: list[MetricResult]
     params_diff: list[ParamChange]
     history: list[HistoryPoint]
+    # same-data: candidate and production scored on the same evaluation rows (evaluate:); logged-metrics:
+    # each model's logged metrics, possibly on different data (a verdict without these keys is the latter)
+    comparison: Literal["same-data", "logged-metrics"] = "logged-metrics"
+    evaluation_data: str | None = None
+    slices: list[SliceResult] = Field(default_factory=list)
+    flips: Flips | None = None
 
 
 # --- reproduce.json ---------------------------------------------------------------------------------
@@ -473,13 +542,13 @@ def describe_errors(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def check_schema_version(data: Mapping[str, Any], source: str) -> None:
-    """BadInput unless `schema_version` is a version this mlgate reads (1 to SCHEMA_VERSION)."""
+def check_schema_version(data: Mapping[str, Any], source: str, newest: int = SCHEMA_VERSION) -> None:
+    """BadInput unless `schema_version` is a version this mlgate reads (1 to `newest`, the document's)."""
     version = data.get("schema_version")
-    if type(version) is int and 1 <= version <= SCHEMA_VERSION:
+    if type(version) is int and 1 <= version <= newest:
         return
     raise BadInput(
-        f"{source} has schema_version {one_line(repr(version))}; this mlgate reads up to {SCHEMA_VERSION}",
+        f"{source} has schema_version {one_line(repr(version))}; this mlgate reads up to {newest}",
         "the file was written by another mlgate version" if type(version) is int and version > 1
         else "a document mlgate writes starts with its schema_version (a whole number from 1)",
         "use the same mlgate version for every stage", file=source)
@@ -506,7 +575,8 @@ def parse_document(data: object, model: type[D], source: str, *, fix: str = RERU
     """
     if not isinstance(data, Mapping):
         raise BadInput(f"{source} must hold a JSON object", f"got {type(data).__name__}", fix, file=source)
-    check_schema_version(data, source)
+    newest = model.newest if issubclass(model, Document) else SCHEMA_VERSION
+    check_schema_version(data, source, newest)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -62,7 +62,7 @@ def test_candidate_run_passes_and_tags_its_version(project: Path, mlflow_store: 
     run, version = candidate(mlflow_store, {"roc_auc": 0.91, "latency_ms": 10.5}, C="0.5")
     result, verdict = compare("--candidate-run", run)
     assert result.exit_code == 0, result.output
-    assert verdict["schema_version"] == 1 and verdict["passed"] is True and verdict["status"] == "passed"
+    assert verdict["schema_version"] == 2 and verdict["passed"] is True and verdict["status"] == "passed"
     assert verdict["production"]["version"] == "1" and verdict["candidate"]["version"] == version
     assert verdict["baseline"]["source"] == "metrics file baseline.json"
     auc = by_name(verdict)["roc_auc"]

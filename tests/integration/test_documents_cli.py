@@ -55,6 +55,8 @@ def nested(name: str) -> str:
     return json.dumps(document)
 
 
+# one more than the newest version this mlgate reads (verdict.json is at 2: the same-data comparison)
+NEWER = {"verdict.json": 3, "validation.json": 2, "lineage.json": 2}
 WHERE = {"verdict.json": "metrics.0.delta", "validation.json": "datasets.0.failures.0.failing_rows",
          "lineage.json": "environment.pinned"}
 
@@ -65,7 +67,8 @@ def cases() -> list[Any]:
         found += [
             pytest.param(name, "{not json", "is not valid JSON", id=f"{name}-not-json"),
             pytest.param(name, '["a list"]', "must hold a JSON object", id=f"{name}-not-an-object"),
-            pytest.param(name, changed(name, schema_version=2), "has schema_version 2; this mlgate reads up to 1",
+            pytest.param(name, changed(name, schema_version=NEWER[name]),
+                         f"has schema_version {NEWER[name]}; this mlgate reads up to {NEWER[name] - 1}",
                          id=f"{name}-newer"),
             pytest.param(name, changed(name, schema_version="one"), "has schema_version 'one'",
                          id=f"{name}-unknown-version"),

@@ -191,7 +191,7 @@ def test_publish_of_a_missing_bundle_is_bad_input(fork_job: Path) -> None:
 
 @pytest.mark.parametrize(("name", "change", "words"), [
     ("verdict.json", {"passed": "true"}, "passed: Input should be a valid boolean"),
-    ("verdict.json", {"schema_version": 2}, "has schema_version 2; this mlgate reads up to 1"),
+    ("verdict.json", {"schema_version": 3}, "has schema_version 3; this mlgate reads up to 2"),
     ("validation.json", {"datasets": "all fine"}, "datasets: Input should be a valid list"),
     ("lineage.json", {"reproducible": 1}, "reproducible: Input should be a valid boolean"),
     ("lineage.json", {"template": "{{ evil }}"}, "template: Extra inputs are not permitted"),

@@ -37,7 +37,7 @@ def side(role: str, metrics: dict[str, Any], *, run_id: str | None = None, versi
 def verdict(status: str = "failed") -> dict[str, Any]:
     failed = status == "failed"
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "passed": not failed,
         "status": status,
         "summary": ("roc_auc fell 0.031 below production (0.912 → 0.881; at most 0.01 allowed)" if failed
@@ -74,6 +74,8 @@ def verdict(status: str = "failed") -> dict[str, Any]:
             {"version": "6", "run_id": "c" * 32, "value": 0.912, "created_at": 1700200000000,
              "aliases": ["production"]},
         ],
+        "comparison": "logged-metrics",
+        "slices": [],
     }
 
 
@@ -160,6 +162,70 @@ def failed_lineage() -> dict[str, Any]:
                error="the training command failed with exit code 1\n  why: \x1b[31mRuntimeError: loss exploded "
                      "at step 3\x1b[0m\n  fix: read the training log above (also in .mlgate/train.log; its tail "
                      "is in lineage.json)")
+    return doc
+
+
+def interval(low: float, high: float, *, method: str = "bootstrap", n: int = 569) -> dict[str, Any]:
+    return {"low": low, "high": high, "confidence": 0.95, "method": method, "n": n}
+
+
+def paired_metric(name: str, candidate: float, production: float, low: float, high: float, *, status: str,
+                  decision: str, reasons: list[str], method: str = "bootstrap", n: int = 569,
+                  direction: str = "maximize", severity: str = "fail", rows_to_decide: int | None = None,
+                  baseline: float | None = None) -> dict[str, Any]:
+    delta = round(candidate - production, 6)
+    row = metric(name, candidate, production, status=status, direction=direction, baseline=baseline,
+                 delta=delta, delta_pct=round(delta / production * 100, 4), reasons=reasons, severity=severity)
+    row.update(decision=decision, interval=interval(low, high, method=method, n=n), comparison="same-data")
+    if rows_to_decide is not None:
+        row["rows_to_decide"] = rows_to_decide
+    return row
+
+
+def same_data_verdict(*, slice_fails: bool = True) -> dict[str, Any]:
+    """verdict.json of a same-data comparison (evaluate:), as `mlgate compare` writes it: roc_auc passes on
+    its DeLong interval, accuracy is inconclusive (warn), latency_ms stays logged; slices by sex (one
+    regressing when `slice_fails`, one too small to judge) and the flips with their harmful rows."""
+    doc = verdict("passed")
+    doc.update(status="failed" if slice_fails else "warned", passed=not slice_fails,
+               comparison="same-data", evaluation_data="data/holdout.csv (dvc-md5 3f2a9c1d)")
+    doc["summary"] = ("failed: roc_auc on sex=F 0.861 is lower than production (0.902) by more than the "
+                      "tolerated 0.01" if slice_fails else
+                      "passed with warnings on accuracy: roc_auc 0.921 (-0.001 [-0.009, +0.006] vs production "
+                      "on the same 569 rows)")
+    doc["metrics"] = [
+        paired_metric("roc_auc", 0.921, 0.922, -0.009, 0.006, status="pass", decision="pass", method="delong",
+                      baseline=0.75, reasons=["non-inferior: its 95% interval (delong, 569 rows) rules out a "
+                                              "regression beyond the tolerated 0.01"]),
+        paired_metric("accuracy", 0.912, 0.916, -0.018, 0.011, status="warn", decision="inconclusive",
+                      method="mcnemar", rows_to_decide=2310,
+                      reasons=["inconclusive: the difference -0.004 [-0.018, +0.011] (95% mcnemar, 569 rows) "
+                               "neither rules out nor shows a regression beyond the tolerated 0.005; about "
+                               "2,310 evaluation rows would decide it"]),
+        {**metric("latency_ms", 12.5, 11.0, direction="minimize", delta=1.5, delta_pct=13.6, status="pass",
+                  severity="warn", reasons=["logged: compared on the metrics each model logged, possibly on "
+                                            "different data"]), "comparison": "logged-metrics"},
+    ]
+    female = (paired_metric("roc_auc", 0.861, 0.902, -0.07, -0.015, status="fail", decision="fail", n=212,
+                            reasons=["0.861 is lower than production (0.902) by more than the tolerated "
+                                     "0.01: the difference -0.041 [-0.07, -0.015] (95% bootstrap, 212 rows)"],
+                            severity="fail")
+              if slice_fails else
+              paired_metric("roc_auc", 0.9, 0.902, -0.006, 0.004, status="pass", decision="pass", n=212,
+                            reasons=["non-inferior"], severity="warn"))
+    doc["slices"] = [
+        {"column": "sex", "value": "F", "n": 212, "judged": True, "status": female["status"], "metrics": [female]},
+        {"column": "sex", "value": "M", "n": 345, "judged": True, "status": "pass", "metrics": [
+            paired_metric("roc_auc", 0.93, 0.929, -0.004, 0.007, status="pass", decision="pass", n=345,
+                          reasons=["non-inferior"], severity="warn")]},
+        {"column": "sex", "value": "(missing)", "n": 12, "judged": False, "status": None, "metrics": []},
+    ]
+    doc["flips"] = {"both_right": 510, "both_wrong": 37, "harmful": 13, "helpful": 9, "n": 569,
+                    "harmful_pct": 13 / 569 * 100, "max_harmful_flip_pct": 5.0, "status": "pass",
+                    "reason": "13 of 569 rows (2.28%) flip from right (production) to wrong (candidate), 9 from "
+                              "wrong to right: within the tolerated 5%",
+                    "harmful_rows": [{"id": f"p-{i:04d}", "label": "1", "production": "1", "candidate": "0"}
+                                     for i in (3, 17, 42)]}
     return doc
 
 

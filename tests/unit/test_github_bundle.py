@@ -165,7 +165,7 @@ def changed(name: str, **changes: object) -> str:
 @pytest.mark.parametrize(("name", "text", "message"), [
     ("verdict.json", changed("verdict.json", passed="yes"), "passed: Input should be a valid boolean"),
     ("verdict.json", changed("verdict.json", status="shipped"), "status: Input should be 'passed'"),
-    ("verdict.json", changed("verdict.json", schema_version=2), "has schema_version 2; this mlgate reads up to 1"),
+    ("verdict.json", changed("verdict.json", schema_version=3), "has schema_version 3; this mlgate reads up to 2"),
     ("verdict.json", changed("verdict.json", run_script="rm -rf /"), "run_script: Extra inputs are not permitted"),
     ("lineage.json", changed("lineage.json", code={"commit": 7, "dirty": False, "diff_sha256": None}),
      "code.commit: Input should be a valid string"),

@@ -13,11 +13,12 @@ from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, Validation, read_document
 from mlgate.documents import Verdict as VerdictDocument
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
-from mlgate.gate.model import DataCheck, DataStatus, RawValue, Rule, Side, Verdict
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
+from mlgate.gate.model import DataCheck, DataStatus, Evidence, MetricResult, RawValue, Rule, Side, Verdict
 from mlgate.gate.policy import evaluate
 from mlgate.gate.serialize import verdict_dict
 from mlgate.gate.values import json_value
+from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
 from mlgate.registry import Registry
 from mlgate.train.lineage import DATA_VALIDATION_TAG as DATA_TAG
@@ -34,7 +35,8 @@ NO_PRODUCTION = "none"
 
 def rules_from_config(config: Config) -> list[Rule]:
     """The gated metrics of mlgate.yaml as plain rules for the policy."""
-    return [Rule(name=name, **policy.model_dump(exclude={"slice_severity", "function"}))
+    # `function` (how mlgate computes a metric from predictions) is evaluate's business, not the policy's
+    return [Rule(name=name, **policy.model_dump(exclude={"function"}))
             for name, policy in config.metrics.items()]
 
 
@@ -53,7 +55,7 @@ def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> 
 
 def run_compare(
     config: Config, output: Output, *, candidate_run: str | None, candidate_metrics: Path | None,
-    fail_on_regression: bool, out: Path, tracking_uri: str | None,
+    fail_on_regression: bool, out: Path, tracking_uri: str | None, github: GitHubContext | None = None,
 ) -> int:
     training_failed = None
     if not candidate_run and not candidate_metrics:
@@ -70,6 +72,7 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
+    evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -80,7 +83,7 @@ def run_compare(
     data = data_check(validation, registry.run_tag(candidate_run, DATA_TAG) if candidate_run else None)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
                        primary_metric=config.primary_metric(), production_label=model.production_alias,
-                       data=data)
+                       data=data, evidence=evidence)
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     body = _verdict_body(config, verdict, registry)
@@ -94,8 +97,28 @@ def run_compare(
             GATED_AGAINST_TAG: (production.version if production else None) or NO_PRODUCTION,
         })
     _announce(output, verdict, body, path)
+    if scoring_failed is not None:
+        raise scoring_failed
     failed = not verdict.passed or training_failed is not None
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
+
+
+def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,
+              tracking_uri: str | None) -> tuple[Evidence | None, ServiceError | None]:
+    """With `evaluate:` in the config: both models scored on the same evaluation rows (running `mlgate
+    evaluate` first when it has not run), as the plain evidence gate/ decides on. When production's scoring
+    fails there, the error too: the verdict records it (its row `evaluation` fails), then compare exits 3."""
+    if config.evaluate is None:
+        return None, None
+    from mlgate.commands.evidence import same_data_evidence  # numpy, scikit-learn: only when configured
+
+    try:
+        evidence = same_data_evidence(config, output, github or GitHubContext(), out=out,
+                                      tracking_uri=tracking_uri)
+    except ServiceError as exc:  # production could not be re-scored (on_production_error: fail)
+        why = f": {exc.why}" if exc.why else ""
+        return Evidence(production_error=one_line(f"{exc.what}{why}"), data=config.evaluate.data), exc
+    return evidence, None
 
 
 def _lineage(out: Path) -> Lineage | None:
@@ -197,20 +220,38 @@ def _announce(output: Output, verdict: Verdict, body: VerdictDocument, path: Pat
     icon = {"passed": "PASSED", "warned": "PASSED (with warnings)", "failed": "FAILED"}[verdict.status]
     detail = body.summary.removeprefix(verdict.status).removeprefix(":").strip()
     output.line(f"mlgate compare: {icon}" + (f" - {one_line(detail)}" if detail else ""))
-    rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), m.status,
+    if verdict.comparison == "same-data":
+        output.line(f"compared on the same evaluation rows: {one_line(verdict.evaluation_data)}")
+    elif verdict.production is not None:
+        output.line("compared on the logged metrics (possibly different data)")
+    rows = [[m.name, _show(m.candidate), _show(m.production), _show(m.baseline), _status(m),
              "; ".join(m.reasons)] for m in verdict.metrics]
     if rows:
         headers = ["metric", "candidate", "production", "baseline", "status", "why"]
         output.line(tabulate(rows, headers=headers))
+    flagged = [(f"{m.name} on {s.column}={s.value}", m) for s in verdict.slices for m in s.metrics
+               if m.status != "pass"]
+    for name, metric in flagged:
+        output.line(f"slice: {one_line(name)}: {_status(metric)}: {one_line(metric.reasons[0])}")
+    if verdict.flips is not None:
+        output.line(f"flips: {one_line(verdict.flips.reason)}")
     for note in verdict.notes:
         output.line(f"note: {one_line(note)}")
     output.line(f"wrote {path}")
     if output.actions:
-        for metric in verdict.metrics:
-            if metric.status != "pass":
-                level = "error" if metric.status == "fail" else "warning"
-                output.annotate(level, "; ".join(metric.reasons), title=f"mlgate: {metric.name}")
+        flips = verdict.flips
+        found = [(m.name, m.status, "; ".join(m.reasons)) for m in verdict.metrics]
+        found += [(name, m.status, m.reasons[0]) for name, m in flagged]
+        found += [("flips", flips.status, flips.reason)] if flips is not None else []
+        for name, status, why in found:
+            if status != "pass":
+                level = "error" if status == "fail" else "warning"
+                output.annotate(level, why, title=f"mlgate: {name}")
     output.set_outputs({"passed": str(verdict.passed).lower(), "status": verdict.status})
+
+
+def _status(metric: MetricResult) -> str:
+    return f"inconclusive ({metric.status})" if metric.decision == "inconclusive" else metric.status
 
 
 def _show(value: RawValue) -> str:

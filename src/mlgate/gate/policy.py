@@ -5,14 +5,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 
+from mlgate.gate import paired as same_data
 from mlgate.gate.model import (
+    Comparison,
     DataCheck,
+    Evidence,
+    FlipResult,
     MetricResult,
+    Paired,
     ParamChange,
     RawValue,
     Rule,
     Severity,
     Side,
+    SliceEvidence,
+    SliceResult,
     Status,
     Verdict,
 )
@@ -80,8 +87,12 @@ def check_baseline(rule: Rule, candidate: float, baseline: float) -> str | None:
 def evaluate_metric(
     rule: Rule, candidate: RawValue, production: RawValue | None, baseline: RawValue | None,
     *, has_production: bool, has_baseline: bool, same_version: bool, similar: Sequence[str] = (),
+    comparison: Comparison | None = None,
 ) -> MetricResult:
-    """Decide one metric. Missing or unusable candidate values fail (at the rule's severity)."""
+    """Decide one metric. Missing or unusable candidate values fail (at the rule's severity).
+
+    `comparison`: logged-metrics when a same-data comparison is configured but this metric rests on the
+    logged values (mlgate cannot compute it from predictions); None when none is configured."""
     failures: list[str] = []
     notes: list[str] = []
     cand = as_number(candidate)
@@ -97,14 +108,48 @@ def evaluate_metric(
         _baseline_checks(rule, cand, baseline, base, has_baseline, failures, notes)
     status = "pass" if not failures else rule.severity
     delta = cand - prod if cand is not None and prod is not None else None
+    if comparison == "logged-metrics" and has_production:
+        notes.append("logged: compared on the metrics each model logged, possibly on different data")
     return MetricResult(
         name=rule.name, direction=rule.direction, severity=rule.severity,
         candidate=candidate, production=production, baseline=baseline,
         delta=delta,
         delta_pct=_pct(delta, prod) if delta is not None and prod is not None else None,
         baseline_delta=cand - base if cand is not None and base is not None else None,
-        status=status, reasons=tuple(failures + notes),
+        status=status, reasons=tuple(failures + notes), comparison=comparison,
     )
+
+
+def evaluate_paired(
+    rule: Rule, paired: Paired, baseline: RawValue | None, *, has_baseline: bool, inconclusive: Status,
+    severity: Severity | None = None, bounds: bool = True,
+) -> MetricResult:
+    """Decide one metric on the same evaluation rows: non-inferiority against production on the paired
+    interval; `min`/`max`/`beat_baseline_by` on the candidate's value (`bounds`: False for a slice, which
+    is judged against production only). `severity`: the rule's, or its slice_severity for a slice."""
+    level = severity or rule.severity
+    failures: list[str] = check_bounds(rule, paired.candidate) if bounds else []
+    notes: list[str] = []
+    base = as_number(baseline)
+    if bounds:
+        _baseline_checks(rule, paired.candidate, baseline, base, has_baseline, failures, notes)
+    found = same_data.check(rule, paired, severity=level, inconclusive=inconclusive)
+    status = _worst([level if failures else "pass", found.status])
+    first = found.decision == "fail"  # what failed first: the summary names a failed metric's first reason
+    reasons = ([found.reason] if first else []) + failures + ([] if first else [found.reason])
+    return MetricResult(
+        name=rule.name, direction=rule.direction, severity=level,
+        candidate=paired.candidate, production=paired.production, baseline=baseline,
+        delta=paired.delta, delta_pct=_pct(paired.delta, paired.production),
+        baseline_delta=paired.candidate - base if base is not None else None,
+        status=status, reasons=tuple(reasons + notes),
+        decision=found.decision, interval=found.interval, rows_to_decide=found.rows_to_decide,
+        comparison="same-data",
+    )
+
+
+def _worst(statuses: Sequence[Status]) -> Status:
+    return "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
 
 
 def _production_checks(
@@ -168,12 +213,22 @@ def check_data(data: DataCheck) -> MetricResult:
 def evaluate(
     model: str, rules: Sequence[Rule], candidate: Side, production: Side | None, baseline: Side | None,
     *, primary_metric: str | None = None, production_label: str = "production", data: DataCheck | None = None,
+    evidence: Evidence | None = None,
 ) -> Verdict:
     """The whole comparison: the data's validation (when known) and every gated metric decided, plus notes
-    on what could not be compared."""
+    on what could not be compared.
+
+    With `evidence` (both models scored on the same evaluation rows), a metric it holds is decided on its
+    paired interval, its slices and flips too; a metric it does not hold is decided on the logged values, and
+    the row says so. Without it, everything is decided on the logged metrics, as before."""
     same = _same_version(candidate, production)
     data_row = (check_data(data),) if data is not None else ()
-    results = data_row + tuple(
+    paired = _usable(evidence, production, same)
+    logged: Comparison | None = "logged-metrics" if evidence is not None else None
+    results = data_row + _evaluation_row(evidence) + tuple(
+        evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
+                        has_baseline=baseline is not None, inconclusive=paired.inconclusive)
+        if paired is not None and rule.name in paired.metrics else
         evaluate_metric(
             rule,
             candidate.metrics.get(rule.name),
@@ -183,15 +238,83 @@ def evaluate(
             has_baseline=baseline is not None,
             same_version=same,
             similar=similar_names(rule.name, candidate.metrics),
+            comparison=logged,
         )
         for rule in rules
     )
+    on_same_data = paired is not None and any(r.comparison == "same-data" for r in results)
+    notes = _notes(model, rules, candidate, production, baseline, same, production_label)
+    if evidence is not None and evidence.production_error and evidence.fallback:
+        notes.insert(0, "production could not be re-scored on the evaluation data "
+                        f"({evidence.production_error}): compared with the logged metrics, possibly on "
+                        "different data (`evaluate.on_production_error: logged`)")
     return Verdict(
         model=model, candidate=candidate, production=production, baseline=baseline, metrics=results,
-        notes=tuple(_notes(model, rules, candidate, production, baseline, same, production_label)),
+        notes=tuple(notes),
         params_diff=params_diff(candidate.params, production.params) if production else (),
         primary_metric=primary_metric, rules=tuple(rules),
+        comparison="same-data" if on_same_data else "logged-metrics",
+        slices=tuple(judge_slice(s, rules, paired.inconclusive) for s in paired.slices) if paired else (),
+        flips=judge_flips(paired) if paired is not None else None,
+        evaluation_data=paired.data if paired is not None else "",
     )
+
+
+# The name of the verdict's row saying production could not be re-scored on the evaluation data.
+EVALUATION_ROW = "evaluation"
+
+
+def _usable(evidence: Evidence | None, production: Side | None, same: bool) -> Evidence | None:
+    """The same-data evidence, when there is a production model (not the candidate itself) that was
+    re-scored; else None (the logged metrics decide)."""
+    if evidence is None or production is None or same or evidence.production_error:
+        return None
+    return evidence
+
+
+def _evaluation_row(evidence: Evidence | None) -> tuple[MetricResult, ...]:
+    """The row `evaluation` when production could not be re-scored and no fallback is allowed: it fails."""
+    if evidence is None or not evidence.production_error or evidence.fallback:
+        return ()
+    reason = (f"production could not be re-scored on the evaluation data: {evidence.production_error}; "
+              "fix the scoring, or set `evaluate.on_production_error: logged` to compare the logged metrics")
+    return (MetricResult(name=EVALUATION_ROW, direction=None, severity="fail", candidate=None,
+                         production=None, baseline=None, delta=None, delta_pct=None, baseline_delta=None,
+                         status="fail", reasons=(reason,), comparison="same-data"),)
+
+
+def _baseline_value(name: str, evidence: Evidence, baseline: Side | None) -> RawValue | None:
+    """The baseline on the same rows when it was scored there, else its logged value."""
+    if name in evidence.baseline:
+        return evidence.baseline[name]
+    return baseline.metrics.get(name) if baseline is not None else None
+
+
+def judge_slice(evidence: SliceEvidence, rules: Sequence[Rule], inconclusive: Status) -> SliceResult:
+    """A slice's metrics decided as the whole set's, at each rule's slice_severity (no min/max/baseline)."""
+    if not evidence.judged:
+        return SliceResult(evidence.column, evidence.value, evidence.n, judged=False)
+    results = tuple(
+        evaluate_paired(rule, evidence.metrics[rule.name], None, has_baseline=False,
+                        inconclusive=inconclusive, severity=rule.slice_severity, bounds=False)
+        for rule in rules if rule.name in evidence.metrics
+    )
+    return SliceResult(evidence.column, evidence.value, evidence.n, judged=True, metrics=results)
+
+
+def judge_flips(evidence: Evidence) -> FlipResult | None:
+    """The flips; with max_harmful_flip_pct, fail when a larger share of rows flips from right to wrong."""
+    flips, limit = evidence.flips, evidence.max_harmful_flip_pct
+    if flips is None:
+        return None
+    share = flips.harmful_pct
+    what = (f"{flips.harmful:,} of {flips.n:,} rows ({share:.2f}%) flip from right (production) to wrong "
+            f"(candidate), {flips.helpful:,} from wrong to right")
+    if limit is None:
+        return FlipResult(flips, None, "pass", what)
+    if share > limit + EPSILON:
+        return FlipResult(flips, limit, "fail", f"{what}: more than the tolerated {_fmt(limit)}%")
+    return FlipResult(flips, limit, "pass", f"{what}: within the tolerated {_fmt(limit)}%")
 
 
 def similar_names(name: str, metrics: Mapping[str, RawValue]) -> list[str]:
@@ -256,7 +379,13 @@ def params_diff(candidate: Mapping[str, str], production: Mapping[str, str]) -> 
 def summary(verdict: Verdict) -> str:
     """One line a reviewer can trust: what failed, or what passed against what."""
     failed = [f"{m.name} {m.reasons[0]}" for m in verdict.metrics if m.status == "fail" and m.reasons]
+    failed += [f"{m.name} on {s.column}={s.value} {m.reasons[0]}" for s in verdict.slices for m in s.metrics
+               if m.status == "fail" and m.reasons]
+    if verdict.flips is not None and verdict.flips.status == "fail":
+        failed.append(f"flips: {verdict.flips.reason}")
     warned = [m.name for m in verdict.metrics if m.status == "warn"]
+    warned += [f"{m.name} on {s.column}={s.value}" for s in verdict.slices for m in s.metrics
+               if m.status == "warn"]
     if failed:
         return "failed: " + "; ".join(failed)
     head = "passed with warnings on " + ", ".join(warned) if warned else "passed"
@@ -277,6 +406,9 @@ def summary(verdict: Verdict) -> str:
 def _primary_passed(verdict: Verdict, metric: MetricResult, value: float, *, compared: bool) -> str:
     """The primary metric's value, and what it was held against: production, else the limits it met."""
     shown = f"{metric.name} {_fmt(value)}"
+    if compared and metric.delta is not None and metric.interval is not None:
+        interval = same_data.interval_text(metric.delta, metric.interval.low, metric.interval.high)
+        return f"{shown} ({interval} vs production on the same {metric.interval.n:,} rows)"
     if compared and metric.delta is not None:
         return f"{shown} ({_signed(metric.delta)} vs production)"
     rule = next((r for r in verdict.rules if r.name == metric.name), None)

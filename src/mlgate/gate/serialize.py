@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from mlgate.gate.model import Side, Verdict
+from mlgate.gate.model import FlipResult, MetricResult, Side, SliceResult, Verdict
 from mlgate.gate.policy import summary
 from mlgate.gate.values import json_value
 
@@ -36,10 +36,30 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         "production": side_dict(verdict.production),
         "baseline": side_dict(verdict.baseline),
         "notes": list(verdict.notes),
-        "metrics": [
-            {**asdict(m), "candidate": json_value(m.candidate), "production": json_value(m.production),
-             "baseline": json_value(m.baseline), "reasons": list(m.reasons)}
-            for m in verdict.metrics
-        ],
+        "metrics": [metric_dict(m) for m in verdict.metrics],
         "params_diff": [asdict(p) for p in verdict.params_diff],
+        "comparison": verdict.comparison,
+        "evaluation_data": verdict.evaluation_data or None,
+        "slices": [slice_dict(s) for s in verdict.slices],
+        "flips": flips_dict(verdict.flips),
     }
+
+
+def metric_dict(m: MetricResult) -> dict[str, Any]:
+    return {**asdict(m), "candidate": json_value(m.candidate), "production": json_value(m.production),
+            "baseline": json_value(m.baseline), "reasons": list(m.reasons)}
+
+
+def slice_dict(s: SliceResult) -> dict[str, Any]:
+    return {"column": s.column, "value": s.value, "n": s.n, "judged": s.judged, "status": s.status,
+            "metrics": [metric_dict(m) for m in s.metrics]}
+
+
+def flips_dict(result: FlipResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    flips = result.flips
+    return {"both_right": flips.both_right, "both_wrong": flips.both_wrong, "harmful": flips.harmful,
+            "helpful": flips.helpful, "n": flips.n, "harmful_pct": flips.harmful_pct,
+            "max_harmful_flip_pct": result.limit, "status": result.status, "reason": result.reason,
+            "harmful_rows": [asdict(row) for row in flips.harmful_rows]}

@@ -7,6 +7,7 @@ from mlgate.report.escape import Safe, md
 
 MISSING = Safe("—")
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+INCONCLUSIVE = "❔"  # a comparison the evaluation data cannot decide
 STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "fail"}
 VERDICT = {
     "passed": ("✅", "passed"),
@@ -61,8 +62,22 @@ def change(delta: object, delta_pct: object) -> Safe:
     return Safe(signed(d) if p is None else f"{signed(d)} ({percent(p)})")
 
 
-def status(raw: object) -> Safe:
-    """A metric status with its icon; an unknown status is escaped text."""
+def interval(delta: object, low: object, high: object) -> Safe:
+    """A paired change with its interval: `-0.004 [-0.012, +0.003]`."""
+    d, lo, hi = as_number(delta), as_number(low), as_number(high)
+    if d is None or lo is None or hi is None:
+        return change(delta, None)
+    def bound(value: float) -> str:  # a bound at zero reads "0", not "+0"
+        return "0" if value == 0 else signed(value)
+
+    return Safe(f"{bound(d)} [{bound(lo)}, {bound(hi)}]")
+
+
+def status(raw: object, decision: object = None) -> Safe:
+    """A metric status with its icon; an inconclusive decision has its own icon, with the status it became
+    (`❔ inconclusive (warn)`); an unknown status is escaped text."""
     if isinstance(raw, str) and raw in STATUS_ICON:
+        if decision == "inconclusive":
+            return Safe(f"{INCONCLUSIVE} inconclusive ({STATUS_WORD[raw]})")
         return Safe(f"{STATUS_ICON[raw]} {STATUS_WORD[raw]}")
     return md(raw, limit=20) if raw is not None else MISSING

@@ -17,9 +17,11 @@ from mlgate.documents import (
     DatasetResult,
     DataVersion,
     Failure,
+    Flips,
     Lineage,
     MetricResult,
     Side,
+    SliceResult,
     Validation,
     Verdict,
     mlflow_run_url,
@@ -80,6 +82,25 @@ class TrainingView:
 
 
 @dataclass(frozen=True)
+class SlicesView:
+    """The metrics per slice: collapsed when every judged slice passes."""
+
+    summary: Safe  # HTML-escaped: for <summary> or a paragraph
+    table: Safe
+    collapsed: bool
+
+
+@dataclass(frozen=True)
+class FlipsView:
+    """Classification: how the rows' correctness changed, and the first harmful rows (always collapsed)."""
+
+    summary: Safe  # HTML-escaped, for <summary>
+    counts: Safe  # a table
+    reason: Safe
+    harmful: Safe  # a table of the first harmful rows, or ""
+
+
+@dataclass(frozen=True)
 class ReportView:
     marker: Safe
     model: Safe
@@ -103,6 +124,9 @@ class ReportView:
     has_validation: bool
     has_lineage: bool
     training: TrainingView | None = None  # set when the training failed
+    comparison: Safe | None = None  # what was compared: the same rows, or the logged metrics
+    slices: SlicesView | None = None
+    flips: FlipsView | None = None
 
 
 def marker(model: str) -> Safe:
@@ -155,6 +179,9 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         has_validation=validation is not None,
         has_lineage=lineage is not None,
         training=_training(lineage),
+        comparison=_comparison(verdict),
+        slices=_slices(verdict.slices if verdict else []),
+        flips=_flips(verdict.flips if verdict else None),
     )
 
 
@@ -176,12 +203,84 @@ def _metrics(metrics: Sequence[MetricResult], primary: str) -> Safe:
     for m in metrics:
         name = md(m.name, 80)
         arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction or "", "")  # none for the row `data`
-        label = Safe(f"**{name}**{arrow}" if name and m.name == primary else f"{name}{arrow}")
+        logged = " (logged)" if m.comparison == "logged-metrics" else ""  # not computed on the same rows
+        label = Safe(f"**{name}**{arrow}{logged}" if name and m.name == primary else f"{name}{arrow}{logged}")
         reasons = "; ".join(m.reasons)
         rows.append([label, fmt.value(m.candidate), fmt.value(m.production), fmt.value(m.baseline),
-                     fmt.change(m.delta, m.delta_pct), fmt.status(m.status),
+                     _change(m), fmt.status(m.status, m.decision),
                      md(reasons, 300) if reasons else fmt.MISSING])
     return table(["Metric", "This PR", "Production", "Baseline", "Change", "Status", "Why"], rows)
+
+
+def _change(m: MetricResult) -> Safe:
+    """The change from production: with its paired interval on the same rows, else with its percentage."""
+    if m.interval is not None:
+        return fmt.interval(m.delta, m.interval.low, m.interval.high)
+    return fmt.change(m.delta, m.delta_pct)
+
+
+def _comparison(verdict: Verdict | None) -> Safe | None:
+    """One line saying what the metrics compare: the same evaluation rows, or the logged metrics."""
+    if verdict is None or verdict.production is None:
+        return None
+    if verdict.comparison == "same-data":
+        interval = next((m.interval for m in verdict.metrics if m.interval is not None), None)
+        rows = f"the same {interval.n:,} rows" if interval else "the same rows"
+        of = f" of {md(verdict.evaluation_data, 200)}" if verdict.evaluation_data else ""
+        confidence = f"{interval.confidence * 100:.3g}% " if interval else ""
+        logged = (" Metrics marked (logged) are compared on the values each model logged, possibly on "
+                  "different data." if any(m.comparison == "logged-metrics" for m in verdict.metrics) else "")
+        return Safe(f"🔬 **Same data:** this PR's model and production were scored on {rows}{of}; each "
+                    f"change is candidate - production with its {confidence}paired interval.{logged}")
+    return Safe("📋 **Logged metrics:** each model's metrics as logged when it was trained, possibly on "
+                "different data. Add `evaluate:` to mlgate.yaml to score both on the same rows, with "
+                "intervals.")
+
+
+def _slices(slices: Sequence[SliceResult]) -> SlicesView | None:
+    """The slices table: per slice and metric the values, the change with its interval, the status; the
+    slices too small to judge listed. Collapsed when every judged slice passes."""
+    if not slices:
+        return None
+    rows: list[list[Safe]] = []
+    for s in slices:
+        where = md(f"{s.column} = {s.value}", 120)
+        if not s.judged:
+            rows.append([where, fmt.value(s.n), fmt.MISSING, fmt.MISSING, fmt.MISSING, fmt.MISSING,
+                         Safe("not judged: too few rows")])
+        for m in s.metrics:
+            rows.append([where, fmt.value(s.n), md(m.name, 80), fmt.value(m.candidate),
+                         fmt.value(m.production), _change(m), fmt.status(m.status, m.decision)])
+    judged = [s for s in slices if s.judged]
+    failing = sum(s.status == "fail" for s in judged)
+    warning = sum(s.status == "warn" for s in judged)
+    small = len(slices) - len(judged)
+    aside = f" ({small} not judged: too few rows)" if small else ""
+    if not failing and not warning:
+        summary = f"✅ Slices: all {len(judged)} judged pass{aside}"
+    else:
+        parts = ([f"❌ {failing} failing"] if failing else []) + ([f"⚠️ {warning} warning"] if warning else [])
+        summary = f"Slices: {', '.join(parts)} of {len(judged)} judged{aside}"
+    head = ["Slice", "Rows", "Metric", "This PR", "Production", "Change", "Status"]
+    return SlicesView(summary=html(summary), table=table(head, rows), collapsed=not failing and not warning)
+
+
+def _flips(flips: Flips | None) -> FlipsView | None:
+    if flips is None:
+        return None
+    icon = {"fail": "❌ ", "warn": "⚠️ "}.get(flips.status, "")
+    summary = (f"{icon}Flips: {flips.harmful:,} of {flips.n:,} rows from right to wrong "
+               f"({flips.harmful_pct:.2f}%), {flips.helpful:,} from wrong to right")
+    counts = table(["Both right", "Both wrong", "Harmful (production right, this PR wrong)",
+                    "Helpful (production wrong, this PR right)"],
+                   [[fmt.value(flips.both_right), fmt.value(flips.both_wrong), fmt.value(flips.harmful),
+                     fmt.value(flips.helpful)]])
+    harmful = table(["Row", "Label", "Production", "This PR"],
+                    [[md(r.id, 60), md(r.label, 60), md(r.production, 60), md(r.candidate, 60)]
+                     for r in flips.harmful_rows[:10]])
+    title = f"The first {min(len(flips.harmful_rows), 10)} harmful rows:\n\n" if harmful else ""
+    return FlipsView(summary=html(summary), counts=counts, reason=md(flips.reason, 500),
+                     harmful=Safe(f"{title}{harmful}"))
 
 
 def _side_label(side: Side, ctx: Context) -> Safe:

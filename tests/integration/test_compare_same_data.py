@@ -1,0 +1,165 @@
+"""`mlgate compare` on the same evaluation rows, end to end: a real git repository (production trained at an
+older commit with another score.py), a real SQLite MLflow store, the local runtime; `mlgate train`, `mlgate
+evaluate`, `mlgate compare`, `mlgate report` as a workflow runs them.
+
+The project (tests/support/eval_project.py): production scores x/10, the PR's scorer x/10 * 0.9, so on the
+same rows both rank perfectly (ROC AUC 1.0 each), while the PR's model calls the rows with x = 5 negative:
+3 of 30 rows flip from right to wrong (s5, s15, s25), all with sex = m.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import MlflowStore
+from tests.support import gfm
+from tests.support.eval_project import make_eval_project, score_py, write_holdout
+from tests.support.train_project import git, invoke, lineage, train_args
+
+
+def verdict(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / "verdict.json").read_text())
+    return data
+
+
+def rows(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["name"]: m for m in doc["metrics"]}
+
+
+def pull_request(repo: Path, mlflow_store: MlflowStore, *, evaluate: dict[str, Any] | None = None,
+                 metrics: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """Production trained and promoted at the first commit (scorer v1); the PR (scorer v2, 30 evaluation
+    rows) trained. Returns the config and the work directory."""
+    config = make_eval_project(repo, rows=20, version=1, evaluate={"min_slice_rows": 10, **(evaluate or {})})
+    if metrics is not None or files:
+        settings = yaml.safe_load(config.read_text())
+        settings["metrics"] = {**settings["metrics"], **(metrics or {})}
+        config.write_text(yaml.safe_dump(settings, sort_keys=False))
+        for name, text in (files or {}).items():
+            (repo / name).write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "metrics")
+    out = repo / ".mlgate"
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    mlflow_store.client().set_registered_model_alias("churn", "production", lineage(out)["registered"]["version"])
+    (repo / "score.py").write_text(score_py(2))
+    write_holdout(repo, 30)
+    git(repo, "commit", "-qam", "scorer v2, a larger holdout")
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    return config, out
+
+
+def test_compare_decides_on_the_same_rows_with_intervals_slices_and_flips(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store)
+    assert invoke(config, "evaluate", "--out", str(out)).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 0, result.output  # an inconclusive accuracy only warns
+    doc = verdict(out)
+    assert doc["schema_version"] == 2 and doc["comparison"] == "same-data" and doc["status"] == "warned"
+    assert doc["evaluation_data"].startswith("data/holdout.csv (sha256 ")
+    auc, accuracy = rows(doc)["roc_auc"], rows(doc)["accuracy"]
+    # roc_auc is logged by neither model: computed from the predictions, both rank perfectly
+    assert (auc["candidate"], auc["production"], auc["decision"], auc["status"]) == (1.0, 1.0, "pass", "pass")
+    assert auc["interval"]["method"] == "delong" and auc["interval"]["n"] == 30
+    assert accuracy["candidate"] == pytest.approx(0.9) and accuracy["production"] == 1.0  # logged: 0.91 both
+    assert accuracy["interval"]["method"] == "mcnemar" and accuracy["interval"]["low"] < -0.1 < 0
+    assert (accuracy["decision"], accuracy["status"]) == ("inconclusive", "warn")
+    assert accuracy["rows_to_decide"] > 30 and "evaluation rows would decide it" in accuracy["reasons"][0]
+    flips = doc["flips"]
+    assert (flips["both_right"], flips["harmful"], flips["helpful"], flips["both_wrong"]) == (27, 3, 0, 0)
+    assert [r["id"] for r in flips["harmful_rows"]] == ["s5", "s15", "s25"]
+    slices = {s["value"]: s for s in doc["slices"]}
+    assert set(slices) == {"f", "m"} and slices["f"]["n"] == slices["m"]["n"] == 15
+    assert rows(slices["f"])["roc_auc"]["decision"] == "pass"
+    # no row of f flips, yet 15 rows cannot show that accuracy fell by no more than 0 (no tolerance)
+    assert [rows(s)["accuracy"]["decision"] for s in (slices["f"], slices["m"])] == ["inconclusive"] * 2
+    assert rows(slices["m"])["accuracy"]["delta"] == pytest.approx(-0.2)
+    assert "compared on the same evaluation rows: data/holdout.csv" in result.output
+    assert "inconclusive (warn)" in result.output and "flips: 3 of 30 rows (10.00%)" in result.output
+
+    report = invoke(config, "report", "--no-post", "--out", str(out))
+    assert report.exit_code == 0, report.output
+    seen = gfm.text(gfm.render((out / "report.md").read_text()))
+    assert "Same data: this PR's model and production were scored on the same 30 rows" in seen
+    assert "❔ inconclusive (warn)" in seen and "Flips: 3 of 30 rows from right to wrong (10.00%)" in seen
+
+
+def test_harmful_flips_beyond_the_limit_fail_the_gate(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, evaluate={"max_harmful_flip_pct": 5})
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 1, result.output
+    doc = verdict(out)
+    assert doc["status"] == "failed" and doc["flips"]["status"] == "fail"
+    assert "flips: 3 of 30 rows (10.00%) flip from right (production) to wrong" in doc["summary"]
+    assert "more than the tolerated 5%" in doc["summary"]
+
+
+def test_compare_runs_evaluate_first_and_keeps_what_it_cannot_compute_logged(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, metrics={"test.auc": {"direction": "maximize"}})
+    assert not (out / "evaluation.json").exists()
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "no evaluation.json in" in result.output and "scoring production churn@production" in result.output
+    assert (out / "evaluation.json").is_file()
+    logged = rows(verdict(out))["test.auc"]
+    assert logged["comparison"] == "logged-metrics" and "interval" not in logged
+    assert (logged["candidate"], logged["production"]) == (0.87, 0.87)
+    assert logged["reasons"] == ["logged: compared on the metrics each model logged, possibly on different data"]
+    assert verdict(out)["comparison"] == "same-data"
+
+
+def test_a_user_metric_function_is_computed_by_bootstrap(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    files = {"my_metrics.py": "def share_positive(y_true, y_pred):\n    return float(sum(y_pred)) / len(y_pred)\n"}
+    config, out = pull_request(git_repo, mlflow_store, files=files, metrics={
+        "positives": {"direction": "maximize", "max_regression": 0.5, "function": "my_metrics:share_positive"}})
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    positives = rows(verdict(out))["positives"]
+    assert positives["interval"]["method"] == "bootstrap" and positives["decision"] == "pass"
+    assert positives["candidate"] == pytest.approx(12 / 30) and positives["production"] == pytest.approx(15 / 30)
+
+
+def test_a_metric_function_that_does_not_import_is_bad_input(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, metrics={
+        "positives": {"direction": "maximize", "function": "no_such_module:share"}})
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "the metric function 'no_such_module:share' does not import" in result.output
+
+
+def test_production_not_rescored_writes_the_verdict_then_exits_3(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store)
+    result = invoke(config, "compare", "--out", str(out), env={"SCORE_MODE": "fail"})
+    assert result.exit_code == 3, result.output
+    assert "could not be re-scored" in result.output and "no module named xgboost" in result.output
+    doc = verdict(out)
+    evaluation = rows(doc)["evaluation"]
+    assert doc["status"] == "failed" and doc["comparison"] == "logged-metrics"
+    assert evaluation["status"] == "fail" and evaluation["reasons"][0].startswith(
+        "production could not be re-scored on the evaluation data: production churn@production (version 1) "
+        "could not be re-scored")
+    report = invoke(config, "report", "--no-post", "--out", str(out))
+    assert report.exit_code == 0, report.output
+    assert "production could not be re-scored on the evaluation data" in (out / "report.md").read_text()
+
+
+def test_production_not_rescored_falls_back_to_logged_metrics_when_allowed(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, evaluate={"on_production_error": "logged"},
+                               metrics={"roc_auc": {"direction": "maximize", "severity": "warn"}})
+    assert invoke(config, "evaluate", "--out", str(out), env={"SCORE_MODE": "fail"}).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    doc = verdict(out)
+    assert doc["comparison"] == "logged-metrics" and "evaluation" not in rows(doc)
+    assert doc["notes"][0].startswith("production could not be re-scored on the evaluation data (")
+    assert rows(doc)["accuracy"]["comparison"] == "logged-metrics"  # 0.91 logged by both
+    assert rows(doc)["accuracy"]["status"] == "pass" and result.exit_code == 0, result.output

@@ -199,3 +199,18 @@ def test_a_metric_without_a_value_on_the_evaluation_data_is_bad_input() -> None:
     assert spec is not None
     with pytest.raises(BadInput, match="roc_auc cannot be computed on the evaluation data"):
         paired_metric(spec, evalset, model, model, confidence=0.95, resamples=100, seed=0)
+
+
+def test_r2_keeps_its_precision_far_from_zero() -> None:
+    """Targets around 10,000 (float32 sums would lose the total sum of squares without centring)."""
+    rng = np.random.default_rng(2)
+    y = 10_000 + rng.normal(0, 3, N)
+    evalset = EvalSet("regression", y, np.arange(N))
+    cand, prod = Scored("candidate", y + rng.normal(0, 1, N)), Scored("production", y + rng.normal(0, 1.3, N))
+    spec = metric_spec("r2", "regression")
+    assert spec is not None
+    result = paired_metric(spec, evalset, cand, prod, confidence=CONFIDENCE, resamples=RESAMPLES, seed=SEED)
+    weights = np.concatenate([w.astype(np.float64) for w in weight_chunks(N, RESAMPLES, SEED)])
+    deltas = [skm.r2_score(y, cand.prediction, sample_weight=w) - skm.r2_score(y, prod.prediction, sample_weight=w)
+              for w in weights]
+    assert (result.interval.low, result.interval.high) == pytest.approx(np.quantile(deltas, [0.05, 0.95]), abs=1e-4)

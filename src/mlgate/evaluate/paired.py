@@ -231,35 +231,53 @@ class _BalancedAccuracy(_Stat):
 
 
 class _Curve:
-    """One binary ranking (y 0/1, a score): weighted positives and negatives per distinct score."""
+    """One binary ranking (y 0/1, a score) for weighted ROC AUC and average precision: the rows in score
+    order, and for tied scores each row's tie group (its last row, the row before its first)."""
 
     def __init__(self, y: Arr, s: Arr, *, descending: bool) -> None:
         self.order = np.argsort(-s if descending else s, kind="stable")
         ordered = s[self.order]
         self.y = y[self.order].astype(np.float32)
-        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        new = ordered[1:] != ordered[:-1]
+        self.ties = not bool(new.all())
+        if self.ties:
+            starts = np.flatnonzero(np.r_[True, new])
+            ends = np.flatnonzero(np.r_[new, True])
+            sizes = ends - starts + 1
+            self.end_of = np.repeat(ends, sizes)
+            self.before = np.repeat(starts, sizes)  # index into the running sums with a 0 in front
+        # running sums of integer weights (<= 5 a row) and their products with a row's weight are exact in
+        # float32 below 2^24
+        self.dtype = np.float32 if 25 * len(s) < 1 << 24 else np.float64
 
-    def grouped(self, w: F32) -> tuple[Arr, Arr]:
-        ws = w[:, self.order]
-        positives = np.add.reduceat(ws * self.y, self.starts, axis=1).astype(np.float64)
-        allrows = np.add.reduceat(ws, self.starts, axis=1).astype(np.float64)
-        return positives, allrows - positives
+    def _sorted(self, w: F32) -> tuple[Arr, Arr]:
+        ws: Arr = np.take(w, self.order, axis=1).astype(self.dtype, copy=False)
+        pos: Arr = ws * self.y
+        return ws, pos
 
     def roc_auc(self, w: F32) -> Arr:
         """Mann-Whitney with weights: P(score of a positive > a negative's) + half the ties."""
-        pos, neg = self.grouped(w)
-        below = np.cumsum(neg, axis=1) - neg
+        ws, pos = self._sorted(w)
+        neg = ws - pos
+        below = np.cumsum(neg, axis=1)  # at a positive row (no ties): the negatives' weight below it
+        if self.ties:  # half the negatives of its tie group: halfway between before and after the group
+            padded = np.concatenate([np.zeros((len(w), 1), dtype=below.dtype), below], axis=1)
+            below = 0.5 * (padded[:, self.before] + below[:, self.end_of])
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+            out: Arr = (pos * below).sum(axis=1, dtype=np.float64) / (
+                pos.sum(axis=1, dtype=np.float64) * neg.sum(axis=1, dtype=np.float64))
         return out
 
     def average_precision(self, w: F32) -> Arr:
-        """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn)."""
-        pos, neg = self.grouped(w)
-        tp = np.cumsum(pos, axis=1)
-        precision = _ratio(tp, tp + np.cumsum(neg, axis=1))
+        """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn): each
+        positive row's weight times the precision at the end of its tie group."""
+        ws, pos = self._sorted(w)
+        hits, drawn = np.cumsum(pos, axis=1), np.cumsum(ws, axis=1)
+        if self.ties:
+            hits, drawn = hits[:, self.end_of], drawn[:, self.end_of]
+        precision = np.divide(hits, drawn, out=np.zeros_like(hits), where=drawn > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * precision).sum(axis=1) / pos.sum(axis=1)
+            out: Arr = (pos * precision).sum(axis=1, dtype=np.float64) / pos.sum(axis=1, dtype=np.float64)
         return out
 
 

@@ -12,11 +12,14 @@
   metrics (average precision, one-vs-rest ROC AUC) take cumulative weighted sums along the score order. No
   Python loop per resample, except for a user's own metric function, which is called once per resample on
   the resampled rows (looped, so slower: about resamples x its own cost).
-  The counts are Poisson(1) per row (the Poisson bootstrap, Hanley & MacGibbon 2006; Chamandy et al.
-  2012): the large-sample equivalent of drawing n rows with replacement, which can be drawn as one
-  independent count per row (16 random bits each, looked up in a table of the Poisson(1) quantiles; counts
-  above 8, with probability < 1e-5, are not drawn). The interval is the percentile interval of the
+  The counts are drawn per row, independently, as in the Poisson bootstrap (Hanley & MacGibbon 2006;
+  Chamandy et al. 2012), the large-sample equivalent of drawing n rows with replacement: a row is in a
+  resample 0-5 times with probabilities (94, 95, 46, 16, 4, 1)/256, Poisson(1) rounded to one random byte
+  a row with its mean and variance kept exactly (1 and 1; the third moment 0.98 instead of 1), so that
+  drawing the weights costs a few vectorised comparisons. The interval is the percentile interval of the
   resampled differences; a resample on which a metric is undefined (no positive row) is left out.
+  BLAS runs single-threaded meanwhile (the sums are memory-bound; a second thread only waits on a busy
+  machine).
 
 Deterministic for a seed (the same seed resamples the same rows, whichever metrics are computed together).
 Pure: arrays in, plain values out.
@@ -31,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from mlgate.evaluate.metrics import (
     Encoded,
@@ -44,27 +48,31 @@ from mlgate.evaluate.model import AnyArray, EvalSet, Interval, PairedMetric, Sco
 
 F32 = npt.NDArray[np.float32]
 Arr = npt.NDArray[Any]  # floats or class indices, as encoded by metrics.Encoded
-CHUNK_WEIGHTS = 1 << 22  # weights per chunk: 4 Mi x 4 bytes, plus a few arrays of that size while summing
-_BITS = 16
-
-
-def _poisson_table() -> F32:
-    """Poisson(1) counts indexed by 16 random bits: table[u] = the smallest k with 2^16 * CDF(k) > u."""
-    cdf = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(20)])
-    return np.searchsorted(cdf * (1 << _BITS), np.arange(1 << _BITS), side="right").astype(np.float32)
-
-
-_TABLE = _poisson_table()
+CHUNK_WEIGHTS = 1 << 20  # weights per chunk (4 MiB of float32): a few arrays of that size stay in cache
+# A row's count is the number of these thresholds its random byte reaches: P(0..5) = (94, 95, 46, 16, 4,
+# 1)/256, a Poisson(1) rounded to 1/256 with its mean and variance kept exactly (1 and 1).
+_THRESHOLDS = np.array([94, 189, 235, 251, 255], dtype=np.uint8)
 
 
 def weight_chunks(n: int, resamples: int, seed: int) -> Iterator[F32]:
-    """The bootstrap count weights: (chunk, n) float32 arrays, `resamples` rows in all; fixed by the seed."""
-    rng = np.random.default_rng(seed & 0xFFFF_FFFF_FFFF_FFFF)
+    """The bootstrap count weights: (chunk, n) float32 arrays, `resamples` rows in all; fixed by the seed.
+    The arrays are reused: a chunk is valid until the next one is drawn."""
+    bits = np.random.default_rng(seed & 0xFFFF_FFFF_FFFF_FFFF).bit_generator
     rows = max(1, min(resamples, CHUNK_WEIGHTS // max(n, 1)))
+    counts = np.empty((rows, n), dtype=np.uint8)
+    reached = np.empty((rows, n), dtype=np.bool_)
+    weights = np.empty((rows, n), dtype=np.float32)
     done = 0
     while done < resamples:
         c = min(rows, resamples - done)
-        yield _TABLE[rng.integers(0, 1 << _BITS, size=(c, n), dtype=np.uint16)]
+        u = bits.random_raw((c * n + 7) // 8).view(np.uint8)[: c * n].reshape(c, n)
+        total, step, w = counts[:c], reached[:c], weights[:c]
+        np.greater_equal(u, _THRESHOLDS[0], out=total.view(np.bool_))
+        for threshold in _THRESHOLDS[1:]:
+            np.greater_equal(u, threshold, out=step)
+            np.add(total, step.view(np.uint8), out=total)
+        np.copyto(w, total)
+        yield w
         done += c
 
 
@@ -223,35 +231,53 @@ class _BalancedAccuracy(_Stat):
 
 
 class _Curve:
-    """One binary ranking (y 0/1, a score): weighted positives and negatives per distinct score."""
+    """One binary ranking (y 0/1, a score) for weighted ROC AUC and average precision: the rows in score
+    order, and for tied scores each row's tie group (its last row, the row before its first)."""
 
     def __init__(self, y: Arr, s: Arr, *, descending: bool) -> None:
         self.order = np.argsort(-s if descending else s, kind="stable")
         ordered = s[self.order]
         self.y = y[self.order].astype(np.float32)
-        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        new = ordered[1:] != ordered[:-1]
+        self.ties = not bool(new.all())
+        if self.ties:
+            starts = np.flatnonzero(np.r_[True, new])
+            ends = np.flatnonzero(np.r_[new, True])
+            sizes = ends - starts + 1
+            self.end_of = np.repeat(ends, sizes)
+            self.before = np.repeat(starts, sizes)  # index into the running sums with a 0 in front
+        # running sums of integer weights (<= 5 a row) and their products with a row's weight are exact in
+        # float32 below 2^24
+        self.dtype = np.float32 if 25 * len(s) < 1 << 24 else np.float64
 
-    def grouped(self, w: F32) -> tuple[Arr, Arr]:
-        ws = w[:, self.order]
-        positives = np.add.reduceat(ws * self.y, self.starts, axis=1).astype(np.float64)
-        allrows = np.add.reduceat(ws, self.starts, axis=1).astype(np.float64)
-        return positives, allrows - positives
+    def _sorted(self, w: F32) -> tuple[Arr, Arr]:
+        ws: Arr = np.take(w, self.order, axis=1).astype(self.dtype, copy=False)
+        pos: Arr = ws * self.y
+        return ws, pos
 
     def roc_auc(self, w: F32) -> Arr:
         """Mann-Whitney with weights: P(score of a positive > a negative's) + half the ties."""
-        pos, neg = self.grouped(w)
-        below = np.cumsum(neg, axis=1) - neg
+        ws, pos = self._sorted(w)
+        neg = ws - pos
+        below = np.cumsum(neg, axis=1)  # at a positive row (no ties): the negatives' weight below it
+        if self.ties:  # half the negatives of its tie group: halfway between before and after the group
+            padded = np.concatenate([np.zeros((len(w), 1), dtype=below.dtype), below], axis=1)
+            below = 0.5 * (padded[:, self.before] + below[:, self.end_of])
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+            out: Arr = (pos * below).sum(axis=1, dtype=np.float64) / (
+                pos.sum(axis=1, dtype=np.float64) * neg.sum(axis=1, dtype=np.float64))
         return out
 
     def average_precision(self, w: F32) -> Arr:
-        """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn)."""
-        pos, neg = self.grouped(w)
-        tp = np.cumsum(pos, axis=1)
-        precision = _ratio(tp, tp + np.cumsum(neg, axis=1))
+        """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn): each
+        positive row's weight times the precision at the end of its tie group."""
+        ws, pos = self._sorted(w)
+        hits, drawn = np.cumsum(pos, axis=1), np.cumsum(ws, axis=1)
+        if self.ties:
+            hits, drawn = hits[:, self.end_of], drawn[:, self.end_of]
+        precision = np.divide(hits, drawn, out=np.zeros_like(hits), where=drawn > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * precision).sum(axis=1) / pos.sum(axis=1)
+            out: Arr = (pos * precision).sum(axis=1, dtype=np.float64) / pos.sum(axis=1, dtype=np.float64)
         return out
 
 
@@ -449,11 +475,19 @@ def _paired(spec: MetricSpec, point: tuple[float, float], interval: tuple[float,
 def _bootstrap(n: int, stats: list[tuple[int, _Stat]],
                looped: list[tuple[int, MetricSpec, AnyArray, AnyArray, AnyArray]],
                resamples: int, seed: int) -> dict[int, Arr]:
+    deltas = {i: np.empty(resamples) for i, _ in stats} | {i: np.empty(resamples) for i, *_ in looped}
+    with threadpool_limits(limits=1, user_api="blas"):
+        _resample(n, stats, looped, resamples, seed, deltas)
+    return deltas
+
+
+def _resample(n: int, stats: list[tuple[int, _Stat]],
+              looped: list[tuple[int, MetricSpec, Arr, Arr, Arr]], resamples: int, seed: int,
+              deltas: dict[int, Arr]) -> None:
     design = _Design(n)
     for _, stat in stats:
         stat.bind(design)
     design.freeze()
-    deltas = {i: np.empty(resamples) for i, _ in stats} | {i: np.empty(resamples) for i, *_ in looped}
     done = 0
     for w in weight_chunks(n, resamples, seed):
         c = len(w)
@@ -470,7 +504,6 @@ def _bootstrap(n: int, stats: list[tuple[int, _Stat]],
                 except MetricUndefined:
                     deltas[i][done + r] = np.nan
         done += c
-    return deltas
 
 
 def _percentile(deltas: Arr, confidence: float) -> tuple[float, float]:

@@ -255,3 +255,15 @@ def test_evaluate_without_an_evaluate_section_does_nothing(git_repo: Path, mlflo
     assert result.exit_code == 0, result.output
     assert "no evaluate: section in the config: nothing to score" in result.output
     assert not (git_repo / ".mlgate" / "evaluation.json").exists()
+
+
+def test_evaluation_data_changed_since_training_is_bad_input(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_eval_project(git_repo)
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    write_holdout(git_repo, 20)
+    holdout = git_repo / "data" / "holdout.csv"
+    holdout.write_text(holdout.read_text().replace("s3,3,0,", "s3,3,1,"))  # a label fixed after training
+    result = invoke(config, "evaluate", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "the evaluation data data/holdout.csv changed since `mlgate train` scored the candidate" in result.output

@@ -160,10 +160,23 @@ def _candidate(stage: Stage) -> EvaluatedModel:
                        "after training and leaves them there" + (
                            f"; its run {run_id} has none for this evaluation data either" if run_id else ""),
                        "run `mlgate train` with the same --out first (with evaluate: in mlgate.yaml)")
+    if source == "scored" and run_id:
+        _same_data(stage, run_id)
     _check(stage, path, "candidate")
     origin = "logged with its run" if source == "artifact" else "written by mlgate train"
     stage.output.line(f"mlgate evaluate: candidate: predictions {origin}")
     return EvaluatedModel(run_id=run_id, version=version, source=source, file=_in_out(stage, path))
+
+
+def _same_data(stage: Stage, run_id: str) -> None:
+    """The candidate's predictions in out/ must be of this version of the evaluation data: `mlgate train`
+    logged them on its run under the version's key."""
+    names = stage.registry.artifact_names(run_id, CACHE_FOLDER)
+    if names and not any(name.startswith(stage.key + ".") for name in names):
+        raise BadInput(f"the evaluation data {stage.settings.data} changed since `mlgate train` scored the "
+                       "candidate", f"its run {run_id} scored another version of it",
+                       "run `mlgate train` again (with the same --out), then `mlgate evaluate`",
+                       file=stage.settings.data)
 
 
 def _lineage(out: Path) -> Lineage | None:

@@ -40,7 +40,7 @@ from mlgate.evaluate.predictions import (
     settings_of,
     suffix_of,
 )
-from mlgate.evaluate.scoring import ScoringJob, run_scoring
+from mlgate.evaluate.scoring import Scoring, ScoringJob, run_scoring
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
 from mlgate.workdir import EVALUATION, LINEAGE, begin, write_document
@@ -306,7 +306,7 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
         stage.output.line(f"mlgate evaluate: scoring {target.role} {target.label} at commit {commit[:12]} "
                           f"({runtime.name}): `{settings.command}`")
         try:
-            done = run_scoring(job)
+            done = _run(job, target)
             if not done.ok:
                 raise ServiceError(
                     f"{target.role} {target.label} could not be re-scored: {done.problem}",
@@ -329,6 +329,16 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                            "one row per evaluation row; or set evaluate.on_production_error: logged") from exc
     _cache(stage, run_id, target_file)
     return target_file
+
+
+def _run(job: ScoringJob, target: Target) -> Scoring:
+    """Run the scoring; an engine or image that fails is said to be the target's re-scoring failing."""
+    try:
+        return run_scoring(job)
+    except ServiceError as exc:
+        raise ServiceError(f"{target.role} {target.label} could not be re-scored: {exc.what}", exc.why,
+                           f"{exc.fix}; or set evaluate.on_production_error: logged to compare with its "
+                           "logged metrics instead") from exc
 
 
 def _recorded(stage: Stage, target: Target, run_id: str) -> Lineage:

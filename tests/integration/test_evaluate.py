@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tests.conftest import MlflowStore
@@ -110,6 +111,8 @@ def test_evaluate_scores_production_at_its_own_commit_then_uses_the_cache(
                                  "file": "predictions/production.csv"}
     assert doc["baseline"] is None
     assert git(git_repo, "worktree", "list").count("\n") == 0  # the worktree is gone
+    schema = json.loads((Path(__file__).parents[2] / "docs/schemas/evaluation.schema.json").read_text())
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
 
     again = invoke(config, "evaluate", "--out", str(out))
     assert again.exit_code == 0, again.output
@@ -211,3 +214,56 @@ def test_production_commit_missing_from_a_shallow_clone_says_fetch_depth(
     assert result.exit_code == 2, result.output
     assert "which is not in this clone" in result.output and "fetch-depth: 0" in result.output
     assert "the clone is shallow" in result.output
+
+
+def test_a_baseline_alias_is_scored_the_same_way(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_eval_project(git_repo)
+    out = git_repo / ".mlgate"
+    run_id = promote_first(config, out, mlflow_store)
+    mlflow_store.client().set_registered_model_alias("churn", "baseline", "1")
+    text = config.read_text() + "baseline: {alias: baseline}\n"
+    config.write_text(text)
+    write_holdout(git_repo, 25)
+    git(git_repo, "commit", "-qam", "a baseline, a larger holdout")
+    assert invoke(config, *train_args(out)).exit_code == 0
+    result = invoke(config, "evaluate", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    doc = evaluation(out)
+    assert doc["production"]["source"] == "scored"
+    assert doc["baseline"] == {"run_id": run_id, "version": "1", "source": "cached",  # the same run, scored
+                               "file": "predictions/baseline.csv"}                   # for production just now
+    assert len(read_csv(out / "predictions" / "baseline.csv")) == 25
+
+
+def test_a_new_training_removes_the_older_evaluation(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_eval_project(git_repo)
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    assert invoke(config, "evaluate", "--out", str(out)).exit_code == 0
+    (out / "predictions" / "production.csv").write_text("stale\n")
+    assert (out / "evaluation.json").is_file()
+    result = invoke(config, *train_args(out), env={"SCORE_MODE": "fail"})
+    assert result.exit_code == 1
+    assert not (out / "evaluation.json").exists() and not (out / "predictions").exists()
+
+
+def test_evaluate_without_an_evaluate_section_does_nothing(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    from tests.support.train_project import make_project
+
+    config = make_project(git_repo)
+    result = invoke(config, "evaluate", "--out", str(git_repo / ".mlgate"))
+    assert result.exit_code == 0, result.output
+    assert "no evaluate: section in the config: nothing to score" in result.output
+    assert not (git_repo / ".mlgate" / "evaluation.json").exists()
+
+
+def test_evaluation_data_changed_since_training_is_bad_input(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config = make_eval_project(git_repo)
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    write_holdout(git_repo, 20)
+    holdout = git_repo / "data" / "holdout.csv"
+    holdout.write_text(holdout.read_text().replace("s3,3,0,", "s3,3,1,"))  # a label fixed after training
+    result = invoke(config, "evaluate", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "the evaluation data data/holdout.csv changed since `mlgate train` scored the candidate" in result.output

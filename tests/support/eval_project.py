@@ -39,6 +39,22 @@ print(f"wrote {len(rows)} predictions")
 """
 
 
+SCORE_SH = """\
+#!/bin/sh
+set -e
+echo "scoring v$VERSION (sh): model=$MLGATE_MODEL seed=$MLGATE_SEED"
+test -f "$MLGATE_MODEL/weights.txt"
+awk -F, -v slope=SLOPE 'NR == 1 { print "sample_id,prediction,score"; next }
+  { s = $2 / 10 * slope; if (s > 1) s = 1; printf "%s,%d,%g\\n", $1, (s >= 0.5), s }' \\
+  "$MLGATE_EVAL_DATA" > "$MLGATE_PREDICTIONS"
+"""
+
+
+def score_sh(version: int) -> str:
+    slope = {1: 1.0, 2: 0.9}[version]
+    return SCORE_SH.replace("$VERSION", str(version)).replace("SLOPE", str(slope))
+
+
 def score_py(version: int) -> str:
     slope = {1: 1.0, 2: 0.9}[version]
     return SCORE_PY.replace("VERSION", str(version)).replace("SLOPE", str(slope))
@@ -58,17 +74,19 @@ def write_holdout(repo: Path, n: int) -> None:
 
 
 def make_eval_project(repo: Path, *, rows: int = 20, version: int = 1, evaluate: dict[str, Any] | None = None,
-                      **kwargs: Any) -> Path:
+                      shell: bool = False, **kwargs: Any) -> Path:
     """The training project plus evaluate: (holdout, score.py), committed; returns mlgate.yaml's path."""
     config = make_project(repo, commit=False, **kwargs)
     write_holdout(repo, rows)
     (repo / "score.py").write_text(score_py(version))
+    (repo / "score.sh").write_text(score_sh(version))
     with (repo / ".gitignore").open("a") as handle:
         handle.write("predictions.csv\n")
     settings = yaml.safe_load(config.read_text())
     settings["metrics"] = {"roc_auc": {"direction": "maximize"}, "accuracy": {"direction": "maximize"}}
     settings["evaluate"] = {"data": "data/holdout.csv", "label": "y", "id": "sample_id",
-                            "command": "python3 score.py", "task": "binary", "slices": ["sex"],
+                            "command": "sh score.sh" if shell else "python3 score.py", "task": "binary",
+                            "slices": ["sex"],
                             **(evaluate or {})}
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     git(repo, "add", "-A")

@@ -40,7 +40,7 @@ from mlgate.evaluate.predictions import (
     settings_of,
     suffix_of,
 )
-from mlgate.evaluate.scoring import ScoringJob, run_scoring
+from mlgate.evaluate.scoring import Scoring, ScoringJob, run_scoring
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
 from mlgate.workdir import EVALUATION, LINEAGE, begin, write_document
@@ -160,10 +160,23 @@ def _candidate(stage: Stage) -> EvaluatedModel:
                        "after training and leaves them there" + (
                            f"; its run {run_id} has none for this evaluation data either" if run_id else ""),
                        "run `mlgate train` with the same --out first (with evaluate: in mlgate.yaml)")
+    if source == "scored" and run_id:
+        _same_data(stage, run_id)
     _check(stage, path, "candidate")
     origin = "logged with its run" if source == "artifact" else "written by mlgate train"
     stage.output.line(f"mlgate evaluate: candidate: predictions {origin}")
     return EvaluatedModel(run_id=run_id, version=version, source=source, file=_in_out(stage, path))
+
+
+def _same_data(stage: Stage, run_id: str) -> None:
+    """The candidate's predictions in out/ must be of this version of the evaluation data: `mlgate train`
+    logged them on its run under the version's key."""
+    names = stage.registry.artifact_names(run_id, CACHE_FOLDER)
+    if names and not any(name.startswith(stage.key + ".") for name in names):
+        raise BadInput(f"the evaluation data {stage.settings.data} changed since `mlgate train` scored the "
+                       "candidate", f"its run {run_id} scored another version of it",
+                       "run `mlgate train` again (with the same --out), then `mlgate evaluate`",
+                       file=stage.settings.data)
 
 
 def _lineage(out: Path) -> Lineage | None:
@@ -293,7 +306,7 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
         stage.output.line(f"mlgate evaluate: scoring {target.role} {target.label} at commit {commit[:12]} "
                           f"({runtime.name}): `{settings.command}`")
         try:
-            done = run_scoring(job)
+            done = _run(job, target)
             if not done.ok:
                 raise ServiceError(
                     f"{target.role} {target.label} could not be re-scored: {done.problem}",
@@ -316,6 +329,16 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                            "one row per evaluation row; or set evaluate.on_production_error: logged") from exc
     _cache(stage, run_id, target_file)
     return target_file
+
+
+def _run(job: ScoringJob, target: Target) -> Scoring:
+    """Run the scoring; an engine or image that fails is said to be the target's re-scoring failing."""
+    try:
+        return run_scoring(job)
+    except ServiceError as exc:
+        raise ServiceError(f"{target.role} {target.label} could not be re-scored: {exc.what}", exc.why,
+                           f"{exc.fix}; or set evaluate.on_production_error: logged to compare with its "
+                           "logged metrics instead") from exc
 
 
 def _recorded(stage: Stage, target: Target, run_id: str) -> Lineage:

@@ -185,6 +185,12 @@ def test_a_column_that_became_all_null() -> None:
     assert x.status == "fail" and x.reasons == ("null share change 1 >= 0.5 (fail)", "no values in the current data")
 
 
+def test_a_document_without_the_summary_of_its_kind_is_not_compared() -> None:
+    bare = ColumnProfile(kind="categorical", values=1000, nulls=0)  # valid JSON, written by another tool
+    (c,) = drift(prof(1000, c=bare), prof(1000, c=categorical({"a": 1000})), SETTINGS).features
+    assert c.status == "not-judged" and c.reasons == ("no category counts in the reference",)
+
+
 def test_a_profile_not_made_on_the_reference_bins_is_not_compared() -> None:
     reference = prof(1000, x=numeric([0, 500, 500, 0]))
     current = prof(1000, x=numeric([0, 500, 500, 0], edges=[0.0, 1.5, 2.0]))

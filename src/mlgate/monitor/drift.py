@@ -141,7 +141,8 @@ def _measure(ref: ColumnProfile, cur: ColumnProfile, min_rows: int) -> Measured 
         return f"{cur.values:,} values, fewer than monitor.min_rows ({min_rows:,})"
     if ref.kind == "numeric":
         return _numeric(ref, cur)
-    assert ref.categories is not None and cur.categories is not None
+    if ref.categories is None or cur.categories is None:
+        return "no category counts in the " + ("reference" if ref.categories is None else "current data")
     return _categorical(ref.categories, cur.categories, cur.values)
 
 

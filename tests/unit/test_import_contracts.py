@@ -50,6 +50,8 @@ def test_the_code_keeps_every_contract(tmp_path: Path) -> None:
     ("train/execute.py", "from mlgate.engines import runtimes", "mlgate.train.execute -> mlgate.engines.runtimes"),
     ("evaluate/paired.py", "import pandas", "mlgate.evaluate.paired -> pandas"),
     ("evaluate/slices.py", "from mlgate.data import formats", "mlgate.evaluate.slices -> mlgate.data.formats"),
+    ("monitor/drift.py", "import pandas", "mlgate.monitor.drift -> pandas"),
+    ("monitor/drift.py", "from mlgate.data import profile", "mlgate.monitor.drift -> mlgate.data.profile"),
 ])
 def test_a_lazy_forbidden_import_breaks_a_contract_with_its_chain(tmp_path: Path, module: str, line: str,
                                                                   chain: str) -> None:

@@ -6,7 +6,7 @@
   candidate gets right, c only production): delta = (b - c)/n, with the Agresti-Min interval (a half
   added to each cell of the 2x2 table, then the Wald interval), which keeps its coverage when b + c is small.
 - Everything else: the paired bootstrap. Both models are evaluated on the SAME resampled rows. The
-  resamples are count weights, a (resamples x rows) matrix made chunk by chunk (about 4 million weights a
+  resamples are count weights, a (resamples x rows) matrix made chunk by chunk (about a million weights a
   chunk, so memory stays bounded at any size), and each metric is a function of weighted sums: the sums are
   one matrix product (weights @ per-row columns) or grouped sums (per class) for all metrics at once; ranked
   metrics (average precision, one-vs-rest ROC AUC) take cumulative weighted sums along the score order. No

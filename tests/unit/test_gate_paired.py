@@ -254,3 +254,11 @@ def test_verdict_json_is_version_2_and_a_version_1_file_reads_as_logged_metrics(
     older.write_text(json.dumps({**docs.verdict(), "schema_version": 3}))
     with pytest.raises(BadInput, match="has schema_version 3; this mlgate reads up to 2"):
         read_document(older, VerdictDocument)
+
+
+def test_a_metric_computed_from_predictions_is_not_reported_missing_from_the_logged_ones() -> None:
+    rules = [Rule("brier", "minimize"), Rule("f2", "maximize")]
+    evidence = Evidence(metrics={"brier": paired(0.0, -0.01, 0.0)})
+    result = verdict(rules, evidence)
+    note = next(n for n in result.notes if "not among the candidate's metrics" in n)
+    assert note.startswith("f2 not among")  # brier was computed from the predictions

@@ -243,7 +243,9 @@ def evaluate(
         for rule in rules
     )
     on_same_data = paired is not None and any(r.comparison == "same-data" for r in results)
-    notes = _notes(model, rules, candidate, production, baseline, same, production_label)
+    # a metric computed from the predictions is not "missing" from the logged ones
+    logged_rules = [r for r in rules if paired is None or r.name not in paired.metrics]
+    notes = _notes(model, rules, candidate, production, baseline, same, production_label, logged_rules)
     if evidence is not None and evidence.production_error and evidence.fallback:
         notes.insert(0, "production could not be re-scored on the evaluation data "
                         f"({evidence.production_error}): compared with the logged metrics, possibly on "
@@ -336,7 +338,7 @@ def _same_version(candidate: Side, production: Side | None) -> bool:
 
 def _notes(
     model: str, rules: Sequence[Rule], candidate: Side, production: Side | None, baseline: Side | None,
-    same: bool, label: str,
+    same: bool, label: str, logged: Sequence[Rule] | None = None,
 ) -> list[str]:
     notes = []
     if not rules:
@@ -350,7 +352,7 @@ def _notes(
         )
     if baseline is None:
         notes.append("no baseline configured")
-    notes.extend(_unknown_names(rules, candidate))
+    notes.extend(_unknown_names(rules if logged is None else logged, candidate))
     return notes
 
 

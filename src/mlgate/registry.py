@@ -505,3 +505,28 @@ class Registry:
         """Point `name@alias` at the version."""
         with self._service(f"pointing {name}@{alias} at version {version}"):
             self._client.set_registered_model_alias(name, alias, version)
+
+    # --- profiles (train logs one, promote makes it production's reference, monitor reads it) ---------
+
+    def has_artifact(self, run_id: str, path: str) -> bool:
+        """Whether the run has the artifact file `path` (e.g. `mlgate/profile.json`)."""
+        folder, _, name = path.rpartition("/")
+        with self._service(f"listing the artifacts of run {run_id}"):
+            found = self._client.list_artifacts(run_id, folder or None)
+        return any(item.path == path or (item.path.rsplit("/", 1)[-1] == name and not item.is_dir)
+                   for item in found)
+
+    def run_json(self, run_id: str, path: str, what: str) -> Any | None:
+        """The JSON artifact `path` of a run, parsed (bounded, as every JSON file); None when missing."""
+        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
+                        "check the run id (mlflow runs list) and MLFLOW_TRACKING_URI")
+        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            raise s3_client_missing(f"downloading {what} of run {run_id}", run.info.artifact_uri)
+        if not self.has_artifact(run_id, path):
+            return None
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        with tempfile.TemporaryDirectory(prefix="mlgate-artifact-") as folder:
+            with self._service(f"downloading {what} of run {run_id}"):
+                local = self._client.download_artifacts(run_id, path, folder)
+            return read_json(Path(local), f"{what} of MLflow run {run_id} ({path})",
+                             "write it again: `mlgate profile --run RUN_ID --data ...`", file=path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate.commands.profile import log_training_profile
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
@@ -194,6 +195,7 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     job = make_job(config, settings, chosen, out, tracking)
     try:
         produced = train_and_check(config, output, settings, job, document)
+        log_training_profile(config, output, tracking.registry, tracking.run_id, out)
         finish(config, settings, out, tracking, document, produced, register=register)
     except MlgateError as exc:
         fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed

@@ -24,7 +24,7 @@ HEADLINE = {
     "invalid-data": ("❌", "the data feed is broken"),
     "not-judged": ("⏸️", "not judged"),
 }
-FEATURE_ICON = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "ignored": "➖ ignored",
+FEATURE_ICON = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "ignored": "ignored",
                 "not-judged": "⏸️ not judged"}
 ORDER = {"fail": 0, "warn": 1, "not-judged": 2, "ok": 3, "ignored": 4}
 
@@ -73,7 +73,8 @@ def _num(value: float | None) -> Safe:
 
 def _rows(features: list[MonitoredFeature]) -> list[list[object]]:
     return [[md(f.name, 80), Safe(FEATURE_ICON.get(f.status, f.status)), _num(f.psi), _num(f.js),
-             _share(f.unseen_share), Safe(f"{_share(f.null_share_reference)} → {_share(f.null_share_current)}"),
+             _share(f.unseen_share),
+             Safe(f"{_share(f.null_share_reference)} → {_share(f.null_share_current)}"),
              md("; ".join(f.reasons), 200)] for f in features]
 
 
@@ -109,7 +110,8 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
     return MonitorView(
         marker=monitor_marker(model.name), icon=icon, word=word, model=md(model.name, 100),
         summary=prose(doc.summary, 500), production=Safe(production),
-        drifted=table(HEADERS, _rows(drifted)), others=table(HEADERS, _rows(others)), others_count=len(others),
+        drifted=table(HEADERS, _rows(drifted)), others=table(HEADERS, _rows(others)),
+        others_count=len(others),
         schema=schema, feed=table(["file", "status", "failure"], feed_rows) if feed_rows else Safe(""),
         feed_line=feed_line, notes=[prose(n, 500) for n in doc.notes], footer=footer,
     )

@@ -354,6 +354,74 @@ class Verdict(Document):
     history: list[HistoryPoint]
 
 
+# --- profile.json -----------------------------------------------------------------------------------
+
+
+class Histogram(Part):
+    """Counts of a numeric column's values in fixed bins: `edges` has one more entry than there are bins;
+    `counts` has two more: [below edges[0], bin 1, ..., bin n, above edges[-1]]. Bin i holds
+    edges[i-1] <= x < edges[i]; the last bin is closed (it holds edges[-1]). Infinities count below or
+    above."""
+
+    edges: list[float] = Field(min_length=2, max_length=101)
+    counts: list[int] = Field(min_length=3, max_length=102)
+
+
+class NumericSummary(Part):
+    """A numeric column: exact min, max and mean (of finite values), approximate quantiles, a histogram."""
+
+    min: float | None
+    max: float | None
+    mean: float | None  # rounded to 12 significant digits, so that chunking does not change it
+    quantiles: dict[str, float]  # "p1", "p5", "p25", "p50", "p75", "p95", "p99"
+    relative_error: float = Field(ge=0)  # bound of a quantile's error, relative to its value
+    non_numeric: int = Field(ge=0)  # values that are not numbers (text in a numeric column)
+    histogram: Histogram | None  # None when the column has no finite value (and no reference bins)
+
+
+class Categories(Part):
+    """A categorical column: the most frequent values with their counts; the rest summed in `other`."""
+
+    counts: dict[str, int]  # most frequent first (ties by value); values longer than 200 characters cut
+    other: int = Field(ge=0)  # values not listed in counts
+    distinct: int | None = Field(ge=0)  # None: more distinct values than distinct_limit (none listed)
+    distinct_limit: int = Field(ge=1)
+
+
+class ColumnProfile(Part):
+    """One column: how many values, how many null, and a numeric or a categorical summary."""
+
+    omit_none = ("numeric", "categories")
+
+    kind: Literal["numeric", "categorical"]
+    values: int = Field(ge=0)  # non-null values
+    nulls: int = Field(ge=0)  # null values (and the rows of files that lack the column)
+    numeric: NumericSummary | None = None
+    categories: Categories | None = None
+
+
+class ProfiledFile(Part):
+    """One data file the profile read."""
+
+    path: str
+    format: Literal["csv", "parquet", "jsonl"]
+    rows: int = Field(ge=0)
+
+
+class Profile(Document):
+    """profile.json (the MLflow artifact `mlgate/profile.json`): a summary of data, no raw rows.
+
+    A reference profile (of the training and evaluation data) and a current one (of a batch, made on the
+    reference's bins) are what `mlgate monitor` compares."""
+
+    file_name = "profile.json"
+
+    rows: int = Field(ge=0)
+    bins: int = Field(ge=1)
+    top_categories: int = Field(ge=1)
+    reference_bins: bool  # the numeric bins are a reference profile's (else: made from this data)
+    files: list[ProfiledFile]
+    columns: dict[str, ColumnProfile]
 # --- monitor.json -----------------------------------------------------------------------------------
 
 MonitorStatus = Literal["healthy", "warned", "drifted", "invalid-data", "not-judged"]
@@ -545,6 +613,7 @@ SCHEMAS: Mapping[str, type[BaseModel]] = {
     "lineage": Lineage,
     "verdict": Verdict,
     "reproduce": Reproduction,
+    "profile": Profile,
     "bundle-meta": BundleMeta,
 }
 REGENERATE = "python -m mlgate.documents --write docs/schemas"

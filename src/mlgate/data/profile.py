@@ -1,0 +1,473 @@
+"""Profiles of data files: per column counts, null share, quantiles, histogram bins, category frequencies.
+
+One pass over the files with the chunked readers of `data/formats.py`, so memory is bounded by the chunk
+size and the number of columns, never by the number of rows; no raw row is kept.
+
+Numbers go into a log-scale sketch (as DDSketch does): a value x > 0 falls in the bucket k with
+g^k <= x < g^(k+1), a negative one in the mirror bucket, |x| < 1e-12 in a zero bucket, with g = 1 + 2^-12 at
+first. Each column keeps the exact count of every occupied bucket; when more than 4,096 are occupied, pairs
+of neighbouring buckets are merged (g becomes g^2), which depends only on the data, not on how it was
+chunked. From the buckets come:
+
+- the quantiles (p1 ... p99): the middle of the bucket holding that rank, so a quantile's error is at
+  most `relative_error` (g - 1) / 2 of its value (0.012 % at first; 0.4 % for data spanning 12 orders of
+  magnitude);
+- the histogram's edges: min and max (exact), and between them the bucket boundaries nearest to equal
+  counts (bins of about equal frequency), so each bin's count is exact.
+
+Given a reference profile, its edges are used instead and every value is counted against them exactly
+(with a bin below and one above for values outside the reference's range), and its categories are kept.
+
+Categories: exact counts of every value as long as a column has at most `distinct_limit` distinct values
+(10,000, fewer for very wide data so that memory stays bounded); the `top_categories` most frequent are kept,
+the rest summed in `other`. A column with more distinct values, or whose distinct values are more than half
+of its values (ids, names, free text: they would identify rows), lists no values. The
+profile's size is bounded: at most `top_categories` values per column of at most 200 characters, and fewer
+values per column when the document would exceed 1 MiB.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.data.formats import Format, detect_format, prefetch, read_chunks, sniff
+from mlgate.documents import (
+    Categories,
+    ColumnProfile,
+    Histogram,
+    NumericSummary,
+    Profile,
+    ProfiledFile,
+)
+from mlgate.errors import BadInput
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+    from mlgate.config import Dataset
+
+    Floats = npt.NDArray[np.float64]
+    Ints = npt.NDArray[np.int64]
+
+QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+LN_GAMMA = math.log1p(2.0**-12)  # the finest buckets: g = 1 + 1/4096
+K_MIN = math.floor(math.log(1e-12) / LN_GAMMA)  # |x| below g^K_MIN (about 1e-12) is in the zero bucket
+MAX_BUCKETS = 4096
+MAX_VALUE_CHARS = 200
+MAX_BYTES = 1 << 20
+DEFAULT_CHUNK_ROWS = 200_000
+
+
+def distinct_limit(columns: int) -> int:
+    """How many distinct values of a column are counted: 10,000, fewer for very wide data."""
+    return max(1_000, min(10_000, 2_000_000 // max(columns, 1)))
+
+
+# --- the numeric sketch ------------------------------------------------------------------------------
+
+
+def _bound(exponents: Ints) -> Floats:
+    """g^k for each k (at the finest level); the one function every bucket boundary comes from."""
+    import numpy as np
+
+    return np.exp(exponents.astype(np.float64) * LN_GAMMA)
+
+
+@dataclass
+class Sketch:
+    """Exact counts of the occupied log-scale buckets of a column's finite values, at level `level`.
+
+    A bucket key is 0 for the zero bucket, j + 1 for the j-th positive bucket and -(j + 1) for the j-th
+    negative one, so keys sort as the values do; at level L bucket j spans 2^L finest buckets.
+    """
+
+    level: int = 0
+    keys: Any = None  # Ints, sorted
+    counts: Any = None  # Ints
+
+    def keys_of(self, values: Floats) -> Ints:
+        import numpy as np
+
+        keys = np.zeros(len(values), dtype=np.int64)
+        zero = _bound(np.array([K_MIN], dtype=np.int64))[0]
+        positive = values >= zero
+        if positive.any():
+            x = values[positive]
+            k = np.floor(np.log(x) / LN_GAMMA).astype(np.int64)
+            k -= x < _bound(k)  # floating point: the comparisons with the boundaries decide
+            k += x >= _bound(k + 1)
+            keys[positive] = ((k - K_MIN) >> self.level) + 1
+        negative = values < -zero
+        if negative.any():
+            x = -values[negative]  # in (g^k, g^(k+1)]: x itself lies in [-g^(k+1), -g^k)
+            k = np.ceil(np.log(x) / LN_GAMMA).astype(np.int64) - 1
+            k -= x <= _bound(k)
+            k += x > _bound(k + 1)
+            keys[negative] = -(((k - K_MIN) >> self.level) + 1)
+        return keys
+
+    def add(self, values: Floats) -> None:
+        import numpy as np
+
+        if not len(values):
+            return
+        keys = self.keys_of(values)
+        low, high = int(keys.min()), int(keys.max())
+        if high - low < max(1 << 16, 4 * len(keys)):
+            counted = np.bincount(keys - low)
+            found = np.flatnonzero(counted)
+            new_keys, new_counts = found.astype(np.int64) + low, counted[found].astype(np.int64)
+        else:
+            new_keys, new_counts = np.unique(keys, return_counts=True)
+        self._merge(new_keys, new_counts.astype(np.int64))
+        while len(self.keys) > MAX_BUCKETS:
+            self.level += 1
+            self._merge(_coarser(self.keys), self.counts, replace=True)
+
+    def _merge(self, keys: Ints, counts: Ints, *, replace: bool = False) -> None:
+        import numpy as np
+
+        if self.keys is not None and not replace:
+            keys, counts = np.concatenate([self.keys, keys]), np.concatenate([self.counts, counts])
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        unique, starts = np.unique(keys, return_index=True)
+        self.keys, self.counts = unique, np.add.reduceat(counts, starts) if len(keys) else counts
+
+    def lows(self) -> Floats:
+        """The lower boundary of each occupied bucket."""
+        import numpy as np
+
+        keys = self.keys
+        exps = np.where(keys > 0, K_MIN + ((keys - 1) << self.level), K_MIN + ((-keys) << self.level))
+        lows = _bound(exps)
+        return np.where(keys > 0, lows, np.where(keys < 0, -lows, -_bound(np.array([K_MIN]))[0]))
+
+    def highs(self) -> Floats:
+        import numpy as np
+
+        keys = self.keys
+        exps = np.where(keys > 0, K_MIN + (keys << self.level), K_MIN + ((-keys - 1) << self.level))
+        highs = _bound(exps)
+        return np.where(keys > 0, highs, np.where(keys < 0, -highs, _bound(np.array([K_MIN]))[0]))
+
+    def relative_error(self) -> float:
+        return math.expm1(LN_GAMMA * (1 << self.level)) / 2
+
+
+def _coarser(keys: Ints) -> Ints:
+    import numpy as np
+
+    return np.where(keys > 0, ((keys - 1) >> 1) + 1, np.where(keys < 0, -(((-keys - 1) >> 1) + 1), 0))
+
+
+# --- one column -----------------------------------------------------------------------------------
+
+
+@dataclass
+class NumericColumn:
+    edges: Any = None  # Floats: a reference's edges, counted against directly
+    sketch: Sketch = field(default_factory=Sketch)
+    reference_counts: Any = None  # Ints
+    values: int = 0
+    nulls: int = 0
+    non_numeric: int = 0
+    finite: int = 0
+    total: float = 0.0
+    low: float = math.inf
+    high: float = -math.inf
+    below: int = 0  # -inf (without reference edges)
+    above: int = 0  # +inf
+
+    def update(self, series: pd.Series[Any]) -> None:
+        import numpy as np
+        import pandas as pd
+
+        if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+            present = series.notna()
+            numbers = pd.to_numeric(series.where(present), errors="coerce")
+            self.non_numeric += int((present & numbers.isna()).sum())
+            series = numbers
+        data = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        nan = np.isnan(data)
+        self.nulls += int(nan.sum())
+        data = data[~nan]
+        self.values += len(data)
+        finite = np.isfinite(data)
+        if self.edges is not None:
+            self.reference_counts += _bin_counts(self.edges, data)
+        if not finite.all():
+            self.above += int((data == np.inf).sum())
+            self.below += int((data == -np.inf).sum())
+            data = data[finite]
+        if len(data):
+            self.finite += len(data)
+            self.total += float(data.sum())
+            self.low, self.high = min(self.low, float(data.min())), max(self.high, float(data.max()))
+            self.sketch.add(data)
+
+    def summary(self, bins: int) -> NumericSummary:
+        quantiles: dict[str, float] = {}
+        histogram = None
+        if self.finite:
+            quantiles = self._quantiles()
+        if self.edges is not None:
+            histogram = Histogram(edges=[float(e) for e in self.edges],
+                                  counts=[int(c) for c in self.reference_counts])
+        elif self.finite:
+            histogram = self._histogram(bins)
+        return NumericSummary(
+            min=self.low if self.finite else None, max=self.high if self.finite else None,
+            mean=_round(self.total / self.finite) if self.finite else None,
+            quantiles=quantiles, relative_error=_round(self.sketch.relative_error()),
+            non_numeric=self.non_numeric, histogram=histogram,
+        )
+
+    def _quantiles(self) -> dict[str, float]:
+        import numpy as np
+
+        cum = np.cumsum(self.sketch.counts)
+        lows, highs = self.sketch.lows(), self.sketch.highs()
+        found = {}
+        for q in QUANTILES:
+            at = int(np.searchsorted(cum, max(q * self.finite, 1.0), side="left"))
+            middle = 0.0 if self.sketch.keys[at] == 0 else (lows[at] + highs[at]) / 2
+            found[f"p{round(q * 100)}"] = float(min(max(middle, self.low), self.high))
+        return found
+
+    def _histogram(self, bins: int) -> Histogram:
+        """Edges at the bucket boundaries nearest to equal counts; each bin's count exact."""
+        import numpy as np
+
+        cum = np.cumsum(self.sketch.counts)
+        lows = self.sketch.lows()
+        inner: list[float] = []
+        for i in range(1, bins):
+            # a cut before bucket m + 1 leaves cum[m] values below it; the nearest to i/bins of them
+            target = i * self.finite / bins
+            m = int(np.searchsorted(cum[:-1], target))
+            choices = [c for c in (m - 1, m) if 0 <= c < len(cum) - 1]
+            if not choices:
+                continue
+            best = min(choices, key=lambda c: (abs(float(cum[c]) - target), c))
+            edge = float(lows[best + 1])
+            if self.low < edge < self.high and (not inner or edge > inner[-1]):
+                inner.append(edge)
+        edges = np.array([self.low, *inner, self.high], dtype=np.float64)
+        where = np.clip(lows, self.low, self.high)  # each bucket lies in one bin: count it where it starts
+        counts = np.zeros(len(edges) + 1, dtype=np.int64)
+        np.add.at(counts, _bin_index(edges, where), self.sketch.counts)
+        counts[0] += self.below
+        counts[-1] += self.above
+        return Histogram(edges=[float(e) for e in edges], counts=[int(c) for c in counts])
+
+
+def _bin_index(edges: Floats, values: Floats) -> Ints:
+    """0 below edges[0], i for edges[i-1] <= x < edges[i], len(edges) - 1 for x == edges[-1], len(edges)
+    above."""
+    import numpy as np
+
+    index = np.searchsorted(edges, values, side="right")
+    index[values == edges[-1]] = len(edges) - 1
+    return index.astype(np.int64)
+
+
+def _bin_counts(edges: Floats, values: Floats) -> Ints:
+    import numpy as np
+
+    return np.bincount(_bin_index(edges, values), minlength=len(edges) + 1).astype(np.int64)
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.12g}")
+
+
+@dataclass
+class CategoricalColumn:
+    limit: int
+    keep: tuple[str, ...] = ()  # a reference's categories, kept whatever their count
+    counts: dict[str, int] | None = field(default_factory=dict)  # None: past the limit
+    values: int = 0
+    nulls: int = 0
+
+    def update(self, series: pd.Series[Any]) -> None:
+        present = series.dropna()
+        self.nulls += len(series) - len(present)
+        self.values += len(present)
+        if self.counts is None or not len(present):
+            return
+        if present.dtype != object:
+            present = present.astype(str)
+        counted = present.value_counts(sort=False)
+        counts = self.counts
+        for value, count in zip(counted.index, counted.to_numpy().tolist(), strict=True):
+            key = value if isinstance(value, str) else str(value)
+            counts[key] = counts.get(key, 0) + count
+        if len(counts) > self.limit:
+            self.counts = None
+
+    def summary(self, top: int) -> Categories:
+        if self.counts is None:
+            return Categories(counts={}, other=self.values, distinct=None, distinct_limit=self.limit)
+        cut: dict[str, int] = {}
+        for value, count in self.counts.items():
+            short = value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS - 1] + "…"
+            cut[short] = cut.get(short, 0) + count
+        ranked = sorted(cut.items(), key=lambda item: (-item[1], item[0]))
+        # mostly distinct values (names, free text) identify rows: none is listed
+        kept = dict(ranked[:top]) if 2 * len(self.counts) <= self.values else {}
+        for value in self.keep:
+            kept.setdefault(value, cut.get(value, 0))
+        return Categories(counts=kept, other=self.values - sum(kept.values()), distinct=len(self.counts),
+                          distinct_limit=self.limit)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files and globs to the files, in order; a glob that matches nothing, or a missing file, is BadInput."""
+    found: list[Path] = []
+    for raw in paths:
+        text = str(raw)
+        if any(char in text for char in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file())
+            if not matches:
+                raise BadInput(f"{text} matches no file", "a glob must match at least one data file",
+                               "check the pattern (quote it, so the shell does not expand it)", file=text)
+            found += [m for m in matches if m not in found]
+        else:
+            path = Path(text)
+            if not path.is_file():
+                raise BadInput(f"{text} not found" if not path.exists() else f"{text} is not a file",
+                               "a profile reads data files (CSV, Parquet, JSON lines)",
+                               "check the path", file=text)
+            if path not in found:
+                found.append(path)
+    if not found:
+        raise BadInput("no data files given", "a profile needs at least one data file", "name files or globs")
+    return found
+
+
+def profile_files(paths: Sequence[str | Path], *, dataset: Dataset | None, bins: int, top_categories: int,
+                  reference: Profile | None = None) -> Profile:
+    """The profile of the data in these files (globs expanded), read in chunks.
+
+    `dataset` gives the format, delimiter, header/names and chunk size (the `data:` entry the files belong
+    to); without one, the format comes from each file's name and CSV files have a header. With `reference`,
+    numeric columns are counted on the reference's bins and its categories are kept, so the two compare.
+    """
+    files = expand(paths)
+    chunk_rows = dataset.chunk_rows if dataset is not None else DEFAULT_CHUNK_ROWS
+    order: dict[str, None] = {}  # every column, in the order the files name them
+    columns: dict[str, NumericColumn | CategoricalColumn] = {}
+    seen: dict[str, int] = {}  # rows accounted for, per column (those before its first value: nulls)
+    rows = 0
+    profiled: list[ProfiledFile] = []
+    for path in files:
+        rel = str(path)
+        fmt = detect_format(path, dataset.format if dataset is not None else "auto")
+        sniff(path, fmt, rel)
+        file_rows = 0
+        chunks = read_chunks(path, fmt, rel, chunk_rows=chunk_rows, delimiter=_delimiter(dataset, path),
+                             names=_names(dataset, fmt, rel))
+        for chunk in prefetch(chunks):
+            for name in chunk.columns:
+                key = str(name)
+                order.setdefault(key)
+                column = columns.get(key)
+                if column is None:
+                    column = _start(key, chunk[name], reference, len(chunk.columns))
+                    if column is None:
+                        continue  # no value yet to tell its kind: these rows count as nulls later
+                    columns[key] = column
+                    column.nulls += rows + file_rows
+                    seen[key] = rows + file_rows
+                column.update(chunk[name])
+                seen[key] += len(chunk)
+            file_rows += len(chunk)
+        rows += file_rows
+        profiled.append(ProfiledFile(path=rel, format=fmt, rows=file_rows))
+    for key in order:
+        if key not in columns:  # no value anywhere
+            columns[key] = NumericColumn()
+            seen[key] = 0
+    columns = {key: columns[key] for key in order}
+    return _finish(columns, seen, rows, profiled, bins, top_categories, reference)
+
+
+def _start(name: str, series: pd.Series[Any], reference: Profile | None,
+           width: int) -> NumericColumn | CategoricalColumn | None:
+    """A column's accumulator: of the reference's kind when it has the column, else by its first values."""
+    import numpy as np
+    import pandas as pd
+
+    known = reference.columns.get(name) if reference is not None else None
+    if known is not None:
+        if known.kind == "numeric":
+            column = NumericColumn()
+            hist = known.numeric.histogram if known.numeric is not None else None
+            if hist is not None:
+                column.edges = np.array(hist.edges, dtype=np.float64)
+                column.reference_counts = np.zeros(len(hist.edges) + 1, dtype=np.int64)
+            return column
+        keep = tuple(known.categories.counts) if known.categories is not None else ()
+        return CategoricalColumn(limit=distinct_limit(width), keep=keep)
+    if series.isna().all():
+        return None
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return NumericColumn()
+    return CategoricalColumn(limit=distinct_limit(width))
+
+
+def _finish(columns: dict[str, NumericColumn | CategoricalColumn], seen: dict[str, int], rows: int,
+            files: list[ProfiledFile], bins: int, top: int, reference: Profile | None) -> Profile:
+    out: dict[str, ColumnProfile] = {}
+    for name, column in columns.items():
+        column.nulls += rows - seen.get(name, 0)  # rows of files without the column, or after its last value
+        if isinstance(column, NumericColumn):
+            out[name] = ColumnProfile(kind="numeric", values=column.values, nulls=column.nulls,
+                                      numeric=column.summary(bins))
+        else:
+            out[name] = ColumnProfile(kind="categorical", values=column.values, nulls=column.nulls,
+                                      categories=column.summary(top))
+    profile = Profile(rows=rows, bins=bins, top_categories=top, reference_bins=reference is not None,
+                      files=files, columns=out)
+    return _fit(profile, columns, top)
+
+
+def _fit(profile: Profile, columns: dict[str, NumericColumn | CategoricalColumn], top: int) -> Profile:
+    """Fewer categories per column while the document exceeds 1 MiB."""
+    while len(profile.model_dump_json()) > MAX_BYTES and top > 1:
+        top //= 2
+        shrunk = dict(profile.columns)
+        for name, column in columns.items():
+            if isinstance(column, CategoricalColumn):
+                shrunk[name] = profile.columns[name].model_copy(update={"categories": column.summary(top)})
+        profile = profile.model_copy(update={"columns": shrunk})
+    return profile
+
+
+def _names(dataset: Dataset | None, fmt: Format, rel: str) -> list[str] | None:
+    if dataset is None or dataset.header or fmt != "csv":
+        return None
+    if dataset.names:
+        return list(dataset.names)
+    raise BadInput(f"{rel}: the dataset has header: false but no names:",
+                   "a profile names each column, and the file has no header row",
+                   "list the columns in file order under the dataset's names:", file=rel)
+
+
+def _delimiter(dataset: Dataset | None, path: Path) -> str:
+    if dataset is not None and "delimiter" in dataset.model_fields_set:
+        return dataset.delimiter
+    if path.name.lower().endswith((".tsv", ".tsv.gz")):
+        return "\t"
+    return dataset.delimiter if dataset is not None else ","

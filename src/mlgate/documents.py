@@ -438,6 +438,13 @@ class MonitoredModel(Part):
     reference: str | None  # the reference profile: `runs:/RUN_ID/mlgate/profile.json`
 
 
+class NewValue(Part):
+    """A category value of the batch the reference never listed, and how often it occurs."""
+
+    value: str
+    count: int = Field(ge=0)
+
+
 class MonitoredFeature(Part):
     """One feature's drift between the reference profile and the batch: effect sizes, not p-values."""
 
@@ -449,14 +456,17 @@ class MonitoredFeature(Part):
     unseen_share: float | None  # share of the batch's values never seen in the reference
     null_share_reference: float | None
     null_share_current: float | None
-    reasons: list[str]
+    reasons: list[str]  # the thresholds reached, or why the feature was not judged
+    new_values: list[NewValue]  # the most frequent values the reference never listed
 
 
 class SchemaChanges(Part):
-    """Columns of the reference missing from the batch, and columns the reference never had."""
+    """Columns of the reference missing from the batch, columns the reference never had, and columns whose
+    kind (numeric, categorical) differs."""
 
     missing: list[str]
     new: list[str]
+    changed_kind: list[str]
 
 
 class FeedCheck(Part):

@@ -24,6 +24,7 @@ from mlgate.documents import (
     MonitoredFeature,
     MonitoredModel,
     MonitorStatus,
+    NewValue,
     Profile,
     SchemaChanges,
     parse_document,
@@ -124,12 +125,19 @@ def judge(config: Config, reference: Profile,
 
     result = drift(reference, current, config.monitor)
     features = [MonitoredFeature(
-        name=f.name, kind=f.kind, status=f.status, psi=f.psi, js=f.js, unseen_share=f.unseen_share,
-        null_share_reference=f.null_share_reference, null_share_current=f.null_share_current,
-        reasons=list(f.reasons)) for f in result.features]
-    changes = SchemaChanges(missing=list(result.missing_columns), new=list(result.new_columns))
-    statuses = {f.status for f in features}
-    status: MonitorStatus = "drifted" if "fail" in statuses else "warned" if "warn" in statuses else "healthy"
+        name=f.name, kind=f.kind, status=f.status, psi=f.psi, js=f.js, unseen_share=f.unseen,
+        null_share_reference=f.null_reference, null_share_current=f.null_current, reasons=list(f.reasons),
+        new_values=[NewValue(value=value, count=count) for value, count in f.new_values])
+        for f in result.features]
+    changes = SchemaChanges(missing=list(result.missing), new=list(result.new),
+                            changed_kind=list(result.changed_kind))
+    # a reference column missing from the batch (or of another kind) is a schema change: a warning here
+    # (serving data lacks the label the training data had); a data: entry whose checks require the column
+    # makes it a broken feed
+    status: MonitorStatus = {"fail": "drifted", "warn": "warned", "ok": "healthy",
+                             "not-judged": "not-judged"}[result.status]
+    if status in ("healthy", "not-judged") and (changes.missing or changes.changed_kind):
+        status = "warned"
     return features, changes, status
 
 
@@ -137,7 +145,7 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
             min_rows: int, feed: FeedCheck | None) -> str:
     failed = [f.name for f in features if f.status == "fail"]
     warned = [f.name for f in features if f.status == "warn"]
-    if status == "not-judged":
+    if status == "not-judged" and rows < min_rows:
         return (f"{rows:,} rows: fewer than monitor.min_rows ({min_rows:,}); nothing is judged and nothing "
                 "changes on GitHub")
     if status == "invalid-data":
@@ -149,7 +157,13 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
     if warned:
         parts.append(f"{len(warned)} beyond a warn threshold: {', '.join(warned[:10])}")
     if changes.missing:
-        parts.append(f"{len(changes.missing)} reference column(s) missing")
+        parts.append(f"{len(changes.missing)} reference column(s) missing: "
+                     f"{', '.join(changes.missing[:10])}")
+    if changes.changed_kind:
+        parts.append(f"{len(changes.changed_kind)} column(s) changed kind: "
+                     f"{', '.join(changes.changed_kind[:10])}")
+    if status == "not-judged":
+        return "no feature could be judged (see the reasons per feature)"
     if not parts:
         return f"no drift in {len(features)} feature(s) over {rows:,} rows"
     return "; ".join(parts)
@@ -175,7 +189,7 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     feed = check_feed(config, files, entry) if entry is not None else None
     min_rows = config.monitor.min_rows
     features: list[MonitoredFeature] = []
-    changes = SchemaChanges(missing=[], new=[])
+    changes = SchemaChanges(missing=[], new=[], changed_kind=[])
     if current.rows < min_rows:
         status: MonitorStatus = "not-judged"
     elif feed is not None and not feed.passed:

@@ -75,7 +75,15 @@ def _rows(features: list[MonitoredFeature]) -> list[list[object]]:
     return [[md(f.name, 80), Safe(FEATURE_ICON.get(f.status, f.status)), _num(f.psi), _num(f.js),
              _share(f.unseen_share),
              Safe(f"{_share(f.null_share_reference)} → {_share(f.null_share_current)}"),
-             md("; ".join(f.reasons), 200)] for f in features]
+             _why(f)] for f in features]
+
+
+def _why(feature: MonitoredFeature) -> Safe:
+    why = md("; ".join(feature.reasons), 200)
+    if feature.new_values:
+        shown = ", ".join(f"{md(v.value, 40)} ({v.count:,})" for v in feature.new_values[:5])
+        why = Safe(f"{why}; new values: {shown}" if why else f"new values: {shown}")
+    return why
 
 
 HEADERS = ["feature", "status", "PSI", "JS distance", "unseen", "nulls (reference → now)", "why"]
@@ -92,6 +100,10 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
     schema = [Safe(f"{len(doc.schema_changes.missing)} column(s) of the reference missing from the batch: "
                    + ", ".join(md(c, 80) for c in doc.schema_changes.missing[:50]))] \
         if doc.schema_changes.missing else []
+    if doc.schema_changes.changed_kind:
+        changed = doc.schema_changes.changed_kind
+        schema.append(Safe(f"{len(changed)} column(s) changed kind (numbers and categories): "
+                           + ", ".join(md(c, 80) for c in changed[:50])))
     if doc.schema_changes.new:
         schema.append(Safe(f"{len(doc.schema_changes.new)} new column(s) the reference never had: "
                            + ", ".join(md(c, 80) for c in doc.schema_changes.new[:50])))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlgate.documents import Monitor, MonitoredFeature
-from mlgate.report.escape import Safe, html, link, md, prose
+from mlgate.report.escape import Safe, code, html, link, md, prose
 from mlgate.report.fmt import number
 from mlgate.report.tables import table
 from mlgate.report.truncate import fit
@@ -95,8 +95,8 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
     drifted = [f for f in features if f.status in ("warn", "fail")]
     others = [f for f in features if f.status not in ("warn", "fail")]
     model = doc.model
-    production = (f"version {md(model.version, 40)} (`{md(model.alias, 60)}`)" if model.version
-                  else f"`{md(model.alias, 60)}`")
+    production = (f"version {md(model.version, 40)} ({code(model.alias, 60)})" if model.version
+                  else str(code(model.alias, 60)))
     schema = [Safe(f"{len(doc.schema_changes.missing)} column(s) of the reference missing from the batch: "
                    + ", ".join(md(c, 80) for c in doc.schema_changes.missing[:50]))] \
         if doc.schema_changes.missing else []

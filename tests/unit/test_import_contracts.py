@@ -48,6 +48,8 @@ def test_the_code_keeps_every_contract(tmp_path: Path) -> None:
     ("gate/values.py", "import subprocess", "mlgate.gate.values -> subprocess"),
     ("github/status.py", "from mlgate.report import fmt", "mlgate.github.status -> mlgate.report.fmt"),
     ("train/execute.py", "from mlgate.engines import runtimes", "mlgate.train.execute -> mlgate.engines.runtimes"),
+    ("monitor/drift.py", "import pandas", "mlgate.monitor.drift -> pandas"),
+    ("monitor/drift.py", "from mlgate.data import profile", "mlgate.monitor.drift -> mlgate.data.profile"),
 ])
 def test_a_lazy_forbidden_import_breaks_a_contract_with_its_chain(tmp_path: Path, module: str, line: str,
                                                                   chain: str) -> None:

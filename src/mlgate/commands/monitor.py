@@ -45,6 +45,8 @@ MONITOR_MD = "monitor.md"
 CURRENT_PROFILE = "current-profile.json"
 ISSUE_STATUS: dict[MonitorStatus, Literal["fail", "warn", "ok"] | None] = {
     "drifted": "fail", "invalid-data": "fail", "warned": "warn", "healthy": "ok", "not-judged": None}
+DRIFT_STATUS: dict[str, MonitorStatus] = {"fail": "drifted", "warn": "warned", "ok": "healthy",
+                                          "not-judged": "not-judged"}
 NO_PROFILE_FIX = ("write one for the production run: `mlgate profile --run {run} --data TRAINING_DATA ...` "
                   "(the data it was trained on); models trained by this mlgate log it themselves")
 
@@ -134,8 +136,7 @@ def judge(config: Config, reference: Profile,
     # a reference column missing from the batch (or of another kind) is a schema change: a warning here
     # (serving data lacks the label the training data had); a data: entry whose checks require the column
     # makes it a broken feed
-    status: MonitorStatus = {"fail": "drifted", "warn": "warned", "ok": "healthy",
-                             "not-judged": "not-judged"}[result.status]
+    status = DRIFT_STATUS[result.status]
     if status in ("healthy", "not-judged") and (changes.missing or changes.changed_kind):
         status = "warned"
     return features, changes, status

@@ -123,3 +123,97 @@ def test_missing_files_and_globs_are_bad_input(project: Path, git_repo: Path, ml
     assert result.exit_code == 2 and "nope.csv" in result.output
     result = _monitor(project, out, str(git_repo / "incoming" / "*.csv"))
     assert result.exit_code == 2 and "matches no file" in result.output
+
+
+def _set(config: Path, **sections: Any) -> None:
+    import yaml
+
+    data = yaml.safe_load(config.read_text())
+    data.update(sections)
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_drift_opens_updates_closes_and_reopens_one_issue(project: Path, git_repo: Path,
+                                                          mlflow_store: MlflowStore,
+                                                          github_server: FakeGitHub) -> None:
+    out = git_repo / ".mlgate"
+    _production(project, out, mlflow_store)
+    _set(project, monitor={"retrain_workflow": "retrain.yml"})
+    github_server.add_workflow("retrain.yml")
+    env = {**github_server.env(), "GITHUB_ACTIONS": "true"}  # posts by default inside Actions
+    healthy = _csv(git_repo / "incoming" / "same.csv", 1000)
+    drifted = _csv(git_repo / "incoming" / "shifted.csv", 1000, shift=5, colour="green")
+
+    result = _monitor(project, out, str(healthy), env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "monitor.json").read_text())["status"] == "healthy"
+    assert github_server.issues() == [] and len(github_server.requests) == 1  # looked, nothing to do
+
+    result = _monitor(project, out, str(drifted), env=env)
+    assert result.exit_code == 1, result.output
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] == "drifted" and not document["passed"]
+    by_name = {f["name"]: f for f in document["features"]}
+    assert by_name["x"]["status"] == "fail" and by_name["x"]["psi"] > 0.25
+    assert by_name["colour"]["status"] == "fail" and by_name["colour"]["unseen_share"] > 0.5
+    assert {"value": "green", "count": 666} in by_name["colour"]["new_values"]
+    [issue] = github_server.issues()
+    assert issue["state"] == "open" and [label["name"] for label in issue["labels"]] == ["mlgate", "drift"]
+    assert issue["title"] == "mlgate monitor: churn drifted"
+    assert issue["body"] == (out / "monitor.md").read_text().replace(
+        "<!-- mlgate-monitor: churn -->\n", "<!-- mlgate-monitor: churn -->\n<!-- mlgate-status: fail -->\n", 1)
+    assert github_server.dispatches() == [{"workflow": "retrain.yml", "ref": "main", "inputs": {}}]
+    assert f"opened the monitoring issue {issue['html_url']}" in result.output
+
+    before = len(github_server.requests)
+    result = _monitor(project, out, str(drifted), env=env)  # the next scheduled run, still drifted
+    assert result.exit_code == 1
+    assert len(github_server.requests) - before <= 4  # the issue's update: list, (edit)
+    assert len(github_server.issues()) == 1 and len(github_server.dispatches()) == 1
+    assert github_server.comments(issue["number"]) == []
+
+    result = _monitor(project, out, str(healthy), env=env)
+    assert result.exit_code == 0, result.output
+    assert github_server.issue(issue["number"])["state"] == "closed"
+    assert "No drift any more" in github_server.comments(issue["number"])[-1]["body"]
+
+    result = _monitor(project, out, str(drifted), env=env)
+    assert result.exit_code == 1
+    assert github_server.issue(issue["number"])["state"] == "open" and len(github_server.issues()) == 1
+    assert "Drifted again" in github_server.comments(issue["number"])[-1]["body"]
+    assert len(github_server.dispatches()) == 2  # a new episode of drift
+
+
+def test_schema_changes_are_reported_not_crashed_on(project: Path, git_repo: Path,
+                                                    mlflow_store: MlflowStore) -> None:
+    out = git_repo / ".mlgate"
+    _production(project, out, mlflow_store)
+    batch = git_repo / "incoming" / "nolabel.csv"
+    batch.parent.mkdir()
+    rows = ["x,colour,z"] + [f"{i % 10},{'red' if i % 3 else 'blue'},1" for i in range(1000)]
+    batch.write_text("\n".join(rows) + "\n")
+    result = _monitor(project, out, str(batch), extra=("--no-post",))
+    assert result.exit_code == 0, result.output  # a warning: serving data has no label
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] == "warned"
+    assert document["schema_changes"]["missing"] == ["y"] and document["schema_changes"]["new"] == ["z"]
+    assert "column y of the reference is missing from the batch" in result.output
+
+
+def test_a_broken_feed_is_not_drift(project: Path, git_repo: Path, mlflow_store: MlflowStore,
+                                    github_server: FakeGitHub) -> None:
+    out = git_repo / ".mlgate"
+    _production(project, out, mlflow_store)
+    _set(project, monitor={"retrain_workflow": "retrain.yml"},
+         data=[{"path": "incoming/*.csv", "checks": {"columns": {"x": {"max": 9}}}}])
+    github_server.add_workflow("retrain.yml")
+    batch = _csv(git_repo / "incoming" / "broken.csv", 1000, shift=5)
+    result = _monitor(project, out, str(batch), env=github_server.env(), extra=("--post",))
+    assert result.exit_code == 1, result.output
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] == "invalid-data" and document["features"] == []
+    assert document["feed"]["dataset"] == "incoming/*.csv" and not document["feed"]["passed"]
+    assert "a broken feed, not drift" in result.output
+    [issue] = github_server.issues()  # the issue says the feed is broken
+    assert "the data feed is broken" in issue["body"] and issue["title"].endswith("the data feed is broken")
+    assert github_server.dispatches() == []  # retraining on a broken feed would not help

@@ -53,7 +53,8 @@ _STATUS = re.compile(r"<!-- mlgate-status: (fail|warn|ok)( retrain-pending)? -->
 
 @dataclass(frozen=True)
 class Wanted:
-    """What the issue should say: the marker finds it; `body` is shown under the hidden lines."""
+    """What the issue should say: the marker finds it; `body` is shown under the hidden lines (a body that
+    starts with the marker, as a rendered report does, gets it once)."""
 
     marker: str
     title: str
@@ -76,8 +77,13 @@ class Synced:
     dispatch_error: ServiceError | None = None
 
 
+def _visible(want: Wanted) -> str:
+    return want.body.removeprefix(f"{want.marker}\n")
+
+
 def room(marker: str) -> int:
-    """Characters left for the visible body under the marker and the status line."""
+    """Characters left for the body under the marker and the status line (a body that starts with the
+    marker line may be that much longer)."""
     return MAX_BODY - len(_head(marker, "fail", pending=True))
 
 
@@ -113,9 +119,9 @@ def _find(ctx: GitHubContext, repo: Repository, want: Wanted) -> Any | None:
 
 def sync(ctx: GitHubContext, repo: Repository, want: Wanted, warn: Callable[[str], None]) -> Synced:
     """Bring the model's issue to `want` (see the module docstring); dispatch retraining when due."""
-    if len(want.body) > room(want.marker):
+    if len(_visible(want)) > room(want.marker):
         raise ServiceError("the monitoring issue's body is too long for GitHub",
-                           f"{len(want.body)} characters, at most {room(want.marker)}",
+                           f"{len(_visible(want))} characters, at most {room(want.marker)}",
                            "this is a bug in mlgate: please report it")
     issue = _find(ctx, repo, want)
     previous, pending = status_of(issue.body) if issue is not None else (None, False)
@@ -126,7 +132,7 @@ def sync(ctx: GitHubContext, repo: Repository, want: Wanted, warn: Callable[[str
     dispatched, error = None, None
     if want.status == "fail" and want.retrain_workflow and (turned or pending):
         dispatched, error = _dispatch(ctx, repo, want.retrain_workflow, want.retrain_ref)
-    body = _head(want.marker, want.status, pending=error is not None) + want.body
+    body = _head(want.marker, want.status, pending=error is not None) + _visible(want)
     if issue is None:
         issue = _create(ctx, repo, want, body, warn)
         return Synced("opened", issue.number, issue.html_url, None, dispatched, error)

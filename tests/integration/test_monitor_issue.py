@@ -132,3 +132,18 @@ def test_a_create_gitHub_may_have_done_is_not_repeated(github_server: FakeGitHub
     assert len(github_server.issues()) == 1  # found again, not opened twice
 
 
+
+
+def test_the_title_follows_the_status_unless_a_person_changed_it(github_server: FakeGitHub) -> None:
+    ctx = _ctx(github_server)
+
+    def run(status: Status, title: str) -> Synced:
+        want = Wanted(marker=MARKER, title=title, body=status, status=status, labels=("mlgate",))
+        return sync(ctx, client.repository(ctx), want, print)
+
+    opened = run("fail", "mlgate monitor: iris drifted")
+    run("warn", "mlgate monitor: iris drift below the fail thresholds")
+    assert github_server.issue(opened.number or 0)["title"] == "mlgate monitor: iris drift below the fail thresholds"
+    client.repository(ctx).get_issue(opened.number or 0).edit(title="Iris drifts: see the new sensor")
+    run("fail", "mlgate monitor: iris drifted")
+    assert github_server.issue(opened.number or 0)["title"] == "Iris drifts: see the new sensor"

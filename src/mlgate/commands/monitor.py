@@ -210,7 +210,7 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     output.wrote("monitor", write_document(out / MONITOR, document))
     rendered = _render(document, github)
     output.wrote("monitor-md", write_text(out / MONITOR_MD, rendered.text))
-    output.summary(rendered.text, lambda text, budget: rendered.body(budget))
+    output.summary(rendered.text, rendered.fit_summary(where=str(out / MONITOR_MD)))
     _print(output, document, out)
     output.set_outputs({"status": status, "passed": str(document.passed).lower(), "issue-url": None})
     if post if post is not None else output.actions:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 Status = Literal["fail", "warn", "ok"]
 Action = Literal["opened", "updated", "unchanged", "closed", "reopened", "none"]
+TITLE_PREFIX = "mlgate monitor: "  # a title that starts so is mlgate's and follows the status
 MAX_BODY = 65536  # GitHub's limit on an issue's body, in characters
 ISSUES_HELP = ("give the monitor job `permissions: issues: write` (and `actions: write` when "
                "monitor.retrain_workflow is set), or pass --no-post")
@@ -149,6 +150,8 @@ def _edit(ctx: GitHubContext, issue: Any, want: Wanted, body: str, is_open: bool
     changes: dict[str, Any] = {}
     if issue.body != body:
         changes["body"] = body
+    if issue.title != want.title and (issue.title or "").startswith(TITLE_PREFIX):  # ours, not a person's
+        changes["title"] = want.title
     if missing:
         changes["labels"] = [*have, *missing]
     action: Action = "updated"

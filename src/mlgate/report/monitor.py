@@ -7,13 +7,14 @@ environment, which escapes anything else it prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlgate.documents import Monitor, MonitoredFeature
 from mlgate.report.escape import Safe, code, html, link, md, prose
 from mlgate.report.fmt import number
 from mlgate.report.tables import table
-from mlgate.report.truncate import fit
+from mlgate.report.truncate import fit, utf8_bytes
 from mlgate.report.view import slug
 
 TEMPLATE = "monitor.md.j2"
@@ -56,6 +57,10 @@ class RenderedMonitor:
     def body(self, limit: int, where: str | None = None) -> str:
         """The text cut between sections to `limit` characters (the issue's body)."""
         return fit(self.text, limit, where=where)
+
+    def fit_summary(self, where: str | None = None) -> Callable[[str, int], str]:
+        """How to cut the report to what is left of the job summary (a budget in UTF-8 bytes)."""
+        return lambda text, budget: fit(text, budget, where=where, measure=utf8_bytes)
 
 
 def monitor_marker(model: str) -> Safe:

@@ -199,6 +199,13 @@ def test_schema_changes_are_reported_not_crashed_on(project: Path, git_repo: Pat
     assert document["schema_changes"]["missing"] == ["y"] and document["schema_changes"]["new"] == ["z"]
     assert "column y of the reference is missing from the batch" in result.output
 
+    _set(project, evaluate={"data": "data/train.csv", "label": "y", "command": "true", "task": "binary"})
+    result = _monitor(project, out, str(batch), extra=("--no-post",))
+    assert result.exit_code == 0, result.output  # serving data has no label: no schema change
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] == "healthy" and document["schema_changes"]["missing"] == []
+    assert any("label column `y` is not in the batch" in note for note in document["notes"])
+
 
 def test_a_broken_feed_is_not_drift(project: Path, git_repo: Path, mlflow_store: MlflowStore,
                                     github_server: FakeGitHub) -> None:

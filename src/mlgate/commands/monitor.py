@@ -121,8 +121,12 @@ def _shown(config: Config, path: Path) -> str:
 
 
 def judge(config: Config, reference: Profile,
-          current: Profile) -> tuple[list[MonitoredFeature], SchemaChanges, MonitorStatus]:
-    """Per feature drift (monitor/drift.py) as the document records it, the schema changes, the status."""
+          current: Profile) -> tuple[list[MonitoredFeature], SchemaChanges, MonitorStatus, list[str]]:
+    """Per feature drift (monitor/drift.py) as the document records it, the schema changes, the status,
+    and notes.
+
+    A column the batch may lack is no schema change: the label (`evaluate.label`: serving data has none)
+    and a feature with `ignore: true`; a note says the label is absent."""
     from mlgate.monitor.drift import drift
 
     result = drift(reference, current, config.monitor)
@@ -131,15 +135,19 @@ def judge(config: Config, reference: Profile,
         null_share_reference=f.null_reference, null_share_current=f.null_current, reasons=list(f.reasons),
         new_values=[NewValue(value=value, count=count) for value, count in f.new_values])
         for f in result.features]
-    changes = SchemaChanges(missing=list(result.missing), new=list(result.new),
-                            changed_kind=list(result.changed_kind))
+    label = config.evaluate.label if config.evaluate is not None else None
+    ignored = {name for name, limits in config.monitor.features.items() if limits.ignore}
+    changes = SchemaChanges(missing=[c for c in result.missing if c != label and c not in ignored],
+                            new=list(result.new), changed_kind=list(result.changed_kind))
+    notes = [f"the label column `{label}` is not in the batch: drift only (live performance needs it)"] \
+        if label is not None and label in result.missing else []
     # a reference column missing from the batch (or of another kind) is a schema change: a warning here
     # (serving data lacks the label the training data had); a data: entry whose checks require the column
     # makes it a broken feed
     status = DRIFT_STATUS[result.status]
     if status in ("healthy", "not-judged") and (changes.missing or changes.changed_kind):
         status = "warned"
-    return features, changes, status
+    return features, changes, status, notes
 
 
 def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: SchemaChanges, rows: int,
@@ -191,14 +199,16 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     min_rows = config.monitor.min_rows
     features: list[MonitoredFeature] = []
     changes = SchemaChanges(missing=[], new=[], changed_kind=[])
+    notes: list[str] = []
     if current.rows < min_rows:
         status: MonitorStatus = "not-judged"
     elif feed is not None and not feed.passed:
         status = "invalid-data"
     else:
-        features, changes, status = judge(config, reference.profile, current)
-    notes = [] if entry is not None else [
-        "no `data:` entry matches these files, so no schema or check was applied (name one with --dataset)"]
+        features, changes, status, notes = judge(config, reference.profile, current)
+    if entry is None:
+        notes.append("no `data:` entry matches these files, so no schema or check was applied "
+                     "(name one with --dataset)")
     document = Monitor(
         passed=status not in ("drifted", "invalid-data"), status=status,
         summary=summary(status, features, changes, current.rows, min_rows, feed),

@@ -224,3 +224,15 @@ def test_a_broken_feed_is_not_drift(project: Path, git_repo: Path, mlflow_store:
     [issue] = github_server.issues()  # the issue says the feed is broken
     assert "the data feed is broken" in issue["body"] and issue["title"].endswith("the data feed is broken")
     assert github_server.dispatches() == []  # retraining on a broken feed would not help
+
+
+def test_profile_defaults_to_the_training_data_and_names_an_unknown_run(project: Path, git_repo: Path,
+                                                                        mlflow_store: MlflowStore) -> None:
+    out = git_repo / ".mlgate"
+    run_id = _production(project, out, mlflow_store)
+    result = invoke(project, "profile", "--run", run_id, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"logged as runs:/{run_id}/mlgate/profile.json" in result.output
+    assert json.loads((out / "profile.json").read_text())["rows"] == ROWS  # train.deps: data/train.csv
+    result = invoke(project, "profile", "--run", "0" * 32, "--out", str(out))
+    assert result.exit_code == 2 and "not found" in result.output

@@ -13,7 +13,7 @@ import pytest
 
 from mlgate.config import Dataset
 from mlgate.data import profile as profile_module
-from mlgate.data.profile import MAX_BUCKETS, Sketch, profile_files
+from mlgate.data.profile import FIRST_SHIFT, MAX_BUCKETS, Sketch, profile_files
 from mlgate.documents import Profile, parse_document
 from mlgate.errors import BadInput
 
@@ -125,6 +125,14 @@ def test_the_bins_hold_exact_counts_of_about_equal_size(tmp_path: Path) -> None:
         assert max(counts) <= 1.1 * len(values) / 10  # equal frequency, up to the bucket boundaries
 
 
+def test_a_zero_one_column_gets_a_bin_for_each_value(tmp_path: Path) -> None:
+    pd.DataFrame({"target": [0] * 212 + [1] * 357}).to_csv(tmp_path / "d.csv", index=False)
+    numeric = profile([tmp_path / "d.csv"]).columns["target"].numeric
+    assert numeric is not None and numeric.histogram is not None
+    assert numeric.histogram.edges == [0.0, 1.0, 1.0] and numeric.histogram.counts == [0, 212, 357, 0]
+    assert numeric.quantiles["p1"] == 0.0 and numeric.quantiles["p99"] == 1.0  # not the middle of [0, 5e-312)
+
+
 def test_quantiles_are_within_their_stated_error(tmp_path: Path) -> None:
     df = frame(rows=5000)
     df.to_csv(tmp_path / "d.csv", index=False)
@@ -182,13 +190,26 @@ def test_the_sketch_stays_bounded_and_does_not_depend_on_the_chunks() -> None:
     whole.add(values)
     for start in range(0, len(values), 333):
         parts.add(values[start:start + 333])
-    assert whole.level > 0 and len(whole.keys) <= MAX_BUCKETS
-    assert whole.level == parts.level
+    assert whole.shift > FIRST_SHIFT and len(whole.keys) <= MAX_BUCKETS
+    assert whole.shift == parts.shift
     assert whole.keys.tolist() == parts.keys.tolist() and whole.counts.tolist() == parts.counts.tolist()
     lows, highs = whole.lows(), whole.highs()
     assert (lows < highs).all() and (highs[:-1] <= lows[1:]).all()  # disjoint, in order
     at = np.searchsorted(lows, values, side="right") - 1
     assert (values >= lows[at]).all() and (values < highs[at]).all()
+    assert (whole.keys_of(values) == whole.keys[at]).all()  # each value in the bucket its key names
+
+
+def test_bucket_bounds_are_exact_at_zero_signs_and_extremes() -> None:
+    values = np.array([0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 1.7976931348623157e308, -1.7976931348623157e308])
+    sketch = Sketch()
+    sketch.add(values)
+    for shift in (FIRST_SHIFT, 52, 60):
+        sketch.shift = shift
+        sketch.keys = np.unique(sketch.keys_of(values))
+        lows, highs = sketch.lows(), sketch.highs()
+        at = np.searchsorted(lows, values, side="right") - 1
+        assert (values >= lows[at]).all() and (values < highs[at]).all(), shift
 
 
 def test_a_thousand_columns_fit_in_one_mebibyte(tmp_path: Path) -> None:

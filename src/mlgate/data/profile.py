@@ -3,15 +3,15 @@
 One pass over the files with the chunked readers of `data/formats.py`, so memory is bounded by the chunk
 size and the number of columns, never by the number of rows; no raw row is kept.
 
-Numbers go into a log-scale sketch (as DDSketch does): a value x > 0 falls in the bucket k with
-g^k <= x < g^(k+1), a negative one in the mirror bucket, |x| < 1e-12 in a zero bucket, with g = 1 + 2^-12 at
-first. Each column keeps the exact count of every occupied bucket; when more than 4,096 are occupied, pairs
-of neighbouring buckets are merged (g becomes g^2), which depends only on the data, not on how it was
-chunked. From the buckets come:
+Numbers go into a log-scale sketch (as HDR histograms and DDSketch do): each power of two, [2^e, 2^(e+1)),
+is split in 4,096 equal buckets (and the same for negative values), so a bucket is at most 1/4,096 of its
+values wide; a value's bucket is the top bits of its IEEE 754 pattern, one shift, and the buckets' bounds
+are floats themselves (no rounding). Each column keeps the exact count of every occupied bucket; when more
+than 4,096 are occupied, neighbouring buckets are merged in pairs (2,048 a power of two, ...), which depends
+only on the data, not on how it was chunked. From the buckets come:
 
-- the quantiles (p1 ... p99): the middle of the bucket holding that rank, so a quantile's error is at
-  most `relative_error` (g - 1) / 2 of its value (0.012 % at first; 0.4 % for data spanning 12 orders of
-  magnitude);
+- the quantiles (p1 ... p99): the middle of the bucket holding that rank, so a quantile is off by at most
+  `relative_error` of its value (1/8,192 at first; about 1/256 for normal data of 1,000,000 rows);
 - the histogram's edges: min and max (exact), and between them the bucket boundaries nearest to equal
   counts (bins of about equal frequency), so each bin's count is exact.
 
@@ -57,8 +57,6 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-LN_GAMMA = math.log1p(2.0**-12)  # the finest buckets: g = 1 + 1/4096
-K_MIN = math.floor(math.log(1e-12) / LN_GAMMA)  # |x| below g^K_MIN (about 1e-12) is in the zero bucket
 MAX_BUCKETS = 4096
 MAX_VALUE_CHARS = 200
 MAX_BYTES = 1 << 20
@@ -72,45 +70,64 @@ def distinct_limit(columns: int) -> int:
 
 # --- the numeric sketch ------------------------------------------------------------------------------
 
+MANTISSA_BITS = 12  # the finest buckets split each power of two in 4,096
+FIRST_SHIFT = 52 - MANTISSA_BITS
+MAGNITUDE = 0x7FFF_FFFF_FFFF_FFFF
+INF_BITS = 0x7FF0_0000_0000_0000
 
-def _bound(exponents: Ints) -> Floats:
-    """g^k for each k (at the finest level); the one function every bucket boundary comes from."""
+
+def _count(keys: Ints) -> tuple[Ints, Ints]:
+    """The distinct keys and how often each occurs: by bincount over a narrow range (0 apart: the zero
+    bucket is far from the others), else by sorting."""
     import numpy as np
 
-    return np.exp(exponents.astype(np.float64) * LN_GAMMA)
+    if not len(keys):
+        return keys, keys
+    low, high = int(keys.min()), int(keys.max())
+    if high - low < max(1 << 20, 4 * len(keys)):
+        counted = np.bincount(keys - low)
+        found = np.flatnonzero(counted)
+        return found.astype(np.int64) + low, counted[found].astype(np.int64)
+    zero = keys == 0
+    if zero.any() and not zero.all():
+        rest, counts = _count(keys[~zero])
+        return np.concatenate([[0], rest]).astype(np.int64), np.concatenate([[int(zero.sum())], counts])
+    unique, counts = np.unique(keys, return_counts=True)
+    return unique, counts.astype(np.int64)
+
+
+def _bound(keys: Ints, shift: int) -> Floats:
+    """The float whose IEEE 754 pattern is key << shift (a magnitude, keys >= 0), at most infinity."""
+    import numpy as np
+
+    past = keys > (INF_BITS >> shift)
+    bits = np.where(past, INF_BITS, np.where(past, 0, keys) << shift)
+    return bits.astype(np.int64).view(np.float64)
 
 
 @dataclass
 class Sketch:
-    """Exact counts of the occupied log-scale buckets of a column's finite values, at level `level`.
+    """Exact counts of the occupied buckets of a column's finite values.
 
-    A bucket key is 0 for the zero bucket, j + 1 for the j-th positive bucket and -(j + 1) for the j-th
-    negative one, so keys sort as the values do; at level L bucket j spans 2^L finest buckets.
+    The bit pattern of a non-negative float, read as an integer, grows with the value; its top bits (the
+    exponent and the first mantissa bits) name a bucket [lo, hi) whose bounds are floats themselves, so a
+    value's bucket is one shift, with no rounding. A value x >= 0 has the key bits(x) >> shift; a negative
+    one -(((bits(|x|) - 1) >> shift) + 1), its bucket [-hi, -lo); keys sort as the values do. Each extra bit
+    of shift merges neighbouring buckets in pairs.
     """
 
-    level: int = 0
+    shift: int = FIRST_SHIFT
     keys: Any = None  # Ints, sorted
     counts: Any = None  # Ints
 
     def keys_of(self, values: Floats) -> Ints:
         import numpy as np
 
-        keys = np.zeros(len(values), dtype=np.int64)
-        zero = _bound(np.array([K_MIN], dtype=np.int64))[0]
-        positive = values >= zero
-        if positive.any():
-            x = values[positive]
-            k = np.floor(np.log(x) / LN_GAMMA).astype(np.int64)
-            k -= x < _bound(k)  # floating point: the comparisons with the boundaries decide
-            k += x >= _bound(k + 1)
-            keys[positive] = ((k - K_MIN) >> self.level) + 1
-        negative = values < -zero
+        bits = values.view(np.int64)
+        keys: Ints = bits >> self.shift  # for x >= 0 (-0.0 aside: its key is fixed below with the negatives)
+        negative = bits < 0
         if negative.any():
-            x = -values[negative]  # in (g^k, g^(k+1)]: x itself lies in [-g^(k+1), -g^k)
-            k = np.ceil(np.log(x) / LN_GAMMA).astype(np.int64) - 1
-            k -= x <= _bound(k)
-            k += x > _bound(k + 1)
-            keys[negative] = -(((k - K_MIN) >> self.level) + 1)
+            keys[negative] = -((((bits[negative] & MAGNITUDE) - 1) >> self.shift) + 1)
         return keys
 
     def add(self, values: Floats) -> None:
@@ -119,17 +136,16 @@ class Sketch:
         if not len(values):
             return
         keys = self.keys_of(values)
-        low, high = int(keys.min()), int(keys.max())
-        if high - low < max(1 << 16, 4 * len(keys)):
-            counted = np.bincount(keys - low)
-            found = np.flatnonzero(counted)
-            new_keys, new_counts = found.astype(np.int64) + low, counted[found].astype(np.int64)
+        negative = keys < 0
+        if negative.any():  # two ranges of integers far apart: counted apart
+            found = [_count(keys[negative]), _count(keys[~negative])]
+            self._merge(np.concatenate([k for k, _ in found]), np.concatenate([c for _, c in found]))
         else:
-            new_keys, new_counts = np.unique(keys, return_counts=True)
-        self._merge(new_keys, new_counts.astype(np.int64))
+            self._merge(*_count(keys))
         while len(self.keys) > MAX_BUCKETS:
-            self.level += 1
-            self._merge(_coarser(self.keys), self.counts, replace=True)
+            self.shift += 1
+            self._merge(np.where(self.keys >= 0, self.keys >> 1, -(((-self.keys - 1) >> 1) + 1)), self.counts,
+                        replace=True)
 
     def _merge(self, keys: Ints, counts: Ints, *, replace: bool = False) -> None:
         import numpy as np
@@ -142,30 +158,34 @@ class Sketch:
         self.keys, self.counts = unique, np.add.reduceat(counts, starts) if len(keys) else counts
 
     def lows(self) -> Floats:
-        """The lower boundary of each occupied bucket."""
+        """The lowest value of each occupied bucket."""
         import numpy as np
 
         keys = self.keys
-        exps = np.where(keys > 0, K_MIN + ((keys - 1) << self.level), K_MIN + ((-keys) << self.level))
-        lows = _bound(exps)
-        return np.where(keys > 0, lows, np.where(keys < 0, -lows, -_bound(np.array([K_MIN]))[0]))
+        return np.where(keys >= 0, _bound(np.maximum(keys, 0), self.shift),
+                        -_bound(-np.minimum(keys, -1), self.shift))
 
     def highs(self) -> Floats:
+        """The end of each occupied bucket (not in it)."""
         import numpy as np
 
         keys = self.keys
-        exps = np.where(keys > 0, K_MIN + (keys << self.level), K_MIN + ((-keys - 1) << self.level))
-        highs = _bound(exps)
-        return np.where(keys > 0, highs, np.where(keys < 0, -highs, _bound(np.array([K_MIN]))[0]))
+        return np.where(keys >= 0, _bound(np.maximum(keys, 0) + 1, self.shift),
+                        -_bound(-np.minimum(keys, -1) - 1, self.shift))
 
     def relative_error(self) -> float:
-        return math.expm1(LN_GAMMA * (1 << self.level)) / 2
+        """The most a bucket's middle is off any value in it, relative to the value (0-containing bucket
+        aside: its error is below the smallest positive value it excludes)."""
+        import numpy as np
 
-
-def _coarser(keys: Ints) -> Ints:
-    import numpy as np
-
-    return np.where(keys > 0, ((keys - 1) >> 1) + 1, np.where(keys < 0, -(((-keys - 1) >> 1) + 1), 0))
+        if self.keys is None:
+            return 0.0
+        lows, highs = np.abs(self.lows()), np.abs(self.highs())
+        near, far = np.minimum(lows, highs), np.maximum(lows, highs)
+        inside = near > 0
+        if not inside.any():
+            return 0.0
+        return float(np.max((far[inside] - near[inside]) / (2 * near[inside])))
 
 
 # --- one column -----------------------------------------------------------------------------------
@@ -197,12 +217,14 @@ class NumericColumn:
             series = numbers
         data = series.to_numpy(dtype=np.float64, na_value=np.nan)
         nan = np.isnan(data)
-        self.nulls += int(nan.sum())
-        data = data[~nan]
+        nulls = int(nan.sum())
+        if nulls:
+            self.nulls += nulls
+            data = data[~nan]
         self.values += len(data)
-        finite = np.isfinite(data)
         if self.edges is not None:
             self.reference_counts += _bin_counts(self.edges, data)
+        finite = np.isfinite(data)
         if not finite.all():
             self.above += int((data == np.inf).sum())
             self.below += int((data == -np.inf).sum())
@@ -238,7 +260,7 @@ class NumericColumn:
         found = {}
         for q in QUANTILES:
             at = int(np.searchsorted(cum, max(q * self.finite, 1.0), side="left"))
-            middle = 0.0 if self.sketch.keys[at] == 0 else (lows[at] + highs[at]) / 2
+            middle = 0.0 if lows[at] == 0 else (lows[at] + highs[at]) / 2  # [0, 5e-312): 0
             found[f"p{round(q * 100)}"] = float(min(max(middle, self.low), self.high))
         return found
 
@@ -258,7 +280,8 @@ class NumericColumn:
                 continue
             best = min(choices, key=lambda c: (abs(float(cum[c]) - target), c))
             edge = float(lows[best + 1])
-            if self.low < edge < self.high and (not inner or edge > inner[-1]):
+            # an edge at max leaves max a bin of its own (the last bin is closed): a 0/1 column gets two
+            if self.low < edge <= self.high and (not inner or edge > inner[-1]):
                 inner.append(edge)
         edges = np.array([self.low, *inner, self.high], dtype=np.float64)
         where = np.clip(lows, self.low, self.high)  # each bucket lies in one bin: count it where it starts

@@ -81,6 +81,11 @@ def log_training_profile(config: Config, output: Output, registry: Registry, run
                     f"{f' ({one_line(exc.why)})' if exc.why else ''}; `mlgate monitor` needs a profile: "
                     f"write it later with `mlgate profile --run {run_id} --data ...`")
         return False
+    except Exception as exc:  # a bug in profiling must not cost the training its model
+        output.warn(f"could not profile the training data: {type(exc).__name__}: {one_line(str(exc))} (a bug "
+                    f"in mlgate: please report it); write the profile later with `mlgate profile --run "
+                    f"{run_id} --data ...`")
+        return False
     output.line(f"mlgate train: profiled {profile.rows:,} rows of {len(files)} file(s) "
                 f"({len(profile.columns)} columns) as {PROFILE_ARTIFACT}")
     return True

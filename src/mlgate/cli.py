@@ -347,6 +347,45 @@ def publish(app: AppContext, bundle_dir: Path) -> int:
 
 
 @cli.command()
+@click.option("--data", "data", multiple=True, required=True, envvar="MLGATE_DATA",
+              help="A file or glob of the batch to monitor (CSV, Parquet, JSON lines); repeat it for more. "
+              "Env: MLGATE_DATA (paths separated by spaces).")
+@click.option("--dataset", default=None, envvar="MLGATE_DATASET",
+              help="The `path:` of the `data:` entry whose schema and checks the batch must pass "
+              "(default: the entry whose glob matches every file, if any). Env: MLGATE_DATASET.")
+@click.option("--post/--no-post", default=None,
+              help="Open, update or close the model's monitoring issue on GitHub. Default: on inside GitHub "
+              "Actions (env: MLGATE_POST = true, false or auto).")
+@out_option
+@tracking_option
+@pass_app
+def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: bool | None, out: Path,
+            tracking_uri: str | None) -> int:
+    """Compare a batch of production data with production's reference profile (writes monitor.json)."""
+    from mlgate.commands.monitor import run_monitor
+
+    return run_monitor(app.config, app.output, app.github, data=data, dataset=dataset,
+                       post=post_setting(post), out=out, tracking_uri=tracking_uri)
+
+
+@cli.command()
+@click.option("--run", "run_id", required=True, envvar="MLGATE_RUN_ID",
+              help="The MLflow run to log the profile with (e.g. production's). Env: MLGATE_RUN_ID.")
+@click.option("--data", "data", multiple=True, envvar="MLGATE_DATA",
+              help="A file or glob of the data the run was trained on; repeat it for more (default: the "
+              "training data the config names). Env: MLGATE_DATA (paths separated by spaces).")
+@out_option
+@tracking_option
+@pass_app
+def profile(app: AppContext, run_id: str, data: tuple[str, ...], out: Path, tracking_uri: str | None) -> int:
+    """Write the reference profile of an existing run (mlgate/profile.json), for `mlgate monitor`."""
+    from mlgate.commands.profile import run_profile
+
+    return run_profile(app.config, app.output, app.github, run_id=run_id, data=data, out=out,
+                       tracking_uri=tracking_uri)
+
+
+@cli.command()
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to build the demo project (default: a new temporary directory).")
 @pass_app

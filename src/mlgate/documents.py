@@ -491,6 +491,77 @@ class Profile(Document):
     reference_bins: bool  # the numeric bins are a reference profile's (else: made from this data)
     files: list[ProfiledFile]
     columns: dict[str, ColumnProfile]
+# --- monitor.json -----------------------------------------------------------------------------------
+
+MonitorStatus = Literal["healthy", "warned", "drifted", "invalid-data", "not-judged"]
+FeatureStatus = Literal["ok", "warn", "fail", "ignored", "not-judged"]
+
+
+class MonitoredModel(Part):
+    """The production model monitored and the reference profile its drift is measured against."""
+
+    name: str
+    alias: str
+    version: str | None
+    run_id: str | None
+    reference: str | None  # the reference profile: `runs:/RUN_ID/mlgate/profile.json`
+
+
+class NewValue(Part):
+    """A category value of the batch the reference never listed, and how often it occurs."""
+
+    value: str
+    count: int = Field(ge=0)
+
+
+class MonitoredFeature(Part):
+    """One feature's drift between the reference profile and the batch: effect sizes, not p-values."""
+
+    name: str
+    kind: Literal["numeric", "categorical"] | None
+    status: FeatureStatus
+    psi: float | None  # population stability index on the reference's bins (or categories)
+    js: float | None  # Jensen-Shannon distance (base 2: 0 same, 1 disjoint)
+    unseen_share: float | None  # share of the batch's values never seen in the reference
+    null_share_reference: float | None
+    null_share_current: float | None
+    reasons: list[str]  # the thresholds reached, or why the feature was not judged
+    new_values: list[NewValue]  # the most frequent values the reference never listed
+
+
+class SchemaChanges(Part):
+    """Columns of the reference missing from the batch, columns the reference never had, and columns whose
+    kind (numeric, categorical) differs."""
+
+    missing: list[str]
+    new: list[str]
+    changed_kind: list[str]
+
+
+class FeedCheck(Part):
+    """The batch checked with the schema and checks of its `data:` entry: a broken feed is not drift."""
+
+    dataset: str  # the entry's `path:`
+    passed: bool
+    files: list[DatasetResult]
+
+
+class Monitor(Document):
+    """monitor.json, written by `mlgate monitor`."""
+
+    file_name = "monitor.json"
+
+    passed: bool  # False: drift beyond a fail threshold, or a batch its data: entry refuses (exit 1)
+    status: MonitorStatus
+    summary: str
+    model: MonitoredModel
+    files: list[str]
+    rows: int = Field(ge=0)
+    min_rows: int = Field(ge=1)
+    features: list[MonitoredFeature]
+    schema_changes: SchemaChanges
+    feed: FeedCheck | None  # None: no data: entry matches the batch
+    notes: list[str]
 
 
 # --- reproduce.json ---------------------------------------------------------------------------------
@@ -658,6 +729,7 @@ def parse_document(data: object, model: type[D], source: str, *, fix: str = RERU
 
 SCHEMAS: Mapping[str, type[BaseModel]] = {
     "validation": Validation,
+    "monitor": Monitor,
     "lineage": Lineage,
     "verdict": Verdict,
     "reproduce": Reproduction,

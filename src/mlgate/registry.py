@@ -535,3 +535,18 @@ class Registry:
         with self._service(f"listing the artifacts of run {run_id}"):
             found = self._client.list_artifacts(run_id, folder)
         return [str(info.path).rsplit("/", 1)[-1] for info in found if not info.is_dir]
+
+    def run_json(self, run_id: str, path: str, what: str) -> Any | None:
+        """The JSON artifact `path` of a run, parsed (bounded, as every JSON file); None when missing."""
+        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
+                        "check the run id (mlflow runs list) and MLFLOW_TRACKING_URI")
+        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            raise s3_client_missing(f"downloading {what} of run {run_id}", run.info.artifact_uri)
+        if not self.has_artifact(run_id, path):
+            return None
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        with tempfile.TemporaryDirectory(prefix="mlgate-artifact-") as folder:
+            with self._service(f"downloading {what} of run {run_id}"):
+                local = self._client.download_artifacts(run_id, path, folder)
+            return read_json(Path(local), f"{what} of MLflow run {run_id} ({path})",
+                             "write it again: `mlgate profile --run RUN_ID --data ...`", file=path)

@@ -170,3 +170,41 @@ def test_a_fork_pull_request_bundles_and_publish_posts_it(gate: Gate) -> None:
     assert published.outputs["passed"] == "false"
     [status] = gate.github.statuses(head)
     assert status["context"] == CONTEXT and status["state"] == "failure"
+
+
+def test_the_monitor_action_opens_and_closes_the_models_issue(gate: Gate) -> None:
+    """A scheduled run of actions/monitor on the example: a drifted batch opens the issue, a batch like the
+    training data closes it; production's reference profile is the one `mlgate train` logged."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from mlgate.cli import cli
+
+    # production: validated, trained (which logs the profile), its gate's verdict tag, promoted
+    seed = ["--config", str(gate.repo / "mlgate.yaml")]
+    tail = ["--out", gate.out("seed"), "--tracking-uri", gate.store.uri]
+    for command in (["validate", "--all", "--out", gate.out("seed")], ["train", "--runtime", "local", *tail]):
+        assert CliRunner().invoke(cli, [*seed, *command], catch_exceptions=False).exit_code == 0
+    gate.store.client().set_model_version_tag(MODEL, "1", "mlgate.verdict", "passed")
+    assert CliRunner().invoke(cli, [*seed, "promote", "--version", "1", *tail]).exit_code == 0
+    data = pd.read_csv(gate.repo / "data" / "breast_cancer.csv")
+    incoming = gate.repo / "incoming"
+    incoming.mkdir()
+    data.assign(mean_radius=data["mean_radius"] * 1.6).to_csv(incoming / "drifted.csv", index=False)
+    data.to_csv(incoming / "healthy.csv", index=False)
+    runner = gate.runner(event_name="schedule")
+    common = {"out": gate.out("monitor"), "tracking-uri": gate.store.uri}
+
+    drifted = runner.run(action("monitor"), {**common, "data": "incoming/drifted.csv"})
+    assert drifted.exit_code == 1, explain(drifted)
+    assert drifted.outputs["status"] == "drifted" and drifted.outputs["passed"] == "false"
+    [issue] = gate.github.issues()
+    assert drifted.outputs["issue-url"] == issue["html_url"] and issue["state"] == "open"
+    assert "mean\\_radius" in issue["body"]
+    monitor = json.loads(Path(drifted.outputs["monitor-path"]).read_text())
+    assert [f["name"] for f in monitor["features"] if f["status"] == "fail"] == ["mean_radius"]
+
+    healthy = runner.run(action("monitor"), {**common, "data": "incoming/healthy.csv"})
+    assert healthy.exit_code == 0, explain(healthy)
+    assert healthy.outputs["status"] == "healthy"
+    assert gate.github.issue(issue["number"])["state"] == "closed"

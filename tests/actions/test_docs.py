@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 ACTIONS_DOC = ROOT / "docs" / "actions.md"
-STAGES = ["setup", "validate-data", "train", "evaluate", "compare", "report", "publish", "promote"]
+STAGES = ["setup", "validate-data", "train", "evaluate", "compare", "report", "publish", "promote", "monitor"]
 
 
 def actions() -> dict[str, Path]:

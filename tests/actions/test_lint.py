@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ACTIONS = sorted([ROOT / "action.yml", *(ROOT / "actions").glob("*/action.yml")])
 WORKFLOWS = sorted((ROOT / "examples").glob("*/.github/workflows/*.yml"))
-STAGES = {"setup", "validate-data", "train", "evaluate", "compare", "report", "publish", "promote"}
+STAGES = {"setup", "validate-data", "train", "evaluate", "compare", "report", "publish", "promote", "monitor"}
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
@@ -31,7 +31,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_the_suite_is_complete() -> None:
     assert {p.parent.name for p in ACTIONS if p.parent != ROOT} == STAGES
     assert (ROOT / "action.yml") in ACTIONS
-    assert {p.name for p in WORKFLOWS} >= {"pr-gate.yml", "publish-report.yml", "promote.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"pr-gate.yml", "publish-report.yml", "promote.yml", "monitor.yml"}
 
 
 def test_actions_match_the_github_actions_schema() -> None:

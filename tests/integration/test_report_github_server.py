@@ -111,3 +111,47 @@ def test_hold_makes_requests_wait_for_each_other(github_server: FakeGitHub) -> N
     list(issue.get_comments())
     first.join(timeout=5)
     assert len(done) == 1 and done[0] >= started
+
+
+def test_issues_list_create_edit_and_labels(github_server: FakeGitHub) -> None:
+    github_server.add_pull(1, head_sha=SHA)
+    repo = client(github_server).get_repo(DEFAULT_REPO)
+    created = repo.create_issue(title="Drift", body="b", labels=["mlgate", "drift"])
+    assert created.number == 2  # issues and pull requests share the numbers
+    assert [label.name for label in created.labels] == ["mlgate", "drift"]  # created as GitHub does
+    assert {label.name for label in repo.get_labels()} == {"mlgate", "drift"}
+    github_server.add_issue("Other", "x", labels=["bug"])
+    assert [i.number for i in repo.get_issues(state="all")] == [3, 2, 1]  # newest first, the PR too
+    assert [i.number for i in repo.get_issues(state="all", labels=["mlgate"])] == [2]
+    created.edit(body="c", state="closed", state_reason="completed", labels=["mlgate"])
+    assert (github_server.issue(2)["state"], github_server.issue(2)["body"]) == ("closed", "c")
+    assert [i.number for i in repo.get_issues(labels=["mlgate"])] == []  # state=open by default
+    created.edit(state="open")
+    assert github_server.issue(2)["state_reason"] == "reopened"
+    created.create_comment("drifted again")
+    assert [c["body"] for c in github_server.comments(2)] == ["drifted again"]
+    assert github_server.comments(2)[0]["html_url"].endswith(f"/issues/2#issuecomment-{github_server.comments(2)[0]['id']}")
+    with pytest.raises(GithubException) as too_long:
+        created.edit(body="x" * 65537)
+    assert too_long.value.status == 422 and "maximum is 65536" in str(too_long.value.data)
+    with pytest.raises(GithubException) as blank:
+        repo.create_issue(title=" ")
+    assert blank.value.status == 422
+    with pytest.raises(GithubException) as read_only:
+        client(github_server, READ_TOKEN).get_repo(DEFAULT_REPO).create_issue(title="t")
+    assert read_only.value.status == 403
+
+
+def test_workflow_dispatch(github_server: FakeGitHub) -> None:
+    github_server.add_workflow("retrain.yml")
+    github_server.add_workflow("ci.yml", dispatchable=False)
+    repo = client(github_server).get_repo(DEFAULT_REPO)
+    assert repo.get_workflow("retrain.yml").create_dispatch("main", throw=True) is True
+    assert github_server.dispatches() == [{"workflow": "retrain.yml", "ref": "main", "inputs": {}}]
+    for name, ref, inputs, status in [("ci.yml", "main", {}, 422), ("nope.yml", "main", {}, 404),
+                                      ("retrain.yml", "nobranch", {}, 422),
+                                      ("retrain.yml", "main", {"x": "1"}, 422)]:
+        with pytest.raises(GithubException) as refused:
+            repo.get_workflow(name).create_dispatch(ref, inputs, throw=True)
+        assert refused.value.status == status, name
+    assert len(github_server.dispatches()) == 1

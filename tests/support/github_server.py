@@ -1,12 +1,17 @@
 """A small local HTTP server that answers like the GitHub REST API, for the real PyGithub client.
 
 It covers what mlgate calls: repositories, pull requests, the pull requests of a commit, issue comments
-(list with Link-header pagination, create, edit, delete) and commit statuses. It behaves as GitHub does
+(list with Link-header pagination, create, edit, delete), commit statuses, issues (list with the state,
+labels and creator filters, create, get, edit: body, state, state_reason, labels), labels (list, get,
+create, add to an issue; a label an issue is given that does not exist yet is created, as GitHub does) and
+workflow dispatches (`POST .../actions/workflows/{file}/dispatches`, 204; 404 for an unknown workflow, 422
+for one without a `workflow_dispatch` trigger or a ref that is not a branch). It behaves as GitHub does
 where mlgate depends on it:
 
 - JSON shapes of GitHub's REST API (ids, urls pointing back at this server, users, timestamps);
 - pagination with `per_page` (default 30, at most 100) and `Link: <...>; rel="next"` headers;
-- 422 "Validation Failed" for a comment body over 65,536 characters or a status description over 140;
+- 422 "Validation Failed" for a comment or issue body over 65,536 characters, a blank issue title, or a status
+  description over 140;
 - 401 for an unknown token, 403 "Resource not accessible by integration" for a write with a read-only token
   (as GITHUB_TOKEN is on fork pull requests);
 - injected failures (`fail(...)`): 403 or 429 with `Retry-After` for rate limits, 5xx, anything;
@@ -28,6 +33,10 @@ Use the `github_server` fixture (registered in tests/conftest.py):
         github_server.comments(2)                               # read back: list of comment dicts
         github_server.statuses("ec26...")                       # read back: list of status dicts
         github_server.count("GET", "/comments")                 # requests made, by method and path part
+
+Issues: `add_issue("title", body, labels=[...], bot=True, state="closed")` seeds one, `issues()` /
+`issue(number)` read them back (with `comments(number)`); `add_workflow("retrain.yml")` makes a workflow
+that may be dispatched (`dispatchable=False`: one without the trigger), `dispatches` lists the dispatches.
 """
 
 from __future__ import annotations
@@ -115,6 +124,16 @@ class Repo:
     pulls: dict[int, Pull] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # issues proper (not pull requests)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    # file name -> the inputs its workflow_dispatch trigger declares (None: no workflow_dispatch trigger)
+    workflows: dict[str, list[str] | None] = field(default_factory=dict)
+    branches: set[str] = field(default_factory=lambda: {"main"})
+    dispatches: list[dict[str, Any]] = field(default_factory=list)
+
+    def next_number(self) -> int:
+        """Issues and pull requests share one sequence of numbers."""
+        return max([0, *self.pulls, *self.issues]) + 1
 
 
 class FakeGitHub:
@@ -163,6 +182,23 @@ class FakeGitHub:
             self.add_comment(number, f"Comment {index}: looks good to me", user=f"reviewer{index % 7}",
                              repo=repo)
 
+    def add_issue(self, title: str, body: str = "", *, labels: list[str] | None = None, bot: bool = False,
+                  user: str = "octocat", state: str = "open", repo: str = DEFAULT_REPO) -> dict[str, Any]:
+        """Seed an issue (by github-actions[bot] with bot=True, else by `user`)."""
+        author = BOT if bot else {"login": user, "id": 583231, "type": "User"}
+        with self.lock:
+            issue = self._new_issue(self.repo(repo), title, body or None, labels or [], author)
+            if state == "closed":
+                issue.update(state="closed", state_reason="completed", closed_at=self._now())
+            return dict(issue)
+
+    def add_workflow(self, file_name: str, *, dispatchable: bool = True, inputs: list[str] | None = None,
+                     repo: str = DEFAULT_REPO) -> None:
+        """A workflow file of the repository; `dispatchable`: it has a `workflow_dispatch:` trigger, which
+        declares `inputs` (a dispatch with any other input is refused with 422, as GitHub does)."""
+        with self.lock:
+            self.repo(repo).workflows[file_name] = list(inputs or []) if dispatchable else None
+
     def fail(self, method: str, path_regex: str, status: int, message: str = "", *,
              headers: dict[str, str] | None = None, times: int = 1) -> None:
         """Answer the next `times` matching requests with `status` (e.g. 429 + Retry-After, or 502)."""
@@ -207,6 +243,20 @@ class FakeGitHub:
         with self.lock:
             return [dict(s) for s in self.repo(repo).statuses.get(sha, [])]
 
+    def issues(self, repo: str = DEFAULT_REPO) -> list[dict[str, Any]]:
+        """The issues proper (not pull requests), oldest first."""
+        with self.lock:
+            return [dict(i) for _, i in sorted(self.repo(repo).issues.items())]
+
+    def issue(self, number: int, repo: str = DEFAULT_REPO) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.repo(repo).issues[number])
+
+    def dispatches(self, repo: str = DEFAULT_REPO) -> list[dict[str, Any]]:
+        """The workflow dispatches made: {"workflow", "ref", "inputs"}."""
+        with self.lock:
+            return [dict(d) for d in self.repo(repo).dispatches]
+
     def count(self, method: str | None = None, path_contains: str = "") -> int:
         with self.lock:
             return sum(
@@ -244,10 +294,11 @@ class FakeGitHub:
     def _new_comment(self, repo: Repo, number: int, body: str, author: dict[str, Any]) -> dict[str, Any]:
         cid = next(self._ids)
         now = self._now()
+        kind = "issues" if number in repo.issues else "pull"
         comment = {
             "id": cid, "node_id": f"IC_{cid}",
             "url": f"{self.url}/repos/{repo.full_name}/issues/comments/{cid}",
-            "html_url": f"{self.html}/{repo.full_name}/pull/{number}#issuecomment-{cid}",
+            "html_url": f"{self.html}/{repo.full_name}/{kind}/{number}#issuecomment-{cid}",
             "issue_url": f"{self.url}/repos/{repo.full_name}/issues/{number}",
             "body": body, "user": self._user(author), "created_at": now, "updated_at": now,
             "author_association": "NONE" if author["type"] == "Bot" else "CONTRIBUTOR",
@@ -255,6 +306,38 @@ class FakeGitHub:
         }
         repo.comments.setdefault(number, []).append(comment)
         return comment
+
+    def label(self, repo: Repo, name: str, *, color: str = "ededed", description: str | None = None
+              ) -> dict[str, Any]:
+        """The label `name`, created when the repository has none by that name (case-insensitive)."""
+        for existing in repo.labels.values():
+            if existing["name"].lower() == name.lower():
+                return existing
+        lid = next(self._ids)
+        label = {"id": lid, "node_id": f"LA_{lid}", "url": f"{self.url}/repos/{repo.full_name}/labels/{name}",
+                 "name": name, "color": color, "default": False, "description": description}
+        repo.labels[name] = label
+        return label
+
+    def _new_issue(self, repo: Repo, title: str, body: str | None, labels: list[str],
+                   author: dict[str, Any]) -> dict[str, Any]:
+        number = repo.next_number()
+        iid = 444500041 + number
+        now = self._now()
+        base = f"{self.url}/repos/{repo.full_name}/issues/{number}"
+        issue = {
+            "url": base, "repository_url": f"{self.url}/repos/{repo.full_name}",
+            "labels_url": f"{base}/labels{{/name}}", "comments_url": f"{base}/comments",
+            "events_url": f"{base}/events", "html_url": f"{self.html}/{repo.full_name}/issues/{number}",
+            "id": iid, "node_id": f"I_{iid}", "number": number, "title": title, "user": self._user(author),
+            "labels": [self.label(repo, name) for name in dict.fromkeys(labels)], "state": "open",
+            "state_reason": None, "locked": False, "assignee": None, "assignees": [], "milestone": None,
+            "comments": 0, "created_at": now, "updated_at": now, "closed_at": None,
+            "author_association": "NONE" if author["type"] == "Bot" else "OWNER", "body": body,
+            "performed_via_github_app": None,
+        }
+        repo.issues[number] = issue
+        return issue
 
     def repo_json(self, repo: Repo) -> dict[str, Any]:
         owner, name = repo.full_name.split("/", 1)
@@ -283,6 +366,10 @@ class FakeGitHub:
         }
 
     def issue_json(self, repo: Repo, number: int) -> dict[str, Any]:
+        if number in repo.issues:
+            issue = dict(repo.issues[number])
+            issue["comments"] = len(repo.comments.get(number, []))
+            return issue
         pull = repo.pulls.get(number)
         return {
             "url": f"{self.url}/repos/{repo.full_name}/issues/{number}", "id": 444500041 + number,
@@ -447,10 +534,6 @@ def _get_pull(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, nu
     return (200, fake.pull_json(repo, pull), {}) if pull else _NOT_FOUND
 
 
-def _get_issue(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, number: str) -> Response:
-    return 200, fake.issue_json(repo, int(number)), {}
-
-
 def _commit_pulls(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, sha: str) -> Response:
     pulls = [fake.pull_json(repo, p) for p in repo.pulls.values() if p.head_sha == sha]
     return _page(fake, f"/repos/{repo.full_name}/commits/{sha}/pulls", pulls, query)
@@ -533,10 +616,177 @@ def _list_statuses(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: An
     return _page(fake, f"/repos/{repo.full_name}/commits/{sha}/statuses", items, query)
 
 
+def _list_issues(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any) -> Response:
+    """GET /issues: issues and pull requests (as GitHub lists them), newest first unless direction=asc."""
+    state = query.get("state", "open")
+    wanted = [name.strip().lower() for name in query.get("labels", "").split(",") if name.strip()]
+    numbers = sorted({*repo.issues, *repo.pulls}, reverse=query.get("direction", "desc") != "asc")
+    items = []
+    for number in numbers:
+        item = fake.issue_json(repo, number)
+        names = {label["name"].lower() for label in item.get("labels", [])}
+        if state != "all" and item["state"] != state:
+            continue
+        if any(name not in names for name in wanted):
+            continue
+        if query.get("creator") and item["user"]["login"] != query["creator"]:
+            continue
+        items.append(item)
+    return _page(fake, f"/repos/{repo.full_name}/issues", items, query)
+
+
+def _issue_fields(resource: str, body: dict[str, Any]) -> Response | None:
+    """The checks GitHub makes on an issue's fields: a 422 answer, or None when they are fine."""
+    if "title" in body and (not isinstance(body["title"], str) or not body["title"].strip()):
+        return _invalid(resource, "title", "title can't be blank")
+    text = body.get("body")
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_COMMENT):
+        return _invalid(resource, "body", f"body is too long (maximum is {MAX_COMMENT} characters)")
+    labels = body.get("labels")
+    if labels is not None and (not isinstance(labels, list)
+                               or not all(isinstance(name, str) and name for name in labels)):
+        return _invalid(resource, "labels", "labels must be a list of names")
+    if body.get("state") not in (None, "open", "closed"):
+        return _invalid(resource, "state", "state is not included in the list")
+    if body.get("state_reason") not in (None, "completed", "not_planned", "reopened", "duplicate"):
+        return _invalid(resource, "state_reason", "state_reason is not included in the list")
+    return None
+
+
+def _create_issue(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any) -> Response:
+    body = body if isinstance(body, dict) else {}
+    if "title" not in body:
+        return _invalid("Issue", "title", "title can't be blank")
+    refused = _issue_fields("Issue", body)
+    if refused is not None:
+        return refused
+    issue = fake._new_issue(repo, body["title"], body.get("body"), body.get("labels") or [], BOT)
+    return 201, fake.issue_json(repo, issue["number"]), {}
+
+
+def _get_issue(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, number: str) -> Response:
+    return 200, fake.issue_json(repo, int(number)), {}
+
+
+def _edit_issue(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, number: str) -> Response:
+    issue = repo.issues.get(int(number))
+    if issue is None:
+        return _NOT_FOUND
+    body = body if isinstance(body, dict) else {}
+    refused = _issue_fields("Issue", body)
+    if refused is not None:
+        return refused
+    for name in ("title", "body"):
+        if name in body:
+            issue[name] = body[name]
+    if "labels" in body:
+        issue["labels"] = [fake.label(repo, name) for name in dict.fromkeys(body["labels"])]
+    now = fake._now()
+    state = body.get("state")
+    if state == "closed" and issue["state"] != "closed":
+        issue.update(state="closed", closed_at=now, state_reason=body.get("state_reason") or "completed")
+    elif state == "open" and issue["state"] != "open":
+        issue.update(state="open", closed_at=None, state_reason="reopened")
+    elif "state_reason" in body:
+        issue["state_reason"] = body["state_reason"]
+    issue["updated_at"] = now
+    return 200, fake.issue_json(repo, issue["number"]), {}
+
+
+def _list_labels(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any) -> Response:
+    return _page(fake, f"/repos/{repo.full_name}/labels", list(repo.labels.values()), query)
+
+
+def _get_label(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, name: str) -> Response:
+    for label in repo.labels.values():
+        if label["name"].lower() == name.lower():
+            return 200, label, {}
+    return _NOT_FOUND
+
+
+def _create_label(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any) -> Response:
+    body = body if isinstance(body, dict) else {}
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return _invalid("Label", "name", "name can't be blank")
+    if any(label["name"].lower() == name.lower() for label in repo.labels.values()):
+        return (422, {"message": "Validation Failed", "errors": [
+            {"resource": "Label", "code": "already_exists", "field": "name"}],
+            "documentation_url": DOCS, "status": "422"}, {})
+    label = fake.label(repo, name, color=str(body.get("color") or "ededed"), description=body.get("description"))
+    return 201, label, {}
+
+
+def _add_labels(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, number: str) -> Response:
+    issue = repo.issues.get(int(number))
+    if issue is None:
+        return _NOT_FOUND
+    names = body.get("labels") if isinstance(body, dict) else body
+    if not isinstance(names, list) or not all(isinstance(name, str) and name for name in names):
+        return _invalid("Label", "labels", "labels must be a list of names")
+    have = {label["name"].lower() for label in issue["labels"]}
+    issue["labels"] = [*issue["labels"], *(fake.label(repo, name) for name in dict.fromkeys(names)
+                                          if name.lower() not in have)]
+    return 200, issue["labels"], {}
+
+
+def _workflow_json(fake: FakeGitHub, repo: Repo, file_name: str) -> dict[str, Any]:
+    wid = 161335 + sorted(repo.workflows).index(file_name)
+    return {"id": wid, "node_id": f"W_{wid}", "name": file_name.rsplit(".", 1)[0],
+            "path": f".github/workflows/{file_name}", "state": "active",
+            "url": f"{fake.url}/repos/{repo.full_name}/actions/workflows/{wid}",
+            "html_url": f"{fake.html}/{repo.full_name}/blob/main/.github/workflows/{file_name}"}
+
+
+def _find_workflow(fake: FakeGitHub, repo: Repo, key: str) -> str | None:
+    for file_name in repo.workflows:
+        if key == file_name or key == str(_workflow_json(fake, repo, file_name)["id"]):
+            return file_name
+    return None
+
+
+def _get_workflow(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, key: str) -> Response:
+    file_name = _find_workflow(fake, repo, key)
+    return (200, _workflow_json(fake, repo, file_name), {}) if file_name else _NOT_FOUND
+
+
+def _dispatch(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, key: str) -> Response:
+    """POST .../dispatches: 204 No Content; 422 as GitHub words it for a workflow it cannot dispatch."""
+    file_name = _find_workflow(fake, repo, key)
+    if file_name is None:
+        return _NOT_FOUND
+    body = body if isinstance(body, dict) else {}
+    declared = repo.workflows[file_name]
+    if declared is None:
+        return 422, {"message": "Workflow does not have 'workflow_dispatch' trigger",
+                     "documentation_url": DOCS, "status": "422"}, {}
+    ref = body.get("ref")
+    if not isinstance(ref, str) or not ref:
+        return _invalid("WorkflowDispatch", "ref", "ref wasn't supplied.")
+    if ref.removeprefix("refs/heads/") not in repo.branches:
+        return 422, {"message": f"No ref found for: {ref}", "documentation_url": DOCS, "status": "422"}, {}
+    inputs = body.get("inputs") or {}
+    unexpected = sorted(set(inputs) - set(declared))
+    if unexpected:
+        return 422, {"message": f"Unexpected inputs provided: {unexpected}", "documentation_url": DOCS,
+                     "status": "422"}, {}
+    repo.dispatches.append({"workflow": file_name, "ref": ref, "inputs": dict(inputs)})
+    return 204, None, {}
+
+
 _ROUTES = [
     (r"GET ", _get_repo),
     (r"GET /pulls/(\d+)", _get_pull),
+    (r"GET /issues", _list_issues),
+    (r"POST /issues", _create_issue),
     (r"GET /issues/(\d+)", _get_issue),
+    (r"PATCH /issues/(\d+)", _edit_issue),
+    (r"POST /issues/(\d+)/labels", _add_labels),
+    (r"GET /labels", _list_labels),
+    (r"POST /labels", _create_label),
+    (r"GET /labels/([^/]+)", _get_label),
+    (r"GET /actions/workflows/([^/]+)", _get_workflow),
+    (r"POST /actions/workflows/([^/]+)/dispatches", _dispatch),
     (r"GET /commits/([0-9a-fA-F]{4,40})/pulls", _commit_pulls),
     (r"GET /issues/(\d+)/comments", _list_comments),
     (r"POST /issues/(\d+)/comments", _create_comment),

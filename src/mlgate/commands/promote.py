@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate.commands.compare import GATED_AGAINST_TAG, NO_PRODUCTION
+from mlgate.commands.profile import PROFILE_ARTIFACT, PROFILE_TAG, profile_uri
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, ServiceError
@@ -194,12 +195,20 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
         "mlgate.promoted_verdict": verdict,
         "mlgate.promoted_data_validation": target.tags.get(DATA_VALIDATION_TAG) or "missing",
         "mlgate.promoted_forced_by": github.who() if forced else "",
+        PROFILE_TAG: reference_of(registry, target),  # what `mlgate monitor` compares batches with
     }
     registry.set_version_tags(model.name, target.version, {k: v for k, v in tags.items() if v})
     before = f"; version {current.version} is now @{model.previous_alias}" if current else ""
     output.line(f"promoted {model.name} version {target.version} to @{model.production_alias}{before}")
     output.set_output("previous-version", current.version if current else "")
     return EXIT_PASSED
+
+
+def reference_of(registry: Registry, target: VersionInfo) -> str:
+    """The version's reference profile (its run's mlgate/profile.json) as a runs:/ URI; "" without one."""
+    if not target.run_id or not registry.has_artifact(target.run_id, PROFILE_ARTIFACT):
+        return ""
+    return profile_uri(target.run_id)
 
 
 def read_back(registry: Registry, name: str, alias: str, version: str) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate.commands.profile import log_training_profile
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
@@ -214,6 +215,7 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
     try:
         produced = train_and_check(config, output, settings, job, document)
         predictions = score_candidate(config, output, job, document, evalset) if evalset else None
+        log_training_profile(config, output, tracking.registry, tracking.run_id, out)
         finish(config, settings, out, tracking, document, produced, register=register,
                predictions=predictions)
     except MlgateError as exc:

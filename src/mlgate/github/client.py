@@ -109,15 +109,19 @@ def repository(ctx: GitHubContext) -> Repository:
 
 
 @contextmanager
-def api(ctx: GitHubContext, doing: str) -> Iterator[None]:
-    """Turn GitHub API and network failures into ServiceError naming what we were doing."""
+def api(ctx: GitHubContext, doing: str, *, read_only_fix: str = FORK_HELP) -> Iterator[None]:
+    """Turn GitHub API and network failures into ServiceError naming what we were doing.
+
+    `read_only_fix`: the fix said when the token may not write (403 "Resource not accessible by
+    integration"); by default the pull request's (forks, `pull-requests: write`).
+    """
     from github.GithubException import GithubException
     from requests import RequestException
 
     try:
         yield
     except GithubException as exc:
-        raise _explain(ctx, doing, exc.status, _message(exc.data)) from None
+        raise _explain(ctx, doing, exc.status, _message(exc.data), read_only_fix) from None
     except (RequestException, OSError) as exc:
         raise ServiceError(f"cannot reach the GitHub API at {ctx.api_url} while {doing}",
                            _scrub(ctx, str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
@@ -137,11 +141,12 @@ def _scrub(ctx: GitHubContext, text: str) -> str:
     return text.replace(ctx.token, "***") if ctx.token else text
 
 
-def _explain(ctx: GitHubContext, doing: str, status: int, message: str) -> ServiceError:
+def _explain(ctx: GitHubContext, doing: str, status: int, message: str,
+             read_only_fix: str = FORK_HELP) -> ServiceError:
     message = _scrub(ctx, message)
     why = f"GitHub answered {status}: {message}" if message else f"GitHub answered {status}"
     if status == 403 and READ_ONLY.lower() in message.lower():
-        return ServiceError(f"GitHub refused {doing}: the token may not write here", why, FORK_HELP)
+        return ServiceError(f"GitHub refused {doing}: the token may not write here", why, read_only_fix)
     if status == 401:
         return ServiceError(f"GitHub rejected the token while {doing}", why,
                             "pass a valid token: `env: GITHUB_TOKEN: ${{ github.token }}`")

@@ -173,6 +173,17 @@ def test_a_regressing_slice_warns_by_default_and_fails_with_slice_severity_fail(
     assert summary(failed).startswith("failed: roc_auc on sex=F 0.85 is lower than production (0.9)")
 
 
+@pytest.mark.parametrize("setting", ["warn", "fail"])
+def test_an_inconclusive_slice_is_listed_and_never_warns_nor_fails(setting: str) -> None:
+    strict = Rule("roc_auc", "maximize", max_regression=0.005, slice_severity="fail")
+    evidence = auc(0.0, -0.003, 0.003, inconclusive=setting, slices=(slice_("F", -0.004, -0.03, 0.02),))
+    result = verdict([strict], evidence)
+    (female,) = result.slices
+    assert female.metrics[0].decision == "inconclusive" and female.status == "pass"
+    assert "inconclusive" in female.metrics[0].reasons[0]
+    assert result.status == "passed"
+
+
 def flips(harmful: int, helpful: int = 3) -> FlipEvidence:
     return FlipEvidence(both_right=900, both_wrong=100 - harmful - helpful, harmful=harmful, helpful=helpful,
                         harmful_rows=(FlipRow("row-7", "1", "1", "0"),))

@@ -256,7 +256,7 @@ def evaluate(
         params_diff=params_diff(candidate.params, production.params) if production else (),
         primary_metric=primary_metric, rules=tuple(rules),
         comparison="same-data" if on_same_data else "logged-metrics",
-        slices=tuple(judge_slice(s, rules, paired.inconclusive) for s in paired.slices) if paired else (),
+        slices=tuple(judge_slice(s, rules) for s in paired.slices) if paired else (),
         flips=judge_flips(paired) if paired is not None else None,
         evaluation_data=paired.data if paired is not None else "",
     )
@@ -292,13 +292,17 @@ def _baseline_value(name: str, evidence: Evidence, baseline: Side | None) -> Raw
     return baseline.metrics.get(name) if baseline is not None else None
 
 
-def judge_slice(evidence: SliceEvidence, rules: Sequence[Rule], inconclusive: Status) -> SliceResult:
-    """A slice's metrics decided as the whole set's, at each rule's slice_severity (no min/max/baseline)."""
+def judge_slice(evidence: SliceEvidence, rules: Sequence[Rule]) -> SliceResult:
+    """A slice's metrics decided as the whole set's, at each rule's slice_severity (no min/max/baseline).
+
+    A slice holds a few dozen rows, so most of its differences cannot be decided: an inconclusive slice is
+    listed as such and never warns or fails (evaluate.inconclusive is for the whole set); a slice counts
+    when its interval shows the regression."""
     if not evidence.judged:
         return SliceResult(evidence.column, evidence.value, evidence.n, judged=False)
     results = tuple(
         evaluate_paired(rule, evidence.metrics[rule.name], None, has_baseline=False,
-                        inconclusive=inconclusive, severity=rule.slice_severity, bounds=False)
+                        inconclusive="pass", severity=rule.slice_severity, bounds=False)
         for rule in rules if rule.name in evidence.metrics
     )
     return SliceResult(evidence.column, evidence.value, evidence.n, judged=True, metrics=results)

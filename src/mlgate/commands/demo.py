@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mlgate.commands.compare import run_compare
 from mlgate.commands.evaluate import run_evaluate
+from mlgate.commands.monitor import run_monitor
 from mlgate.commands.promote import run_promote
 from mlgate.commands.report import run_report
 from mlgate.commands.train import run_train
@@ -51,6 +52,7 @@ EXAMPLE = "breast-cancer"
 RESPLIT_BRANCH = "pr/resplit-seed-17"
 PR_BRANCH = "pr/new-labels"
 BAD_ROW = 57  # the data row the pull request's first push gets wrong
+DRIFT_ROWS = 800  # the monitored batch (monitor.min_rows is 500)
 HIGH_TEXTURE = 21.0  # mean_texture of the evaluation file's `high` texture_band
 DATA = "data/breast_cancer.csv"
 HOLDOUT = "data/holdout.csv"  # the fixed evaluation file both models are scored on
@@ -106,6 +108,7 @@ def run_demo(output: Output, workdir: Path | None) -> int:
             _main_loop(demo)
             _resplit_loop(demo)
             _pull_request_loop(demo)
+            _monitor_loop(demo)
         except _Stop:
             pass
     return _conclude(demo, time.monotonic() - started)
@@ -198,11 +201,11 @@ def _make_repository() -> None:
     git("commit", "-q", "-m", "Breast-cancer classifier: data (DVC), schema, training, gate policy")
 
 
-# --- the three loops ----------------------------------------------------------------------------------
+# --- the four loops ----------------------------------------------------------------------------------
 
 
 def _main_loop(demo: Demo) -> None:
-    _banner(demo, "1/3  main: the first model becomes production")
+    _banner(demo, "1/4  main: the first model becomes production")
     _make_repository()
     out = demo.out("1-main")
     _validate(demo, "main validate", out, None)
@@ -217,7 +220,7 @@ def _main_loop(demo: Demo) -> None:
 
 
 def _resplit_loop(demo: Demo) -> None:
-    _banner(demo, "2/3  a pull request that only re-splits the training data (train.seed 42 -> 17)")
+    _banner(demo, "2/4  a pull request that only re-splits the training data (train.seed 42 -> 17)")
     git("checkout", "-q", "-b", RESPLIT_BRANCH, "main")
     config = Path("mlgate.yaml")
     config.write_text(config.read_text(encoding="utf-8").replace("seed: 42", "seed: 17", 1), encoding="utf-8")
@@ -234,7 +237,7 @@ def _resplit_loop(demo: Demo) -> None:
 
 
 def _pull_request_loop(demo: Demo) -> None:
-    _banner(demo, "3/3  a pull request with new labels (half the malignant high-texture samples marked "
+    _banner(demo, "3/4  a pull request with new labels (half the malignant high-texture samples marked "
                   "benign) and a typo in one row")
     git("checkout", "-q", "-b", PR_BRANCH, "main")
     flipped = relabel_where(Path(DATA), column="mean_texture", at_least=HIGH_TEXTURE, label="0", every=2)
@@ -253,6 +256,42 @@ def _pull_request_loop(demo: Demo) -> None:
     _compare(demo, "pr compare", out)
     _report(demo, "pr report", out)
     _show_report(demo, out)
+
+
+def _monitor_loop(demo: Demo) -> None:
+    _banner(demo, "4/4  on a schedule: production's data drifts (a new clinic's staining, more texture)")
+    git("checkout", "-q", "main")
+    batch = demo.root / "batches" / "2026-11.csv"
+    rows = drifted_batch(Path(DATA), batch, rows=DRIFT_ROWS)
+    demo.output.line(f"\nA batch of {rows} samples arrives ({batch.name}, no labels yet). Has production's "
+                     "data moved away from what it was trained on?")
+    out = demo.out("4-monitor")
+    _stage(demo, "monitor", ["monitor", "--data", str(batch), "--no-post", "--out", str(out)],
+           lambda config: run_monitor(config, demo.output, GitHubContext(), data=[str(batch)], dataset=None,
+                                      post=False, out=out, tracking_uri=demo.tracking_uri))
+    issue = out / "monitor.md"
+    if issue.is_file():
+        _banner(demo, f"the issue mlgate monitor keeps open on GitHub while production drifts ({issue})")
+        demo.output.line(issue.read_text(encoding="utf-8"))
+
+
+def drifted_batch(source: Path, target: Path, *, rows: int) -> int:
+    """A batch of serving data: `rows` samples drawn (seeded) from the data, every texture measurement
+    1.4 times higher (another clinic's staining), without the label. How many rows it wrote."""
+    import random
+
+    table = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
+    header, body = table[0], table[1:]
+    keep = [i for i, name in enumerate(header) if name != "target"]
+    textures = {i for i, name in enumerate(header) if "texture" in name}
+    pick = random.Random(2026)
+    out = [[header[i] for i in keep]]
+    for _ in range(rows):
+        row = pick.choice(body)
+        out.append([f"{float(row[i]) * 1.4:.4g}" if i in textures else row[i] for i in keep])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_rows(target, out)
+    return rows
 
 
 def _commit(message: str) -> None:
@@ -397,6 +436,7 @@ EXPECTED: Mapping[str, int] = {
     "pr validate (first push)": EXIT_GATE_FAILED,
     "pr validate": EXIT_PASSED, "pr train": EXIT_PASSED, "pr evaluate": EXIT_PASSED,
     "pr compare": EXIT_GATE_FAILED, "pr report": EXIT_PASSED,
+    "monitor": EXIT_GATE_FAILED,
 }
 
 
@@ -424,7 +464,9 @@ def _conclude(demo: Demo, seconds: float) -> int:
                      "request passed, its lower logged ROC AUC being the noise of another split (on the same "
                      "rows it is as good); the gate stopped the new-labels pull request twice, first on "
                      "invalid data (`mlgate validate` exited 1), then, with valid data, on a worse model "
-                     "(`mlgate compare` exited 1): each fails the CI job and the required status.")
+                     "(`mlgate compare` exited 1): each fails the CI job and the required status. On a "
+                     "schedule, `mlgate monitor` found production's data drifted (exited 1) and wrote the "
+                     "issue it keeps on GitHub.")
     return EXIT_PASSED
 
 
@@ -434,7 +476,7 @@ def _where(demo: Demo) -> None:
                      f"{PR_BRANCH})")
     demo.output.line(f"  MLflow store sqlite:///{demo.store}")
     demo.output.line(f"               browse it: mlflow ui --backend-store-uri sqlite:///{demo.store}")
-    for loop in ("1-main", "2-pr-resplit", "3-pr-first-push", "3-pr"):
+    for loop in ("1-main", "2-pr-resplit", "3-pr-first-push", "3-pr", "4-monitor"):
         folder = demo.out(loop)
         if folder.is_dir():
             files = sorted(p.name for p in folder.iterdir() if p.suffix in {".json", ".md"})

@@ -375,7 +375,7 @@ class NumericSummary(Part):
     mean: float | None  # rounded to 12 significant digits, so that chunking does not change it
     quantiles: dict[str, float]  # "p1", "p5", "p25", "p50", "p75", "p95", "p99"
     relative_error: float = Field(ge=0)  # bound of a quantile's error, relative to its value
-    non_numeric: int = Field(ge=0)  # values that are not numbers (text in a numeric column)
+    non_numeric: int = Field(ge=0)  # text in a numeric column (counted in the column's nulls too)
     histogram: Histogram | None  # None when the column has no finite value (and no reference bins)
 
 

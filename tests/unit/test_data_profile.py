@@ -71,18 +71,18 @@ def test_csv_parquet_and_json_lines_give_the_same_profile(tmp_path: Path) -> Non
     assert profiles[0].rows == 3000
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 7, 250, 2999])
-def test_the_chunk_size_does_not_change_the_profile(tmp_path: Path, chunk_rows: int,
+@pytest.mark.parametrize(("rows", "chunk_rows"), [(300, 1), (3000, 13), (3000, 250), (3000, 2999)])
+def test_the_chunk_size_does_not_change_the_profile(tmp_path: Path, rows: int, chunk_rows: int,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile_module, "distinct_limit", lambda columns: 1000)  # `id` goes past it
-    df = frame(rows=3000)
-    df.loc[:1500, "empty"] = None
-    df.loc[2500, "empty"] = "late"  # its first value in a late chunk: the earlier rows are its nulls
+    monkeypatch.setattr(profile_module, "distinct_limit", lambda columns: 1000)  # `id` goes past it (3000)
+    df = frame(rows=rows)
+    late = rows * 5 // 6
+    df.loc[late, "empty"] = "late"  # its first value in a late chunk: the earlier rows are its nulls
     df.to_csv(tmp_path / "d.csv", index=False)
     whole = profile([tmp_path / "d.csv"], chunk_rows=10_000)
     chunked = profile([tmp_path / "d.csv"], chunk_rows=chunk_rows)
     assert chunked == whole
-    assert whole.columns["empty"].values == 1 and whole.columns["empty"].nulls == 2999
+    assert whole.columns["empty"].values == 1 and whole.columns["empty"].nulls == rows - 1
 
 
 def test_counts_nulls_and_categories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,6 +163,24 @@ def test_a_reference_profile_gives_its_bins_and_categories(tmp_path: Path) -> No
     assert x.histogram.counts[0] == 1 and x.histogram.counts[-1] == 2999  # below and above the reference
     city = current.columns["city"].categories
     assert city is not None and city.counts == {"rome": 3000, "paris": 0, "lima": 0}
+
+
+@pytest.mark.parametrize("bins", [10, 40])  # up to 32 edges counted by comparisons, more by binary search
+def test_counts_on_reference_bins_are_exact(tmp_path: Path, bins: int) -> None:
+    df = frame(rows=4000)
+    df.to_csv(tmp_path / "ref.csv", index=False)
+    reference = profile([tmp_path / "ref.csv"], bins=bins)
+    current = df.assign(x=df["x"] * 2 + 0.5)
+    current.loc[0, "x"] = np.inf
+    current.loc[1, "x"] = -np.inf
+    current.loc[2, "x"] = reference.columns["x"].numeric.histogram.edges[-1]  # type: ignore[union-attr]
+    current.to_parquet(tmp_path / "cur.parquet")
+    hist = profile([tmp_path / "cur.parquet"], reference=reference, bins=bins).columns["x"].numeric.histogram
+    assert hist is not None
+    edges, values = np.array(hist.edges), current["x"].to_numpy()
+    inside, _ = np.histogram(values[np.isfinite(values)], bins=edges)
+    below, above = int((values < edges[0]).sum()), int((values > edges[-1]).sum())
+    assert hist.counts == [below, *inside.tolist(), above] and len(edges) == bins + 1
 
 
 def test_text_in_a_numeric_column_counts_as_not_numeric(tmp_path: Path) -> None:

@@ -97,6 +97,16 @@ def test_per_feature_thresholds_and_ignore() -> None:
     assert drift(reference, current, settings).status == "warn"
 
 
+def test_a_feature_entry_overrides_only_what_it_sets() -> None:
+    reference = prof(1000, x=numeric([0, 500, 500, 0]), y=numeric([0, 500, 500, 0]))
+    current = prof(1000, x=numeric([0, 800, 200, 0]), y=numeric([0, 800, 200, 0]))
+    settings = MonitorSettings.model_validate({
+        "min_rows": 100, "default": {"psi_fail": 1.0, "js_fail": 0.25}, "features": {"x": {"psi_warn": 0.5}}})
+    x, y = drift(reference, current, settings).features
+    assert x.reasons == ("js 0.27 >= 0.25 (fail)",)  # psi 0.416 < x's own warn 0.5; js_fail from the default
+    assert y.reasons == ("psi 0.416 >= 0.1 (warn)", "js 0.27 >= 0.25 (fail)")
+
+
 def test_below_min_rows_nothing_is_judged() -> None:
     reference = prof(1000, x=numeric([0, 500, 500, 0]))
     current = prof(35, x=numeric([0, 35, 0, 0]))
@@ -173,6 +183,12 @@ def test_a_column_that_became_all_null() -> None:
     limits = MonitorSettings(min_rows=100, default=FeatureThresholds(null_change_fail=0.5))
     (x,) = drift(reference, current, limits).features
     assert x.status == "fail" and x.reasons == ("null share change 1 >= 0.5 (fail)", "no values in the current data")
+
+
+def test_a_document_without_the_summary_of_its_kind_is_not_compared() -> None:
+    bare = ColumnProfile(kind="categorical", values=1000, nulls=0)  # valid JSON, written by another tool
+    (c,) = drift(prof(1000, c=bare), prof(1000, c=categorical({"a": 1000})), SETTINGS).features
+    assert c.status == "not-judged" and c.reasons == ("no category counts in the reference",)
 
 
 def test_a_profile_not_made_on_the_reference_bins_is_not_compared() -> None:

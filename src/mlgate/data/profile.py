@@ -15,6 +15,10 @@ only on the data, not on how it was chunked. From the buckets come:
 - the histogram's edges: min and max (exact), and between them the bucket boundaries nearest to equal
   counts (bins of about equal frequency), so each bin's count is exact.
 
+A column's kind is the reference's, else it is numeric when the first chunk holding a value of it reads
+as numbers (later text in it counts as `non_numeric`), else categorical; so only a column mixing numbers
+and text can depend on the chunk size.
+
 Given a reference profile, its edges are used instead and every value is counted against them exactly
 (with a bin below and one above for values outside the reference's range), and its categories are kept.
 
@@ -77,23 +81,36 @@ INF_BITS = 0x7FF0_0000_0000_0000
 
 
 def _count(keys: Ints) -> tuple[Ints, Ints]:
-    """The distinct keys and how often each occurs: by bincount over a narrow range (0 apart: the zero
-    bucket is far from the others), else by sorting."""
+    """The distinct keys and how often each occurs, sorted.
+
+    A negative key is the complement of a non-negative one, so key ^ sign folds both signs onto one narrow
+    range of integers, interleaved (2 m for a key m >= 0, 2 m + 1 for ~m): one bincount counts them. The
+    zero bucket (0, and the smallest subnormals) lies far below the others and takes slot 0. Keys spread
+    over a wider range (data spanning hundreds of orders of magnitude) are sorted instead.
+    """
     import numpy as np
 
     if not len(keys):
         return keys, keys
-    low, high = int(keys.min()), int(keys.max())
-    if high - low < max(1 << 20, 4 * len(keys)):
-        counted = np.bincount(keys - low)
-        found = np.flatnonzero(counted)
-        return found.astype(np.int64) + low, counted[found].astype(np.int64)
-    zero = keys == 0
-    if zero.any() and not zero.all():
-        rest, counts = _count(keys[~zero])
-        return np.concatenate([[0], rest]).astype(np.int64), np.concatenate([[int(zero.sum())], counts])
-    unique, counts = np.unique(keys, return_counts=True)
-    return unique, counts.astype(np.int64)
+    sign = keys >> 63  # -1 for a negative key
+    folded = keys ^ sign  # >= 0
+    low = int(np.min(folded, where=folded > 0, initial=np.iinfo(np.int64).max))
+    high = int(folded.max())
+    if high == 0 or high - low >= max(1 << 19, 2 * len(keys)):
+        unique, counts = np.unique(keys, return_counts=True)
+        return unique, counts.astype(np.int64)
+    slots = folded  # in place: folded - (low - 1), the zero bucket at 0, times 2, + 1 for a negative key
+    slots -= low - 1
+    np.maximum(slots, 0, out=slots)
+    slots <<= 1
+    slots -= sign
+    counted = np.bincount(slots)
+    found = np.flatnonzero(counted)
+    negative = -(found & 1)
+    half = found >> 1
+    original = np.where(half == 0, 0, half + (low - 1)) ^ negative
+    order = np.argsort(original, kind="stable")
+    return original[order].astype(np.int64), counted[found][order].astype(np.int64)
 
 
 def _bound(keys: Ints, shift: int) -> Floats:
@@ -124,28 +141,18 @@ class Sketch:
         import numpy as np
 
         bits = values.view(np.int64)
-        keys: Ints = bits >> self.shift  # for x >= 0 (-0.0 aside: its key is fixed below with the negatives)
-        negative = bits < 0
-        if negative.any():
-            keys[negative] = -((((bits[negative] & MAGNITUDE) - 1) >> self.shift) + 1)
+        sign = bits >> 63  # -1 for a negative value, else 0
+        # x >= 0: bits >> shift; x < 0: -(((bits(|x|) - 1) >> shift) + 1), that is its complement (-0.0: 0)
+        keys: Ints = (((bits & MAGNITUDE) + sign) >> self.shift) ^ sign
         return keys
 
     def add(self, values: Floats) -> None:
-        import numpy as np
-
         if not len(values):
             return
-        keys = self.keys_of(values)
-        negative = keys < 0
-        if negative.any():  # two ranges of integers far apart: counted apart
-            found = [_count(keys[negative]), _count(keys[~negative])]
-            self._merge(np.concatenate([k for k, _ in found]), np.concatenate([c for _, c in found]))
-        else:
-            self._merge(*_count(keys))
-        while len(self.keys) > MAX_BUCKETS:
+        self._merge(*_count(self.keys_of(values)))
+        while len(self.keys) > MAX_BUCKETS:  # a key >> 1 is the key one shift further, for either sign
             self.shift += 1
-            self._merge(np.where(self.keys >= 0, self.keys >> 1, -(((-self.keys - 1) >> 1) + 1)), self.counts,
-                        replace=True)
+            self._merge(self.keys >> 1, self.counts, replace=True)
 
     def _merge(self, keys: Ints, counts: Ints, *, replace: bool = False) -> None:
         import numpy as np
@@ -303,9 +310,18 @@ def _bin_index(edges: Floats, values: Floats) -> Ints:
 
 
 def _bin_counts(edges: Floats, values: Floats) -> Ints:
+    """How many values fall in each bin of `_bin_index` (below, the bins, above)."""
     import numpy as np
 
-    return np.bincount(_bin_index(edges, values), minlength=len(edges) + 1).astype(np.int64)
+    if len(edges) > 32:
+        return np.bincount(_bin_index(edges, values), minlength=len(edges) + 1).astype(np.int64)
+    # few edges: a counting comparison per edge is faster than a binary search per value
+    at_least = [int(np.count_nonzero(values >= edge)) for edge in edges]
+    above = int(np.count_nonzero(values > edges[-1]))
+    counts = [len(values) - at_least[0]]
+    counts += [at_least[i] - at_least[i + 1] for i in range(len(edges) - 2)]
+    counts += [at_least[-2] - above, above]
+    return np.array(counts, dtype=np.int64)
 
 
 def _round(value: float) -> float:

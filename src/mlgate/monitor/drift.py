@@ -12,8 +12,8 @@ histogram bins plus one below and one above its range; a categorical one: the re
 - Jensen-Shannon distance = sqrt(JSD) with JSD = (KL(r || m) + KL(c || m)) / 2, m = (r + c) / 2, in base 2
   logarithms, so it lies in [0, 1]; empty bins need no epsilon (0 * log 0 = 0).
 
-Thresholds (`monitor.features.<name>`, else `monitor.default`) are reached when a value is >= them; the
-null share change is compared by its size, up or down.
+Thresholds (`monitor.default`, with what `monitor.features.<name>` sets over it) are reached when a value is
+>= them; the null share change is compared by its size, up or down.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def drift(reference: Profile, current: Profile, settings: MonitorSettings) -> Dr
                          if reference.columns[name].kind != current.columns[name].kind)
     few = current.rows < settings.min_rows
     features = tuple(
-        _feature(name, reference.columns[name], current.columns[name],
-                 settings.features.get(name, settings.default), settings.min_rows, few)
+        _feature(name, reference.columns[name], current.columns[name], thresholds(settings, name),
+                 settings.min_rows, few)
         for name in common)
     note = None
     if few:
@@ -85,6 +85,14 @@ def drift(reference: Profile, current: Profile, settings: MonitorSettings) -> Dr
     return Drift(status=status, reference_rows=reference.rows, current_rows=current.rows,
                  min_rows=settings.min_rows, features=features, missing=missing, new=new,
                  changed_kind=changed_kind, note=note)
+
+
+def thresholds(settings: MonitorSettings, name: str) -> FeatureThresholds:
+    """A feature's thresholds: `monitor.default`, with what `monitor.features.<name>` sets over it."""
+    own = settings.features.get(name)
+    if own is None:
+        return settings.default
+    return settings.default.model_copy(update={key: getattr(own, key) for key in own.model_fields_set})
 
 
 def _null_share(column: ColumnProfile) -> float:
@@ -133,7 +141,8 @@ def _measure(ref: ColumnProfile, cur: ColumnProfile, min_rows: int) -> Measured 
         return f"{cur.values:,} values, fewer than monitor.min_rows ({min_rows:,})"
     if ref.kind == "numeric":
         return _numeric(ref, cur)
-    assert ref.categories is not None and cur.categories is not None
+    if ref.categories is None or cur.categories is None:
+        return "no category counts in the " + ("reference" if ref.categories is None else "current data")
     return _categorical(ref.categories, cur.categories, cur.values)
 
 

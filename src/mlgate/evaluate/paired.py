@@ -89,11 +89,12 @@ def _chunks(n: int, resamples: int, seed: int) -> Iterator[tuple[F32, U8]]:
 class _Design:
     """Per-row columns (dense, for a matrix product) and groupings (per-class sums) of all metrics."""
 
+    PRODUCT_GROUPS = 64  # up to this many group sums are one-hot columns of the matrix product
+
     def __init__(self, n: int) -> None:
         self.n = n
         self._dense: list[Arr] = [np.ones(n)]  # column 0: the total weight
-        self._rows: list[Arr] = []
-        self._counts: list[Arr] = []
+        self._families: list[tuple[Arr, int]] = []
         self._groups = 0
 
     def dense(self, *columns: AnyArray) -> slice:
@@ -103,28 +104,42 @@ class _Design:
 
     def groups(self, ids: Arr, k: int) -> slice:
         """Sums of the weights per group id in [0, k) (rows with id -1 in none)."""
-        keep = np.flatnonzero(ids >= 0)
-        ordered = keep[np.argsort(ids[keep], kind="stable")]
-        self._rows.append(ordered)
-        self._counts.append(np.bincount(ids[keep], minlength=k).astype(np.int64))
+        self._families.append((ids, k))
         start = self._groups
         self._groups += k
         return slice(start, self._groups)
 
     def freeze(self) -> None:
-        self._matrix = np.ascontiguousarray(np.stack(self._dense, axis=1), dtype=np.float32)
-        self._all_rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
-        self._nonempty = np.flatnonzero(counts > 0)
-        self._starts = (np.cumsum(counts) - counts)[self._nonempty]
+        """Few groups (a few classes): one-hot columns beside the dense ones, so one matrix product makes
+        every sum; many: the rows sorted by group, summed per group with reduceat."""
+        columns = np.stack(self._dense, axis=1).astype(np.float32)
+        self._by_product = self._groups <= self.PRODUCT_GROUPS
+        rows, counts = [], []
+        onehot = np.zeros((self.n, self._groups if self._by_product else 0), dtype=np.float32)
+        offset = 0
+        for ids, k in self._families:
+            keep = np.flatnonzero(ids >= 0)
+            if self._by_product:
+                onehot[keep, offset + ids[keep]] = 1.0
+            rows.append(keep[np.argsort(ids[keep], kind="stable")])
+            counts.append(np.bincount(ids[keep], minlength=k).astype(np.int64))
+            offset += k
+        self._matrix = np.ascontiguousarray(np.concatenate([columns, onehot], axis=1))
+        self._width = columns.shape[1]
+        self._all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        sizes = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+        self._nonempty = np.flatnonzero(sizes > 0)
+        self._starts = (np.cumsum(sizes) - sizes)[self._nonempty]
 
     def sums(self, w: F32) -> tuple[Arr, Arr]:
-        dense = (w @ self._matrix).astype(np.float64)
+        # integer weights summed in float32 are exact below 2^24
+        product = (w @ self._matrix).astype(np.float64)
+        if self._by_product:
+            return product[:, : self._width], product[:, self._width:]
         grouped = np.zeros((w.shape[0], self._groups))
         if len(self._nonempty):
-            # integer weights summed in float32 are exact below 2^24
             grouped[:, self._nonempty] = np.add.reduceat(w[:, self._all_rows], self._starts, axis=1)
-        return dense, grouped
+        return product, grouped
 
 
 def _ratio(num: Arr, den: Arr) -> Arr:

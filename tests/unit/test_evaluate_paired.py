@@ -216,3 +216,20 @@ def test_r2_keeps_its_precision_far_from_zero() -> None:
     deltas = [skm.r2_score(y, cand.prediction, sample_weight=w) - skm.r2_score(y, prod.prediction, sample_weight=w)
               for w in weights]
     assert (result.interval.low, result.interval.high) == pytest.approx(np.quantile(deltas, [0.05, 0.95]), abs=1e-4)
+
+
+@pytest.mark.parametrize("name", ["f1", "balanced_accuracy"])
+def test_many_classes_sum_per_group_the_same(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Past _Design.PRODUCT_GROUPS group sums (many classes) the sums are per sorted group (reduceat), not one-hot
+    columns of the matrix product: the same interval."""
+    from mlgate.evaluate import paired
+
+    evalset, cand, prod = two_models("multiclass")
+    spec = metric_spec(name, "multiclass")
+    assert spec is not None
+    kw = {"confidence": CONFIDENCE, "resamples": RESAMPLES, "seed": SEED}
+    by_product = paired_metric(spec, evalset, cand, prod, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(paired._Design, "PRODUCT_GROUPS", 0)
+    by_group = paired_metric(spec, evalset, cand, prod, **kw)  # type: ignore[arg-type]
+    assert (by_group.interval.low, by_group.interval.high) == pytest.approx(
+        (by_product.interval.low, by_product.interval.high), abs=1e-12)

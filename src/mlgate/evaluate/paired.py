@@ -47,6 +47,7 @@ from mlgate.evaluate.metrics import (
 from mlgate.evaluate.model import AnyArray, EvalSet, Interval, PairedMetric, Scored
 
 F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
 Arr = npt.NDArray[Any]  # floats or class indices, as encoded by metrics.Encoded
 CHUNK_WEIGHTS = 1 << 20  # weights per chunk (4 MiB of float32): a few arrays of that size stay in cache
 # A row's count is the number of these thresholds its random byte reaches: P(0..5) = (94, 95, 46, 16, 4,
@@ -57,6 +58,12 @@ _THRESHOLDS = np.array([94, 189, 235, 251, 255], dtype=np.uint8)
 def weight_chunks(n: int, resamples: int, seed: int) -> Iterator[F32]:
     """The bootstrap count weights: (chunk, n) float32 arrays, `resamples` rows in all; fixed by the seed.
     The arrays are reused: a chunk is valid until the next one is drawn."""
+    for weights, _ in _chunks(n, resamples, seed):
+        yield weights
+
+
+def _chunks(n: int, resamples: int, seed: int) -> Iterator[tuple[F32, U8]]:
+    """The weights of weight_chunks, as float32 (for matrix products) and as the uint8 counts."""
     bits = np.random.default_rng(seed & 0xFFFF_FFFF_FFFF_FFFF).bit_generator
     rows = max(1, min(resamples, CHUNK_WEIGHTS // max(n, 1)))
     counts = np.empty((rows, n), dtype=np.uint8)
@@ -72,7 +79,7 @@ def weight_chunks(n: int, resamples: int, seed: int) -> Iterator[F32]:
             np.greater_equal(u, threshold, out=step)
             np.add(total, step.view(np.uint8), out=total)
         np.copyto(w, total)
-        yield w
+        yield w, total
         done += c
 
 
@@ -82,11 +89,12 @@ def weight_chunks(n: int, resamples: int, seed: int) -> Iterator[F32]:
 class _Design:
     """Per-row columns (dense, for a matrix product) and groupings (per-class sums) of all metrics."""
 
+    PRODUCT_GROUPS = 64  # up to this many group sums are one-hot columns of the matrix product
+
     def __init__(self, n: int) -> None:
         self.n = n
         self._dense: list[Arr] = [np.ones(n)]  # column 0: the total weight
-        self._rows: list[Arr] = []
-        self._counts: list[Arr] = []
+        self._families: list[tuple[Arr, int]] = []
         self._groups = 0
 
     def dense(self, *columns: AnyArray) -> slice:
@@ -96,28 +104,42 @@ class _Design:
 
     def groups(self, ids: Arr, k: int) -> slice:
         """Sums of the weights per group id in [0, k) (rows with id -1 in none)."""
-        keep = np.flatnonzero(ids >= 0)
-        ordered = keep[np.argsort(ids[keep], kind="stable")]
-        self._rows.append(ordered)
-        self._counts.append(np.bincount(ids[keep], minlength=k).astype(np.int64))
+        self._families.append((ids, k))
         start = self._groups
         self._groups += k
         return slice(start, self._groups)
 
     def freeze(self) -> None:
-        self._matrix = np.ascontiguousarray(np.stack(self._dense, axis=1), dtype=np.float32)
-        self._all_rows = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
-        self._nonempty = np.flatnonzero(counts > 0)
-        self._starts = (np.cumsum(counts) - counts)[self._nonempty]
+        """Few groups (a few classes): one-hot columns beside the dense ones, so one matrix product makes
+        every sum; many: the rows sorted by group, summed per group with reduceat."""
+        columns = np.stack(self._dense, axis=1).astype(np.float32)
+        self._by_product = self._groups <= self.PRODUCT_GROUPS
+        rows, counts = [], []
+        onehot = np.zeros((self.n, self._groups if self._by_product else 0), dtype=np.float32)
+        offset = 0
+        for ids, k in self._families:
+            keep = np.flatnonzero(ids >= 0)
+            if self._by_product:
+                onehot[keep, offset + ids[keep]] = 1.0
+            rows.append(keep[np.argsort(ids[keep], kind="stable")])
+            counts.append(np.bincount(ids[keep], minlength=k).astype(np.int64))
+            offset += k
+        self._matrix = np.ascontiguousarray(np.concatenate([columns, onehot], axis=1))
+        self._width = columns.shape[1]
+        self._all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        sizes = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+        self._nonempty = np.flatnonzero(sizes > 0)
+        self._starts = (np.cumsum(sizes) - sizes)[self._nonempty]
 
     def sums(self, w: F32) -> tuple[Arr, Arr]:
-        dense = (w @ self._matrix).astype(np.float64)
+        # integer weights summed in float32 are exact below 2^24
+        product = (w @ self._matrix).astype(np.float64)
+        if self._by_product:
+            return product[:, : self._width], product[:, self._width:]
         grouped = np.zeros((w.shape[0], self._groups))
         if len(self._nonempty):
-            # integer weights summed in float32 are exact below 2^24
             grouped[:, self._nonempty] = np.add.reduceat(w[:, self._all_rows], self._starts, axis=1)
-        return dense, grouped
+        return product, grouped
 
 
 def _ratio(num: Arr, den: Arr) -> Arr:
@@ -133,7 +155,7 @@ class _Stat:
     def bind(self, design: _Design) -> None:
         raise NotImplementedError
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         raise NotImplementedError
 
 
@@ -146,7 +168,7 @@ class _Mean(_Stat):
     def bind(self, design: _Design) -> None:
         self.cols = design.dense(*self.losses)
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         mean = _ratio(dense[:, self.cols], dense[:, :1])
         return np.sqrt(mean) if self.root else mean
 
@@ -159,7 +181,7 @@ class _R2(_Stat):
     def bind(self, design: _Design) -> None:
         self.cols = design.dense(*self.columns)
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         d = dense[:, self.cols]
         total = d[:, 3] - _ratio(d[:, 2] ** 2, dense[:, 0])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -175,7 +197,7 @@ class _BinaryPRF(_Stat):
     def bind(self, design: _Design) -> None:
         self.cols = design.dense(*self.columns)
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         d = dense[:, self.cols]
         tp, fp, fn = d[:, 0::3], d[:, 1::3], d[:, 2::3]
         return _prf(self.name, tp, fp, fn)
@@ -201,7 +223,7 @@ class _MacroPRF(_Stat):
         self.hit = [design.groups(np.where(p == self.y, self.y, -1), self.k) for p in self.preds]
         self.predicted = [design.groups(p, self.k) for p in self.preds]
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         out = np.empty((len(w), 2))
         true = grouped[:, self.true]
         for m in range(2):
@@ -220,7 +242,7 @@ class _BalancedAccuracy(_Stat):
         self.true = design.groups(self.y, self.k)
         self.hit = [design.groups(np.where(p == self.y, self.y, -1), self.k) for p in self.preds]
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         true = grouped[:, self.true][:, self.present]
         out = np.empty((len(w), 2))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -231,53 +253,53 @@ class _BalancedAccuracy(_Stat):
 
 
 class _Curve:
-    """One binary ranking (y 0/1, a score) for weighted ROC AUC and average precision: the rows in score
-    order, and for tied scores each row's tie group (its last row, the row before its first)."""
+    """One binary ranking (y 0/1, a score) for weighted ROC AUC and average precision, in exact integer
+    arithmetic on the counts: the rows in score order, its positive rows, and for tied scores each positive
+    row's tie group (its last row, and the row before its first)."""
 
     def __init__(self, y: Arr, s: Arr, *, descending: bool) -> None:
         self.order = np.argsort(-s if descending else s, kind="stable")
-        ordered = s[self.order]
-        self.y = y[self.order].astype(np.float32)
+        ordered, y_sorted = s[self.order], y[self.order]
+        self.y = y_sorted.astype(np.uint8)
+        self.negative = (1 - y_sorted).astype(np.uint8)
+        self.positives = np.flatnonzero(y_sorted == 1)
         new = ordered[1:] != ordered[:-1]
-        self.ties = not bool(new.all())
-        if self.ties:
-            starts = np.flatnonzero(np.r_[True, new])
-            ends = np.flatnonzero(np.r_[new, True])
-            sizes = ends - starts + 1
-            self.end_of = np.repeat(ends, sizes)
-            self.before = np.repeat(starts, sizes)  # index into the running sums with a 0 in front
-        # running sums of integer weights (<= 5 a row) and their products with a row's weight are exact in
-        # float32 below 2^24
-        self.dtype = np.float32 if 25 * len(s) < 1 << 24 else np.float64
+        starts = np.flatnonzero(np.r_[True, new])
+        ends = np.flatnonzero(np.r_[new, True])
+        group = np.repeat(np.arange(len(starts)), ends - starts + 1)[self.positives]
+        self.end_of = ends[group]  # a positive row's last row of its tie group (itself without ties)
+        first = starts[group]
+        self.before = np.maximum(first - 1, 0)  # the row before its tie group ...
+        self.at_start = np.flatnonzero(first == 0)  # ... none for the group that starts the ranking
+        # running sums of counts (<= 5 a row) fit int32, and so do their products with a count, below 40M rows
+        self.dtype = np.int32 if len(s) < 40_000_000 else np.int64
 
-    def _sorted(self, w: F32) -> tuple[Arr, Arr]:
-        ws: Arr = np.take(w, self.order, axis=1).astype(self.dtype, copy=False)
-        pos: Arr = ws * self.y
-        return ws, pos
+    def _sorted(self, counts: U8) -> tuple[Arr, Arr]:
+        ordered: Arr = np.take(counts, self.order, axis=1)
+        return ordered, ordered[:, self.positives].astype(self.dtype)
 
-    def roc_auc(self, w: F32) -> Arr:
+    def roc_auc(self, counts: U8) -> Arr:
         """Mann-Whitney with weights: P(score of a positive > a negative's) + half the ties."""
-        ws, pos = self._sorted(w)
-        neg = ws - pos
-        below = np.cumsum(neg, axis=1)  # at a positive row (no ties): the negatives' weight below it
-        if self.ties:  # half the negatives of its tie group: halfway between before and after the group
-            padded = np.concatenate([np.zeros((len(w), 1), dtype=below.dtype), below], axis=1)
-            below = 0.5 * (padded[:, self.before] + below[:, self.end_of])
+        ordered, pos = self._sorted(counts)
+        running: Arr = np.cumsum(ordered * self.negative, axis=1, dtype=self.dtype)  # negatives so far
+        before: Arr = running[:, self.before]
+        before[:, self.at_start] = 0
+        below2 = running[:, self.end_of] + before  # twice: the negatives below, plus half the tied ones
+        negatives = running[:, -1].astype(np.int64) if running.shape[1] else np.zeros(len(counts), np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * below).sum(axis=1, dtype=np.float64) / (
-                pos.sum(axis=1, dtype=np.float64) * neg.sum(axis=1, dtype=np.float64))
+            out: Arr = (pos * below2).sum(axis=1, dtype=np.int64) / (
+                2.0 * pos.sum(axis=1, dtype=np.int64) * negatives)
         return out
 
-    def average_precision(self, w: F32) -> Arr:
+    def average_precision(self, counts: U8) -> Arr:
         """Σ (recall_k - recall_k-1) · precision_k over the distinct scores, descending (as sklearn): each
         positive row's weight times the precision at the end of its tie group."""
-        ws, pos = self._sorted(w)
-        hits, drawn = np.cumsum(pos, axis=1), np.cumsum(ws, axis=1)
-        if self.ties:
-            hits, drawn = hits[:, self.end_of], drawn[:, self.end_of]
-        precision = np.divide(hits, drawn, out=np.zeros_like(hits), where=drawn > 0)
+        ordered, pos = self._sorted(counts)
+        hits: Arr = np.cumsum(ordered * self.y, axis=1, dtype=self.dtype)[:, self.end_of]
+        drawn: Arr = np.cumsum(ordered, axis=1, dtype=self.dtype)[:, self.end_of]
+        precision = np.divide(hits, drawn, out=np.zeros(hits.shape), where=drawn > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: Arr = (pos * precision).sum(axis=1, dtype=np.float64) / pos.sum(axis=1, dtype=np.float64)
+            out: Arr = (pos * precision).sum(axis=1) / pos.sum(axis=1, dtype=np.int64)
         return out
 
 
@@ -298,10 +320,10 @@ class _Ranked(_Stat):
     def bind(self, design: _Design) -> None:
         pass
 
-    def values(self, dense: Arr, grouped: Arr, w: F32) -> Arr:
+    def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         out = np.empty((len(w), 2))
         for m, curves in enumerate(self.curves):
-            each = [c.roc_auc(w) if self.auc else c.average_precision(w) for c in curves]
+            each = [c.roc_auc(counts) if self.auc else c.average_precision(counts) for c in curves]
             out[:, m] = np.mean(each, axis=0) if each else np.nan
         return out
 
@@ -489,12 +511,12 @@ def _resample(n: int, stats: list[tuple[int, _Stat]],
         stat.bind(design)
     design.freeze()
     done = 0
-    for w in weight_chunks(n, resamples, seed):
+    for w, counts in _chunks(n, resamples, seed):
         c = len(w)
         if stats:
             dense, grouped = design.sums(w)
             for i, stat in stats:
-                values = stat.values(dense, grouped, w)
+                values = stat.values(dense, grouped, w, counts)
                 deltas[i][done:done + c] = values[:, 0] - values[:, 1]
         for i, spec, y, x_c, x_p in looped:
             for r in range(c):  # a user's function: one call per resample (documented as looped)

@@ -163,3 +163,34 @@ def test_production_not_rescored_falls_back_to_logged_metrics_when_allowed(
     assert doc["notes"][0].startswith("production could not be re-scored on the evaluation data (")
     assert rows(doc)["accuracy"]["comparison"] == "logged-metrics"  # 0.91 logged by both
     assert rows(doc)["accuracy"]["status"] == "pass" and result.exit_code == 0, result.output
+
+
+def test_compare_judges_the_candidate_run_it_is_given_on_that_runs_predictions(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """`--candidate-run` names another run than the one trained in this work directory: its own logged
+    predictions are compared, not those lineage.json's run left here."""
+    config, out = pull_request(git_repo, mlflow_store)
+    first = lineage(out)["run"]["run_id"]
+    (git_repo / "score.py").write_text(score_py(1))  # the next push scores like production again
+    git(git_repo, "commit", "-qam", "scorer v1 again")
+    other = git_repo / ".mlgate-2"
+    assert invoke(config, *train_args(other)).exit_code == 0
+    second = lineage(other)["run"]["run_id"]
+    assert invoke(config, "evaluate", "--out", str(out)).exit_code == 0  # the first run's evaluation
+    result = invoke(config, "compare", "--candidate-run", second, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "another candidate's evaluation.json" in result.output
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["candidate"]["run_id"] == second and evaluation["candidate"]["source"] == "artifact"
+    doc = verdict(out)
+    assert doc["candidate"]["run_id"] == second != first
+    assert doc["flips"]["harmful"] == 0  # the first run's predictions flip 3 rows; the second's none
+
+
+def test_a_candidate_metrics_file_is_compared_on_logged_metrics(git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store)
+    (git_repo / "candidate.json").write_text(json.dumps({"roc_auc": 0.99, "accuracy": 0.95}))
+    result = invoke(config, "compare", "--candidate-metrics", str(git_repo / "candidate.json"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "the candidate is a metrics file, not a model mlgate can score" in result.output
+    assert verdict(out)["comparison"] == "logged-metrics"

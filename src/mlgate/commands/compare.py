@@ -72,7 +72,7 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
-    evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri)
+    evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -104,17 +104,23 @@ def run_compare(
 
 
 def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,
-              tracking_uri: str | None) -> tuple[Evidence | None, ServiceError | None]:
+              tracking_uri: str | None, candidate_run: str | None,
+              ) -> tuple[Evidence | None, ServiceError | None]:
     """With `evaluate:` in the config: both models scored on the same evaluation rows (running `mlgate
     evaluate` first when it has not run), as the plain evidence gate/ decides on. When production's scoring
-    fails there, the error too: the verdict records it (its row `evaluation` fails), then compare exits 3."""
+    fails there, the error too: the verdict records it (its row `evaluation` fails), then compare exits 3.
+    A candidate given as a metrics file has no model to score: its logged metrics are compared."""
     if config.evaluate is None:
+        return None, None
+    if candidate_run is None:
+        output.line("mlgate compare: the candidate is a metrics file, not a model mlgate can score: "
+                    "comparing logged metrics, not the same data")
         return None, None
     from mlgate.commands.evidence import same_data_evidence  # numpy, scikit-learn: only when configured
 
     try:
         evidence = same_data_evidence(config, output, github or GitHubContext(), out=out,
-                                      tracking_uri=tracking_uri)
+                                      tracking_uri=tracking_uri, candidate_run=candidate_run)
     except ServiceError as exc:  # production could not be re-scored (on_production_error: fail)
         why = f": {exc.why}" if exc.why else ""
         return Evidence(production_error=one_line(f"{exc.what}{why}"), data=config.evaluate.data), exc

@@ -80,12 +80,16 @@ class Stage:
     key: str  # the cache key: the evaluation data's version
     runtime: str | None
     config_name: str
+    candidate_run: str | None = None  # `mlgate compare --candidate-run`: else the run of lineage.json
 
 
 def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out: Path,
                    tracking_uri: str | None, runtime: str | None = None,
-                   config_name: str = "mlgate.yaml") -> Evaluation:
+                   config_name: str = "mlgate.yaml", candidate_run: str | None = None) -> Evaluation:
     """Score production (and a registered baseline) on the evaluation data; write evaluation.json.
+
+    The candidate is the run `mlgate train` recorded in lineage.json, or `candidate_run` when given (its
+    predictions are then those logged with that run, unless lineage.json names the same run).
 
     Raises BadInput (exit 2) for faults of the PR (the evaluation data, the candidate's predictions,
     production's commit not in a shallow clone) and ServiceError (exit 3) when production's scoring or its
@@ -102,7 +106,8 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     data = EvaluationData(path=rel_path(config.resolve(settings.data), config.root), version=version,
                           rows=evalset.n)
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
-    stage = Stage(config, settings, output, registry, out, evalset, cache_key(version), runtime, config_name)
+    stage = Stage(config, settings, output, registry, out, evalset, cache_key(version), runtime, config_name,
+                  candidate_run)
     candidate = _candidate(stage)
     production = _production(stage)
     baseline = _baseline(stage)
@@ -150,6 +155,8 @@ def _candidate(stage: Stage) -> EvaluatedModel:
     run_id = lineage.run_id if lineage else None
     version = lineage.registered.version if lineage and lineage.registered else None
     path = find_predictions(stage.out, "candidate")
+    if stage.candidate_run and stage.candidate_run != run_id:  # another run than the one trained here
+        run_id, version, path = stage.candidate_run, None, None
     source: Literal["scored", "artifact"] = "scored"
     if path is None and run_id:
         path = _download_cached(stage, run_id, "candidate")

@@ -163,3 +163,17 @@ def test_production_not_rescored_falls_back_to_logged_metrics_when_allowed(
     assert doc["notes"][0].startswith("production could not be re-scored on the evaluation data (")
     assert rows(doc)["accuracy"]["comparison"] == "logged-metrics"  # 0.91 logged by both
     assert rows(doc)["accuracy"]["status"] == "pass" and result.exit_code == 0, result.output
+
+
+def test_a_candidate_metrics_file_is_compared_on_logged_metrics_and_says_why(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, metrics={"roc_auc": {"direction": "maximize",
+                                                                            "severity": "warn"}})
+    (git_repo / "candidate.json").write_text('{"accuracy": 0.95}')
+    result = invoke(config, "compare", "--out", str(out), "--candidate-metrics", str(git_repo / "candidate.json"))
+    assert result.exit_code == 0, result.output
+    doc = verdict(out)
+    assert doc["comparison"] == "logged-metrics" and not (out / "evaluation.json").exists()
+    assert doc["notes"][0].startswith("the candidate is a metrics file (--candidate-metrics), which has no "
+                                      "predictions: compared on the logged metrics")
+    assert rows(doc)["accuracy"]["candidate"] == 0.95

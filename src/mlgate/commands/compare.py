@@ -72,7 +72,9 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
-    evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri)
+    # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
+    evidence, scoring_failed = (None, None) if candidate_metrics is not None else _evidence(
+        config, output, github, out, tracking_uri)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -86,6 +88,8 @@ def run_compare(
                        data=data, evidence=evidence)
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
+    if config.evaluate is not None and candidate_metrics is not None:
+        verdict = dataclasses.replace(verdict, notes=(METRICS_FILE_NOTE, *verdict.notes))
     body = _verdict_body(config, verdict, registry)
     path = output.wrote("verdict", write_document(out / VERDICT, body))
     if candidate_run and candidate.version:
@@ -101,6 +105,11 @@ def run_compare(
         raise scoring_failed
     failed = not verdict.passed or training_failed is not None
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
+
+
+METRICS_FILE_NOTE = ("the candidate is a metrics file (--candidate-metrics), which has no predictions: "
+                     "compared on the logged metrics, not on the same evaluation rows (`evaluate:` needs the "
+                     "candidate's run: `mlgate train`)")
 
 
 def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,

@@ -187,10 +187,15 @@ def test_compare_judges_the_candidate_run_it_is_given_on_that_runs_predictions(
     assert doc["flips"]["harmful"] == 0  # the first run's predictions flip 3 rows; the second's none
 
 
-def test_a_candidate_metrics_file_is_compared_on_logged_metrics(git_repo: Path, mlflow_store: MlflowStore) -> None:
-    config, out = pull_request(git_repo, mlflow_store)
-    (git_repo / "candidate.json").write_text(json.dumps({"roc_auc": 0.99, "accuracy": 0.95}))
-    result = invoke(config, "compare", "--candidate-metrics", str(git_repo / "candidate.json"), "--out", str(out))
+def test_a_candidate_metrics_file_is_compared_on_logged_metrics_and_says_why(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store, metrics={"roc_auc": {"direction": "maximize",
+                                                                            "severity": "warn"}})
+    (git_repo / "candidate.json").write_text('{"accuracy": 0.95}')
+    result = invoke(config, "compare", "--out", str(out), "--candidate-metrics", str(git_repo / "candidate.json"))
     assert result.exit_code == 0, result.output
-    assert "the candidate is a metrics file, not a model mlgate can score" in result.output
-    assert verdict(out)["comparison"] == "logged-metrics"
+    doc = verdict(out)
+    assert doc["comparison"] == "logged-metrics" and not (out / "evaluation.json").exists()
+    assert doc["notes"][0].startswith("the candidate is a metrics file (--candidate-metrics), which has no "
+                                      "predictions: compared on the logged metrics")
+    assert rows(doc)["accuracy"]["candidate"] == 0.95

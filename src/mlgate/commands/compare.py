@@ -72,6 +72,7 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
+    # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
     evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
@@ -86,6 +87,8 @@ def run_compare(
                        data=data, evidence=evidence)
     if training_failed:
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
+    if config.evaluate is not None and candidate_metrics is not None:
+        verdict = dataclasses.replace(verdict, notes=(METRICS_FILE_NOTE, *verdict.notes))
     body = _verdict_body(config, verdict, registry)
     path = output.wrote("verdict", write_document(out / VERDICT, body))
     if candidate_run and candidate.version:
@@ -103,6 +106,11 @@ def run_compare(
     return EXIT_GATE_FAILED if fail_on_regression and failed else EXIT_PASSED
 
 
+METRICS_FILE_NOTE = ("the candidate is a metrics file (--candidate-metrics), which has no predictions: "
+                     "compared on the logged metrics, not on the same evaluation rows (`evaluate:` needs the "
+                     "candidate's run: `mlgate train`)")
+
+
 def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,
               tracking_uri: str | None, candidate_run: str | None,
               ) -> tuple[Evidence | None, ServiceError | None]:
@@ -112,9 +120,7 @@ def _evidence(config: Config, output: Output, github: GitHubContext | None, out:
     A candidate given as a metrics file has no model to score: its logged metrics are compared."""
     if config.evaluate is None:
         return None, None
-    if candidate_run is None:
-        output.line("mlgate compare: the candidate is a metrics file, not a model mlgate can score: "
-                    "comparing logged metrics, not the same data")
+    if candidate_run is None:  # a metrics file (--candidate-metrics): METRICS_FILE_NOTE says so
         return None, None
     from mlgate.commands.evidence import same_data_evidence  # numpy, scikit-learn: only when configured
 

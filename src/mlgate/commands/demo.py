@@ -260,7 +260,6 @@ def _pull_request_loop(demo: Demo) -> None:
 
 def _monitor_loop(demo: Demo) -> None:
     _banner(demo, "4/4  on a schedule: production's data drifts (a new clinic's staining, more texture)")
-    git("checkout", "-q", "main")
     batch = demo.root / "batches" / "2026-11.csv"
     rows = drifted_batch(Path(DATA), batch, rows=DRIFT_ROWS)
     demo.output.line(f"\nA batch of {rows} samples arrives ({batch.name}, no labels yet). Has production's "

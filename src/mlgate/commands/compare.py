@@ -74,7 +74,7 @@ def run_compare(
     validation = _validation(out)  # a malformed one is bad input before anything is written
     # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
     evidence, scoring_failed = (None, None) if candidate_metrics is not None else _evidence(
-        config, output, github, out, tracking_uri)
+        config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
@@ -112,8 +112,10 @@ METRICS_FILE_NOTE = ("the candidate is a metrics file (--candidate-metrics), whi
                      "candidate's run: `mlgate train`)")
 
 
-def _evidence(config: Config, output: Output, github: GitHubContext | None, out: Path,
-              tracking_uri: str | None) -> tuple[Evidence | None, ServiceError | None]:
+def _evidence(
+    config: Config, output: Output, github: GitHubContext | None, out: Path, tracking_uri: str | None,
+    candidate_run: str | None,
+) -> tuple[Evidence | None, ServiceError | None]:
     """With `evaluate:` in the config: both models scored on the same evaluation rows (running `mlgate
     evaluate` first when it has not run), as the plain evidence gate/ decides on. When production's scoring
     fails there, the error too: the verdict records it (its row `evaluation` fails), then compare exits 3."""
@@ -123,7 +125,7 @@ def _evidence(config: Config, output: Output, github: GitHubContext | None, out:
 
     try:
         evidence = same_data_evidence(config, output, github or GitHubContext(), out=out,
-                                      tracking_uri=tracking_uri)
+                                      tracking_uri=tracking_uri, candidate_run=candidate_run)
     except ServiceError as exc:  # production could not be re-scored (on_production_error: fail)
         why = f": {exc.why}" if exc.why else ""
         return Evidence(production_error=one_line(f"{exc.what}{why}"), data=config.evaluate.data), exc

@@ -80,11 +80,12 @@ class Stage:
     key: str  # the cache key: the evaluation data's version
     runtime: str | None
     config_name: str
+    candidate_run: str | None = None  # compare --candidate-run: when not the run in lineage.json
 
 
 def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out: Path,
                    tracking_uri: str | None, runtime: str | None = None,
-                   config_name: str = "mlgate.yaml") -> Evaluation:
+                   config_name: str = "mlgate.yaml", candidate_run: str | None = None) -> Evaluation:
     """Score production (and a registered baseline) on the evaluation data; write evaluation.json.
 
     Raises BadInput (exit 2) for faults of the PR (the evaluation data, the candidate's predictions,
@@ -102,7 +103,8 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     data = EvaluationData(path=rel_path(config.resolve(settings.data), config.root), version=version,
                           rows=evalset.n)
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
-    stage = Stage(config, settings, output, registry, out, evalset, cache_key(version), runtime, config_name)
+    stage = Stage(config, settings, output, registry, out, evalset, cache_key(version), runtime, config_name,
+                  candidate_run)
     candidate = _candidate(stage)
     production = _production(stage)
     baseline = _baseline(stage)
@@ -145,11 +147,14 @@ def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: 
 
 
 def _candidate(stage: Stage) -> EvaluatedModel:
-    """The candidate's predictions `mlgate train` wrote in out/, else those logged with its run."""
+    """The candidate's predictions `mlgate train` wrote in out/, else those logged with its run (the run in
+    lineage.json, or the one compare --candidate-run names: out/ holds another run's predictions then)."""
     lineage = _lineage(stage.out)
-    run_id = lineage.run_id if lineage else None
-    version = lineage.registered.version if lineage and lineage.registered else None
-    path = find_predictions(stage.out, "candidate")
+    recorded = lineage.run_id if lineage else None
+    run_id = stage.candidate_run or recorded
+    ours = run_id == recorded
+    version = lineage.registered.version if ours and lineage and lineage.registered else None
+    path = find_predictions(stage.out, "candidate") if ours else None
     source: Literal["scored", "artifact"] = "scored"
     if path is None and run_id:
         path = _download_cached(stage, run_id, "candidate")

@@ -28,17 +28,21 @@ from mlgate.workdir import EVALUATION
 
 
 def same_data_evidence(config: Config, output: Output, github: GitHubContext, *, out: Path,
-                       tracking_uri: str | None) -> Evidence | None:
+                       tracking_uri: str | None, candidate_run: str | None = None) -> Evidence | None:
     """The evidence of the same-data comparison; None without `evaluate:` in the config, or without a
-    production model (the candidate alone is judged on its limits)."""
+    production model (the candidate alone is judged on its limits). `candidate_run`: the candidate compare
+    was given (--candidate-run); evaluation.json of another candidate is done again for it."""
     settings = config.evaluate
     if settings is None:
         return None
-    if not (out / EVALUATION).is_file():
-        output.line(f"mlgate compare: no {EVALUATION} in {out}: scoring production on the evaluation data "
-                    "first (mlgate evaluate)")
-        evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri)
-    evaluation = read_document(out / EVALUATION, Evaluation)
+    evaluation = read_document(out / EVALUATION, Evaluation) if (out / EVALUATION).is_file() else None
+    if evaluation is None or (candidate_run is not None and evaluation.candidate.run_id != candidate_run):
+        why = (f"no {EVALUATION} in {out}" if evaluation is None
+               else f"{out / EVALUATION} is of another candidate")
+        output.line(f"mlgate compare: {why}: scoring production on the evaluation data first "
+                    "(mlgate evaluate)")
+        evaluation = evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri,
+                                    candidate_run=candidate_run)
     data = _data_label(evaluation)
     error = _production_error(evaluation)
     if error is not None:  # recorded, not raised: on_production_error is `logged`, or production predates

@@ -199,3 +199,16 @@ def test_a_candidate_metrics_file_is_compared_on_logged_metrics_and_says_why(
     assert doc["notes"][0].startswith("the candidate is a metrics file (--candidate-metrics), which has no "
                                       "predictions: compared on the logged metrics")
     assert rows(doc)["accuracy"]["candidate"] == 0.95
+
+
+def test_compare_of_a_candidate_run_in_a_fresh_work_directory_reads_its_logged_predictions(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    config, out = pull_request(git_repo, mlflow_store)
+    run_id = lineage(out)["run"]["run_id"]
+    fresh = git_repo / "elsewhere"
+    result = invoke(config, "compare", "--out", str(fresh), "--candidate-run", run_id)
+    assert result.exit_code == 0, result.output
+    assert "candidate: predictions logged with its run" in result.output
+    doc = verdict(fresh)
+    assert doc["comparison"] == "same-data" and doc["candidate"]["run_id"] == run_id
+    assert json.loads((fresh / "evaluation.json").read_text())["candidate"]["source"] == "artifact"

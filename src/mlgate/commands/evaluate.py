@@ -80,6 +80,7 @@ class Stage:
     key: str  # the cache key: the evaluation data's version
     runtime: str | None
     config_name: str
+    cache: bool = True  # read and write the predictions cached on a model's run (`mlgate monitor`: not)
 
 
 def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out: Path,
@@ -230,7 +231,7 @@ def _scored(stage: Stage, target: Target) -> EvaluatedModel:
     try:
         if run_id is None:
             raise Unscorable(f"{target.label} has no MLflow run to read its model and environment from")
-        cached = _download_cached(stage, run_id, target.role)
+        cached = _download_cached(stage, run_id, target.role) if stage.cache else None
         if cached is not None:
             stage.output.line(f"mlgate evaluate: {target.role} {target.label}: cached predictions for this "
                               "evaluation data (no scoring run)")
@@ -327,7 +328,8 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
         raise ServiceError(f"{target.role} {target.label}'s scoring wrote predictions mlgate cannot use",
                            exc.message(), "production's scoring (its commit's evaluate.command) must write "
                            "one row per evaluation row; or set evaluate.on_production_error: logged") from exc
-    _cache(stage, run_id, target_file)
+    if stage.cache:
+        _cache(stage, run_id, target_file)
     return target_file
 
 

@@ -365,7 +365,8 @@ def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: b
     from mlgate.commands.monitor import run_monitor
 
     return run_monitor(app.config, app.output, app.github, data=data, dataset=dataset,
-                       post=post_setting(post), out=out, tracking_uri=tracking_uri)
+                       post=post_setting(post), out=out, tracking_uri=tracking_uri,
+                       config_name=app.config_path.name)
 
 
 @cli.command()

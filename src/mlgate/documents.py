@@ -493,7 +493,7 @@ class Profile(Document):
     columns: dict[str, ColumnProfile]
 # --- monitor.json -----------------------------------------------------------------------------------
 
-MonitorStatus = Literal["healthy", "warned", "drifted", "invalid-data", "not-judged"]
+MonitorStatus = Literal["healthy", "warned", "drifted", "degraded", "invalid-data", "not-judged"]
 FeatureStatus = Literal["ok", "warn", "fail", "ignored", "not-judged"]
 
 
@@ -546,6 +546,42 @@ class FeedCheck(Part):
     files: list[DatasetResult]
 
 
+class LiveMetric(Part):
+    """One gated metric of production on the labelled batch, judged against production's own recorded value.
+
+    `current`: computed from production's predictions on the batch; `low`/`high`: the bootstrap interval of
+    its value (over the batch's rows); `decision`: ok (the interval's worse bound is within the tolerance of
+    `recorded`), fell (the whole interval is beyond it), inconclusive; None when not judged (`reason` says
+    why: no recorded value, a metric mlgate cannot compute from predictions, undefined on the batch)."""
+
+    name: str
+    direction: Literal["maximize", "minimize"]
+    severity: Literal["fail", "warn"]
+    recorded: float | None  # production's run's logged metric
+    current: float | None
+    low: float | None
+    high: float | None
+    confidence: float = Field(gt=0, lt=1)
+    method: Literal["bootstrap"]
+    n: int = Field(ge=0)
+    decision: Literal["ok", "fell", "inconclusive"] | None
+    status: Literal["pass", "warn", "fail", "not-judged"]
+    reason: str
+
+
+class LivePerformance(Part):
+    """Production's performance on the batch's labelled rows (`evaluate.label`), scored in its own
+    environment. `scored` False: it could not be scored (`error` says why) and no metric is judged."""
+
+    label: str
+    rows: int = Field(ge=0)  # labelled rows scored
+    unlabelled: int = Field(ge=0)  # rows without a label, left out
+    sampled_from: int | None  # the batch's rows when more than mlgate scores: `rows` are a random sample
+    scored: bool
+    error: str | None
+    metrics: list[LiveMetric]
+
+
 class Monitor(Document):
     """monitor.json, written by `mlgate monitor`."""
 
@@ -562,6 +598,7 @@ class Monitor(Document):
     schema_changes: SchemaChanges
     feed: FeedCheck | None  # None: no data: entry matches the batch
     notes: list[str]
+    live: LivePerformance | None = None  # None: the batch has no label column, or no evaluate: section
 
 
 # --- reproduce.json ---------------------------------------------------------------------------------

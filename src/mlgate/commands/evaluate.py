@@ -81,6 +81,7 @@ class Stage:
     runtime: str | None
     config_name: str
     candidate_run: str | None = None  # `mlgate compare --candidate-run`: else the run of lineage.json
+    cache: bool = True  # read and write the predictions cached on a model's run (`mlgate monitor`: not)
 
 
 def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out: Path,
@@ -237,7 +238,7 @@ def _scored(stage: Stage, target: Target) -> EvaluatedModel:
     try:
         if run_id is None:
             raise Unscorable(f"{target.label} has no MLflow run to read its model and environment from")
-        cached = _download_cached(stage, run_id, target.role)
+        cached = _download_cached(stage, run_id, target.role) if stage.cache else None
         if cached is not None:
             stage.output.line(f"mlgate evaluate: {target.role} {target.label}: cached predictions for this "
                               "evaluation data (no scoring run)")
@@ -334,7 +335,8 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
         raise ServiceError(f"{target.role} {target.label}'s scoring wrote predictions mlgate cannot use",
                            exc.message(), "production's scoring (its commit's evaluate.command) must write "
                            "one row per evaluation row; or set evaluate.on_production_error: logged") from exc
-    _cache(stage, run_id, target_file)
+    if stage.cache:
+        _cache(stage, run_id, target_file)
     return target_file
 
 

@@ -1,7 +1,8 @@
 """`mlgate monitor`: profile a batch of production data on the reference's bins, measure drift, and keep
 the model's monitoring issue on GitHub up to date.
 
-Exit codes: 0 healthy (or warned, or too few rows to judge) · 1 drift beyond a fail threshold, or a batch
+Exit codes: 0 healthy (or warned, or too few rows to judge) · 1 drift beyond a fail threshold, a gated
+metric of production that fell on a labelled batch (live performance, commands/live.py), or a batch
 its `data:` entry refuses (a broken feed, not drift) · 2 bad input (no reference profile on production, an
 empty batch, an unknown format, an unreadable file) · 3 MLflow or GitHub failed.
 monitor.json and monitor.md are written before anything is posted, so a GitHub failure leaves them.
@@ -15,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlgate.commands.profile import PROFILE_ARTIFACT, PROFILE_TAG, make_profile, match_dataset, profile_uri
-from mlgate.config import Config, Dataset
+from mlgate.config import Config, Dataset, FeatureThresholds
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import (
     DatasetResult,
     FeedCheck,
+    LivePerformance,
     Monitor,
     MonitoredFeature,
     MonitoredModel,
@@ -44,7 +46,8 @@ MONITOR = "monitor.json"
 MONITOR_MD = "monitor.md"
 CURRENT_PROFILE = "current-profile.json"
 ISSUE_STATUS: dict[MonitorStatus, Literal["fail", "warn", "ok"] | None] = {
-    "drifted": "fail", "invalid-data": "fail", "warned": "warn", "healthy": "ok", "not-judged": None}
+    "drifted": "fail", "degraded": "fail", "invalid-data": "fail", "warned": "warn", "healthy": "ok",
+    "not-judged": None}
 DRIFT_STATUS: dict[str, MonitorStatus] = {"fail": "drifted", "warn": "warned", "ok": "healthy",
                                           "not-judged": "not-judged"}
 NO_PROFILE_FIX = ("write one for the production run: `mlgate profile --run {run} --data TRAINING_DATA ...` "
@@ -125,11 +128,17 @@ def judge(config: Config, reference: Profile,
     """Per feature drift (monitor/drift.py) as the document records it, the schema changes, the status,
     and notes.
 
-    A column the batch may lack is no schema change: the label (`evaluate.label`: serving data has none)
-    and a feature with `ignore: true`; a note says the label is absent."""
+    A column the batch may lack is no schema change: the label (`evaluate.label`: serving data has none),
+    the row id (`evaluate.id`: an id is never a feature) and a feature with `ignore: true`; a note says the
+    label is absent."""
     from mlgate.monitor.drift import drift
 
-    result = drift(reference, current, config.monitor)
+    settings = config.monitor
+    row_id = config.evaluate.id if config.evaluate is not None else None
+    if row_id is not None and row_id not in settings.features:  # an id is never a feature: not judged
+        settings = settings.model_copy(update={"features": {**settings.features,
+                                                            row_id: FeatureThresholds(ignore=True)}})
+    result = drift(reference, current, settings)
     features = [MonitoredFeature(
         name=f.name, kind=f.kind, status=f.status, psi=f.psi, js=f.js, unseen_share=f.unseen,
         null_share_reference=f.null_reference, null_share_current=f.null_current, reasons=list(f.reasons),
@@ -137,8 +146,10 @@ def judge(config: Config, reference: Profile,
         for f in result.features]
     label = config.evaluate.label if config.evaluate is not None else None
     ignored = {name for name, limits in config.monitor.features.items() if limits.ignore}
-    changes = SchemaChanges(missing=[c for c in result.missing if c != label and c not in ignored],
-                            new=list(result.new), changed_kind=list(result.changed_kind))
+    not_features = {label, row_id} | ignored
+    changes = SchemaChanges(missing=[c for c in result.missing if c not in not_features],
+                            new=[c for c in result.new if c != row_id],
+                            changed_kind=list(result.changed_kind))
     notes = [f"the label column `{label}` is not in the batch: drift only (live performance needs it)"] \
         if label is not None and label in result.missing else []
     # a reference column missing from the batch (or of another kind) is a schema change: a warning here
@@ -151,7 +162,7 @@ def judge(config: Config, reference: Profile,
 
 
 def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: SchemaChanges, rows: int,
-            min_rows: int, feed: FeedCheck | None) -> str:
+            min_rows: int, feed: FeedCheck | None, live: LivePerformance | None = None) -> str:
     failed = [f.name for f in features if f.status == "fail"]
     warned = [f.name for f in features if f.status == "warn"]
     if status == "not-judged" and rows < min_rows:
@@ -161,6 +172,13 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
         return (f"the batch fails the checks of its `data:` entry {feed.dataset if feed else ''}: a broken "
                 "feed, not drift; fix the feed (drift is not judged on it)")
     parts = []
+    fell = [m.reason for m in live.metrics if m.decision == "fell"] if live else []
+    if fell:
+        parts.append("; ".join(fell[:5]))
+    undecided = [m.reason for m in (live.metrics if live else [])
+                 if m.status == "warn" and m.decision != "fell"]
+    if undecided:
+        parts.append("; ".join(undecided[:5]))
     if failed:
         parts.append(f"{len(failed)} feature(s) drifted beyond a fail threshold: {', '.join(failed[:10])}")
     if warned:
@@ -174,12 +192,15 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
     if status == "not-judged":
         return "no feature could be judged (see the reasons per feature)"
     if not parts:
-        return f"no drift in {len(features)} feature(s) over {rows:,} rows"
+        kept = (f"; production's metrics held on {live.rows:,} labelled rows"
+                if live and live.scored and any(m.decision == "ok" for m in live.metrics) else "")
+        return f"no drift in {len(features)} feature(s) over {rows:,} rows{kept}"
     return "; ".join(parts)
 
 
 def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: Sequence[str],
-                dataset: str | None, post: bool | None, out: Path, tracking_uri: str | None) -> int:
+                dataset: str | None, post: bool | None, out: Path, tracking_uri: str | None,
+                config_name: str = "mlgate.yaml") -> int:
     """The `mlgate monitor` command (see the module docstring for the exit codes)."""
     from mlgate.data.profile import expand
     from mlgate.registry import Registry
@@ -206,17 +227,21 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
         status = "invalid-data"
     else:
         features, changes, status, notes = judge(config, reference.profile, current)
+    live = None
+    if status not in ("not-judged", "invalid-data"):
+        live, status = _live(config, output, registry, reference, files, entry, current, out, config_name,
+                             status, notes)
     if entry is None:
         notes.append("no `data:` entry matches these files, so no schema or check was applied "
                      "(name one with --dataset)")
     document = Monitor(
-        passed=status not in ("drifted", "invalid-data"), status=status,
-        summary=summary(status, features, changes, current.rows, min_rows, feed),
+        passed=status not in ("drifted", "degraded", "invalid-data"), status=status,
+        summary=summary(status, features, changes, current.rows, min_rows, feed, live),
         model=MonitoredModel(name=config.model.name, alias=config.model.production_alias,
                              version=reference.version.version, run_id=reference.run_id,
                              reference=reference.uri),
         files=[_shown(config, f) for f in files], rows=current.rows, min_rows=min_rows, features=features,
-        schema_changes=changes, feed=feed, notes=notes)
+        schema_changes=changes, feed=feed, notes=notes, live=live)
     output.wrote("monitor", write_document(out / MONITOR, document))
     rendered = _render(document, github)
     output.wrote("monitor-md", write_text(out / MONITOR_MD, rendered.text))
@@ -228,6 +253,31 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     return EXIT_PASSED if document.passed else EXIT_GATE_FAILED
 
 
+def _live(config: Config, output: Output, registry: Registry, reference: Reference, files: Sequence[Path],
+          entry: Dataset | None, current: Profile, out: Path, config_name: str, status: MonitorStatus,
+          notes: list[str]) -> tuple[LivePerformance | None, MonitorStatus]:
+    """Live performance on a labelled batch, and the status with it: degraded when a metric fell at
+    severity fail (over drift too: it is what the model's users feel), warned for a warning."""
+    from mlgate.commands.live import live_performance, needs_evaluate_note
+
+    note = needs_evaluate_note(config, reference.profile, current)
+    if note is not None:
+        notes.append(note)
+    live = live_performance(config, output, registry, run_id=reference.run_id,
+                            version=reference.version.version, files=files, entry=entry,
+                            reference=reference.profile, current=current, out=out, config_name=config_name)
+    if live is None:
+        return None, status
+    if not live.scored:
+        notes.append(f"live performance not measured: {live.error}")
+    statuses = {m.status for m in live.metrics}
+    if "fail" in statuses:
+        return live, "degraded"
+    if "warn" in statuses and status == "healthy":
+        return live, "warned"
+    return live, status
+
+
 def _render(document: Monitor, github: GitHubContext) -> RenderedMonitor:
     from mlgate.report.monitor import render_monitor
 
@@ -236,6 +286,7 @@ def _render(document: Monitor, github: GitHubContext) -> RenderedMonitor:
 
 def _print(output: Output, document: Monitor, out: Path) -> None:
     words = {"healthy": "healthy", "warned": "drift below the fail thresholds", "drifted": "DRIFTED",
+             "degraded": "DEGRADED (a gated metric fell on the labelled batch)",
              "invalid-data": "INVALID DATA (a broken feed, not drift)", "not-judged": "not judged"}
     output.line(f"mlgate monitor: {config_name(document)}: {words[document.status]}: "
                 f"{one_line(document.summary)}")
@@ -244,6 +295,9 @@ def _print(output: Output, document: Monitor, out: Path) -> None:
             psi = f"psi {feature.psi:.3f}" if feature.psi is not None else "psi —"
             output.line(f"  {feature.status:<4} {one_line(feature.name)}: {psi}; "
                         f"{one_line('; '.join(feature.reasons))}")
+    if document.live is not None:
+        for metric in document.live.metrics:
+            output.line(f"  live {metric.status:<4} {one_line(metric.reason)}")
     for column in document.schema_changes.missing:
         output.line(f"  schema: column {one_line(column)} of the reference is missing from the batch")
     for column in document.schema_changes.new:
@@ -277,7 +331,8 @@ def _post(config: Config, output: Output, github: GitHubContext, document: Monit
     body = rendered.body(room(rendered.marker), where)
     want = Wanted(marker=rendered.marker, title=rendered.title, body=body,
                   status=status, labels=tuple(settings.labels),
-                  retrain_workflow=settings.retrain_workflow if document.status == "drifted" else None,
+                  retrain_workflow=(settings.retrain_workflow if document.status in ("drifted", "degraded")
+                                    else None),
                   retrain_ref=settings.retrain_ref,
                   change_comment=lambda old, new: comment(old, new, run_url))
     synced = sync(github, client.repository(github), want, output.warn)

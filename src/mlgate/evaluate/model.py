@@ -73,6 +73,19 @@ class PairedMetric:
 
 
 @dataclass(frozen=True)
+class MetricEstimate:
+    """One metric of one model on some rows, with a bootstrap confidence interval of its value (not of a
+    difference): what `mlgate monitor` measures of production on a labelled batch."""
+
+    name: str
+    value: float
+    low: float
+    high: float
+    confidence: float
+    n: int
+
+
+@dataclass(frozen=True)
 class SliceMetrics:
     """The paired metrics on the rows where column == value; `judged` False when fewer than min rows."""
 

@@ -44,7 +44,7 @@ from mlgate.evaluate.metrics import (
     inputs,
     undefined_input,
 )
-from mlgate.evaluate.model import AnyArray, EvalSet, Interval, PairedMetric, Scored
+from mlgate.evaluate.model import AnyArray, EvalSet, Interval, MetricEstimate, PairedMetric, Scored
 
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
@@ -487,6 +487,44 @@ def compare(specs: Sequence[MetricSpec], evalset: EvalSet, candidate: Scored, pr
     return [r if r is not None else MetricUndefined("not computed") for r in results]
 
 
+def estimates(specs: Sequence[MetricSpec], evalset: EvalSet, scored: Scored, *, confidence: float,
+              resamples: int, seed: int) -> list[MetricEstimate | MetricUndefined]:
+    """Each metric of ONE model with the percentile interval of its value, from the bootstrap over rows
+    (the same count weights and vectorised weighted sums as the paired comparison; accuracy is the mean of
+    the hits, ROC AUC the weighted Mann-Whitney; a user function is looped once per resample), or
+    MetricUndefined where it has no value on these rows."""
+    enc = encode(evalset)
+    results: list[MetricEstimate | MetricUndefined | None] = [None] * len(specs)
+    stats: list[tuple[int, _Stat]] = []
+    looped: list[tuple[int, MetricSpec, AnyArray, AnyArray, AnyArray]] = []
+    points: dict[int, float] = {}
+    for i, spec in enumerate(specs):
+        x = inputs(spec, evalset, enc, scored)
+        y = enc.y if spec.builtin else evalset.y_true
+        try:
+            points[i] = spec.fn(y, x)
+        except MetricUndefined as exc:
+            results[i] = exc
+            continue
+        if not spec.builtin:
+            looped.append((i, spec, y, x, x))
+        elif spec.name == "accuracy":  # the mean of the hits: no McNemar for one model
+            hits = (np.asarray(x) == enc.y).astype(np.float64)
+            stats.append((i, _Mean(hits, hits)))
+        else:
+            stats.append((i, _statistic(spec, enc, x, x)))
+    if stats or looped:
+        values = _bootstrap(evalset.n, stats, looped, resamples, seed, single=True)
+        for i, v in values.items():
+            try:
+                low, high = _percentile(v, confidence)
+            except MetricUndefined as exc:
+                results[i] = exc
+                continue
+            results[i] = MetricEstimate(specs[i].name, points[i], low, high, confidence, evalset.n)
+    return [r if r is not None else MetricUndefined("not computed") for r in results]
+
+
 def _paired(spec: MetricSpec, point: tuple[float, float], interval: tuple[float, float, float],
             method: str, confidence: float, n: int) -> PairedMetric:
     _, low, high = interval
@@ -496,16 +534,18 @@ def _paired(spec: MetricSpec, point: tuple[float, float], interval: tuple[float,
 
 def _bootstrap(n: int, stats: list[tuple[int, _Stat]],
                looped: list[tuple[int, MetricSpec, AnyArray, AnyArray, AnyArray]],
-               resamples: int, seed: int) -> dict[int, Arr]:
+               resamples: int, seed: int, *, single: bool = False) -> dict[int, Arr]:
+    """Per metric, the resampled differences candidate - production; `single`: the candidate's values
+    alone (one model, given as both)."""
     deltas = {i: np.empty(resamples) for i, _ in stats} | {i: np.empty(resamples) for i, *_ in looped}
     with threadpool_limits(limits=1, user_api="blas"):
-        _resample(n, stats, looped, resamples, seed, deltas)
+        _resample(n, stats, looped, resamples, seed, deltas, single)
     return deltas
 
 
 def _resample(n: int, stats: list[tuple[int, _Stat]],
               looped: list[tuple[int, MetricSpec, Arr, Arr, Arr]], resamples: int, seed: int,
-              deltas: dict[int, Arr]) -> None:
+              deltas: dict[int, Arr], single: bool = False) -> None:
     design = _Design(n)
     for _, stat in stats:
         stat.bind(design)
@@ -517,12 +557,13 @@ def _resample(n: int, stats: list[tuple[int, _Stat]],
             dense, grouped = design.sums(w)
             for i, stat in stats:
                 values = stat.values(dense, grouped, w, counts)
-                deltas[i][done:done + c] = values[:, 0] - values[:, 1]
+                deltas[i][done:done + c] = values[:, 0] if single else values[:, 0] - values[:, 1]
         for i, spec, y, x_c, x_p in looped:
             for r in range(c):  # a user's function: one call per resample (documented as looped)
                 rows = np.repeat(np.arange(n), w[r].astype(np.int64))
                 try:
-                    deltas[i][done + r] = spec.fn(y[rows], x_c[rows]) - spec.fn(y[rows], x_p[rows])
+                    first = spec.fn(y[rows], x_c[rows])
+                    deltas[i][done + r] = first if single else first - spec.fn(y[rows], x_p[rows])
                 except MetricUndefined:
                     deltas[i][done + r] = np.nan
         done += c

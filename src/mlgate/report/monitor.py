@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mlgate.documents import Monitor, MonitoredFeature
+from mlgate.documents import LivePerformance, Monitor, MonitoredFeature
 from mlgate.report.escape import Safe, code, html, link, md, prose
 from mlgate.report.fmt import number
 from mlgate.report.tables import table
@@ -22,6 +22,7 @@ HEADLINE = {
     "healthy": ("✅", "no drift"),
     "warned": ("⚠️", "drift below the fail thresholds"),
     "drifted": ("❌", "drifted"),
+    "degraded": ("❌", "performance fell"),
     "invalid-data": ("❌", "the data feed is broken"),
     "not-judged": ("⏸️", "not judged"),
 }
@@ -46,6 +47,8 @@ class MonitorView:
     feed_line: Safe
     notes: list[Safe]
     footer: Safe
+    live: Safe  # a table of production's gated metrics on the labelled batch ("" when not measured)
+    live_line: Safe  # what was scored, or why not ("" when the batch had no labels)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,28 @@ def _why(feature: MonitoredFeature) -> Safe:
     return why
 
 
+LIVE_ICON = {"pass": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "not-judged": "⏸️ not judged"}
+LIVE_HEADERS = ["metric", "status", "recorded", "now [interval]", "why"]
+
+
+def _live(live: LivePerformance | None) -> tuple[Safe, Safe]:
+    if live is None:
+        return Safe(""), Safe("")
+    if not live.scored:
+        return Safe(""), Safe(f"Production could not be scored on the batch's labelled rows: "
+                              f"{prose(live.error or 'no reason given', 300)}")
+    sample = f", a random sample of the batch's {live.sampled_from:,} rows" if live.sampled_from else ""
+    unlabelled = f"; {live.unlabelled:,} rows without a label left out" if live.unlabelled else ""
+    confidence = next((m.confidence for m in live.metrics), 0.95)
+    line = Safe(f"Production scored on {live.rows:,} labelled rows (label {code(live.label, 60)}{sample})"
+                f"{unlabelled}; {confidence * 100:.3g}% bootstrap intervals, judged against the metrics its "
+                "run logged.")
+    rows = [[md(m.name, 60), Safe(LIVE_ICON.get(m.status, m.status)), _num(m.recorded),
+             Safe(f"{_num(m.current)} [{_num(m.low)}, {_num(m.high)}]") if m.current is not None
+             else Safe("—"), prose(m.reason, 300)] for m in live.metrics]
+    return table(LIVE_HEADERS, rows), line
+
+
 HEADERS = ["feature", "status", "PSI", "JS distance", "unseen", "nulls (reference → now)", "why"]
 
 
@@ -121,6 +146,7 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
     else:
         feed_line = Safe(f"Checked with the `data:` entry {md(doc.feed.dataset, 120)}: "
                          + ("passed." if doc.feed.passed else "**failed** (not judged as drift)."))
+    live, live_line = _live(doc.live)
     run = link("the workflow run", run_url) if run_url else Safe("")
     footer = Safe(f"{doc.rows:,} rows in {len(doc.files)} file(s) compared with the reference profile "
                   f"of {production}" + (f" · {run}" if run else "") + ".")
@@ -131,6 +157,7 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
         others_count=len(others),
         schema=schema, feed=table(["file", "status", "failure"], feed_rows) if feed_rows else Safe(""),
         feed_line=feed_line, notes=[prose(n, 500) for n in doc.notes], footer=footer,
+        live=live, live_line=live_line,
     )
 
 
@@ -151,7 +178,8 @@ def render_monitor(doc: Monitor, run_url: str | None = None) -> RenderedMonitor:
 def comment(previous: str | None, status: str, run_url: str | None) -> str:
     """The short comment on the monitoring issue when its status changes."""
     run = f" ({link('run', run_url)})" if run_url else ""
-    words = {"fail": "❌ Drifted beyond a fail threshold", "warn": "⚠️ Drift now below the fail thresholds",
+    words = {"fail": "❌ Drifted (or performance fell) beyond a fail threshold",
+             "warn": "⚠️ Drift now below the fail thresholds",
              "ok": "✅ No drift any more: closing"}
     text = words.get(status, html(status))
     if status == "fail" and previous == "ok":

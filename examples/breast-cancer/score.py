@@ -2,8 +2,9 @@
 
 mlgate sets $MLGATE_MODEL (the model folder train.py wrote: model.pkl), $MLGATE_EVAL_DATA (data/holdout.csv)
 and $MLGATE_PREDICTIONS (where to write). The predictions file has one row per evaluation row: `sample_id`,
-`prediction` (0 or 1) and `score` (the probability of class 1, benign). Columns the model was not trained on
-(sample_id, target, texture_band) are left out of its input.
+`prediction` (0 or 1) and `score` (the probability of class 1, benign); `sample_id` only when the data has it
+(a batch of serving data may not). Columns the model was not trained on (sample_id, target, texture_band) are
+left out of its input.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ def main() -> int:
     frame = pd.read_csv(data)
     features = frame[list(model.feature_names_in_)]
     predictions = pd.DataFrame({
-        "sample_id": frame["sample_id"],
         "prediction": model.predict(features),
         "score": model.predict_proba(features)[:, 1].round(8),
     })
+    if "sample_id" in frame:
+        predictions.insert(0, "sample_id", frame["sample_id"])
     out.parent.mkdir(parents=True, exist_ok=True)
     predictions.to_csv(out, index=False)
     return 0

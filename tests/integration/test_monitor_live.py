@@ -156,3 +156,18 @@ def test_a_labelled_batch_without_evaluate_gets_a_note(project: Path, git_repo: 
     assert document.get("live") is None
     assert any("live performance (production's metrics on labelled rows) needs an `evaluate:` section" in note
                for note in document["notes"])
+
+
+def test_production_not_scored_still_writes_the_drift_then_exits_3(
+        project: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production's scorer failing (a service of the monitor, exit 3) does not lose the run's drift: monitor.json
+    and monitor.md are written, with a note, before the exit."""
+    monkeypatch.setenv("SCORE_MODE", "fail")  # the scorer of production's commit reads it and crashes
+    out = git_repo / ".mlgate"
+    result, document = monitor(project, out, write(git_repo / "in" / "batch.csv", rows(ROWS)))
+    assert result.exit_code == 3, result.output
+    assert document["status"] == "healthy" and document.get("live") is None
+    assert any(note.startswith("live performance not measured: production could not be scored")
+               for note in document["notes"])
+    assert "live performance not measured" in (out / "monitor.md").read_text()
+    schema_check(document)

@@ -31,7 +31,7 @@ from mlgate.documents import (
     SchemaChanges,
     parse_document,
 )
-from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
+from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
 from mlgate.report.escape import safe_url
@@ -227,10 +227,15 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
         status = "invalid-data"
     else:
         features, changes, status, notes = judge(config, reference.profile, current)
-    live = None
+    live, unscored = None, None
     if status not in ("not-judged", "invalid-data"):
-        live, status = _live(config, output, registry, reference, files, entry, current, out, config_name,
-                             status, notes)
+        try:
+            live, status = _live(config, output, registry, reference, files, entry, current, out, config_name,
+                                 status, notes)
+        except ServiceError as exc:  # drift is still judged, written and posted; then exit 3
+            unscored = exc
+            notes.append("live performance not measured: production could not be scored "
+                         f"({one_line(exc.what)}); the drift above is judged without it")
     if entry is None:
         notes.append("no `data:` entry matches these files, so no schema or check was applied "
                      "(name one with --dataset)")
@@ -250,6 +255,8 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     output.set_outputs({"status": status, "passed": str(document.passed).lower(), "issue-url": None})
     if post if post is not None else output.actions:
         _post(config, output, github, document, rendered)
+    if unscored is not None:
+        raise unscored
     return EXIT_PASSED if document.passed else EXIT_GATE_FAILED
 
 

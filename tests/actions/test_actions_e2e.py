@@ -9,12 +9,13 @@ and run the root action on a pull request.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.actions.conftest import MODEL, PR_NUMBER, Gate, action, explain
+from tests.actions.conftest import MODEL, PR_NUMBER, Gate, action, explain, run
 from tests.support.github_server import READ_TOKEN
 
 pytestmark = pytest.mark.slow
@@ -208,3 +209,35 @@ def test_the_monitor_action_opens_and_closes_the_models_issue(gate: Gate) -> Non
     assert healthy.exit_code == 0, explain(healthy)
     assert healthy.outputs["status"] == "healthy"
     assert gate.github.issue(issue["number"])["state"] == "closed"
+
+
+def test_production_not_rescored_still_gets_a_verdict_and_a_report(gate: Gate) -> None:
+    """The PR makes the scorer robust to a missing value and adds an evaluation row with one; production's
+    own scorer (its commit's) crashes on it: evaluate exits 3, compare still writes the verdict whose
+    `evaluation` row fails, and the comment says production could not be re-scored."""
+    gate.seed_production()
+    run(gate.repo, "git", "checkout", "-q", "-B", "robust-scorer", "main")
+    holdout = gate.repo / "data" / "holdout.csv"
+    lines = holdout.read_text().splitlines()
+    header, last = lines[0].split(","), lines[-1].split(",")
+    last[0], last[header.index("mean_smoothness")] = "fna-999", ""
+    holdout.write_text("\n".join([*lines, ",".join(last)]) + "\n")
+    score = gate.repo / "score.py"
+    score.write_text(score.read_text().replace("features = frame[list(model.feature_names_in_)]",
+                                               "features = frame[list(model.feature_names_in_)].fillna(0.1)"))
+    run(gate.repo, sys.executable, "-m", "dvc", "add", "-q", "data/holdout.csv")
+    run(gate.repo, "git", "add", "-A")
+    run(gate.repo, "git", "commit", "-q", "-m", "robust scorer, a row with a missing value")
+    gate.github.add_pull(PR_NUMBER, head_sha=gate.head(), head_ref="robust-scorer")
+    runner = gate.runner(event_name="pull_request", event=gate.pr_event(gate.head(), "robust-scorer"))
+    result = runner.run(action("gate"), {"install": "false", "runtime": "local", "out": gate.out("pr"),
+                                         "tracking-uri": gate.store.uri})
+    assert result.exit_code == 3, explain(result)
+    outcomes = {s.id: s.outcome for s in result.steps}
+    assert outcomes["evaluate"] == "failure" and outcomes["compare"] == "failure"
+    assert outcomes["report"] == "success"
+    verdict = json.loads((Path(gate.out("pr")) / "verdict.json").read_text())
+    assert verdict["passed"] is False
+    assert any(m["name"] == "evaluation" and m["status"] == "fail" for m in verdict["metrics"])
+    [comment] = gate.github.comments(PR_NUMBER)
+    assert "re-scored" in comment["body"] or "could not be scored" in comment["body"], comment["body"]

@@ -125,6 +125,7 @@ class ReportView:
     has_lineage: bool
     training: TrainingView | None = None  # set when the training failed
     comparison: Safe | None = None  # what was compared: the same rows, or the logged metrics
+    same_data: bool = False  # the table is on the same rows (the chart stays on logged values)
     slices: SlicesView | None = None
     flips: FlipsView | None = None
 
@@ -180,6 +181,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         has_lineage=lineage is not None,
         training=_training(lineage),
         comparison=_comparison(verdict),
+        same_data=bool(verdict and verdict.comparison == "same-data"),
         slices=_slices(verdict.slices if verdict else []),
         flips=_flips(verdict.flips if verdict else None),
     )

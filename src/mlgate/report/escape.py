@@ -66,8 +66,12 @@ def _no_links(text: str) -> str:
 
 
 def md(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
-    """Escape a value for inline markdown, a table cell included."""
-    text = clean(value, limit)
+    """Escape a value for inline markdown, a table cell included. Leading blanks are dropped: after a list
+    marker, four of them would open a code block."""
+    return _md(clean(value, limit).lstrip(" \t"))
+
+
+def _md(text: str) -> Safe:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
@@ -82,12 +86,12 @@ def prose(value: object, limit: int | None = DEFAULT_LIMIT) -> Safe:
     Nothing inside a code span is markup on GitHub (no HTML, emphasis, link, math, mention or reference), so a
     span of untrusted text only shows as code; every other backtick is escaped.
     """
-    text = clean(value, limit)
+    text = clean(value, limit).lstrip(" \t")
     parts, end = [], 0
     for span in _CODE_SPAN.finditer(text):
-        parts += [md(text[end:span.start()], None), f"`{span.group(1)}`"]
+        parts += [_md(text[end:span.start()]), f"`{span.group(1)}`"]
         end = span.end()
-    parts.append(md(text[end:], None))
+    parts.append(_md(text[end:]))
     return Safe("".join(parts))
 
 

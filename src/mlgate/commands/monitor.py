@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mlgate.report.monitor import RenderedMonitor
 
 MONITOR = "monitor.json"
+NAME_LIMIT = 80  # characters of a column name in messages (monitor.md cuts them the same)
 MONITOR_MD = "monitor.md"
 CURRENT_PROFILE = "current-profile.json"
 ISSUE_STATUS: dict[MonitorStatus, Literal["fail", "warn", "ok"] | None] = {
@@ -180,15 +181,13 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
     if undecided:
         parts.append("; ".join(undecided[:5]))
     if failed:
-        parts.append(f"{len(failed)} feature(s) drifted beyond a fail threshold: {', '.join(failed[:10])}")
+        parts.append(f"{len(failed)} feature(s) drifted beyond a fail threshold: {_names(failed)}")
     if warned:
-        parts.append(f"{len(warned)} beyond a warn threshold: {', '.join(warned[:10])}")
+        parts.append(f"{len(warned)} beyond a warn threshold: {_names(warned)}")
     if changes.missing:
-        parts.append(f"{len(changes.missing)} reference column(s) missing: "
-                     f"{', '.join(changes.missing[:10])}")
+        parts.append(f"{len(changes.missing)} reference column(s) missing: {_names(changes.missing)}")
     if changes.changed_kind:
-        parts.append(f"{len(changes.changed_kind)} column(s) changed kind: "
-                     f"{', '.join(changes.changed_kind[:10])}")
+        parts.append(f"{len(changes.changed_kind)} column(s) changed kind: {_names(changes.changed_kind)}")
     if status == "not-judged":
         return "no feature could be judged (see the reasons per feature)"
     if not parts:
@@ -196,6 +195,15 @@ def summary(status: MonitorStatus, features: list[MonitoredFeature], changes: Sc
                 if live and live.scored and any(m.decision == "ok" for m in live.metrics) else "")
         return f"no drift in {len(features)} feature(s) over {rows:,} rows{kept}"
     return "; ".join(parts)
+
+
+def _name(column: str) -> str:
+    """A column name as messages show it (a header-less CSV read as if it had one names columns by a row)."""
+    return column if len(column) <= NAME_LIMIT else column[:NAME_LIMIT - 1] + "…"
+
+
+def _names(columns: Sequence[str]) -> str:
+    return ", ".join(_name(c) for c in columns[:10]) + (", …" if len(columns) > 10 else "")
 
 
 def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: Sequence[str],
@@ -300,15 +308,15 @@ def _print(output: Output, document: Monitor, out: Path) -> None:
     for feature in document.features:
         if feature.status in ("warn", "fail"):
             psi = f"psi {feature.psi:.3f}" if feature.psi is not None else "psi —"
-            output.line(f"  {feature.status:<4} {one_line(feature.name)}: {psi}; "
+            output.line(f"  {feature.status:<4} {one_line(_name(feature.name))}: {psi}; "
                         f"{one_line('; '.join(feature.reasons))}")
     if document.live is not None:
         for metric in document.live.metrics:
             output.line(f"  live {metric.status:<4} {one_line(metric.reason)}")
     for column in document.schema_changes.missing:
-        output.line(f"  schema: column {one_line(column)} of the reference is missing from the batch")
+        output.line(f"  schema: column {one_line(_name(column))} of the reference is missing from the batch")
     for column in document.schema_changes.new:
-        output.line(f"  schema: new column {one_line(column)}")
+        output.line(f"  schema: new column {one_line(_name(column))}")
     if document.feed is not None and not document.feed.passed:
         for result in document.feed.files:
             for failure in result.failures:

@@ -34,9 +34,12 @@ _GLOB = re.compile(r"[*?\[]")
 
 
 def declared_paths(config: Config) -> list[str]:
-    """Every dataset path (globs expanded to the files they match) and train.deps path, once each."""
+    """Every dataset path (globs expanded to the files they match), train.deps path and the evaluation file
+    (evaluate.data: the verdict rests on it too), once each."""
     paths: list[str] = []
-    for pattern in [d.path for d in config.data] + (list(config.train.deps) if config.train else []):
+    deps = list(config.train.deps) if config.train else []
+    evaluation = [config.evaluate.data] if config.evaluate else []
+    for pattern in [d.path for d in config.data] + deps + evaluation:
         if not _GLOB.search(pattern) or pattern in _spark_paths(config):  # a Spark dataset is one entry
             paths.append(pattern)
             continue

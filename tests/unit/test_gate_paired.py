@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 from mlgate.documents import Verdict as VerdictDocument
 from mlgate.documents import read_document
 from mlgate.errors import BadInput
-from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Paired, Rule, Side, SliceEvidence, Verdict
+from mlgate.gate.model import (
+    Evidence,
+    FlipEvidence,
+    FlipRow,
+    Interval,
+    Paired,
+    Rule,
+    Side,
+    SliceEvidence,
+    Verdict,
+)
 from mlgate.gate.noninferiority import improvement_bounds
 from mlgate.gate.paired import tolerance
 from mlgate.gate.policy import EVALUATION_ROW, evaluate, summary
@@ -26,8 +36,8 @@ LOSS = Rule("log_loss", "minimize", max_regression_pct=10)
 
 def paired(delta: float, low: float, high: float, *, production: float = 0.9, n: int = 500,
            method: str = "bootstrap") -> Paired:
-    return Paired(candidate=production + delta, production=production, delta=delta, low=low, high=high,
-                  confidence=0.95, method=method, n=n)
+    return Paired(candidate=production + delta, production=production, delta=delta,
+                  interval=Interval(low, high, 0.95, method, n))
 
 
 def side(role: str, version: str | None = None, **metrics: Any) -> Side:

@@ -21,7 +21,7 @@ from mlgate.evaluate.model import EvalSet, Flips, PairedMetric, Scored
 from mlgate.evaluate.paired import compare, paired_metrics
 from mlgate.evaluate.predictions import load_predictions
 from mlgate.evaluate.slices import slice_metrics
-from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Paired, SliceEvidence
+from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Interval, Paired, SliceEvidence
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 from mlgate.workdir import EVALUATION
@@ -81,10 +81,10 @@ def _specs(config: Config, settings: EvaluateSettings) -> dict[str, MetricSpec]:
 
 
 def _paired(metric: PairedMetric) -> Paired:
-    interval = metric.interval
+    found = metric.interval
+    interval = Interval(found.low, found.high, found.confidence, found.method, metric.n)
     return Paired(candidate=metric.candidate, production=metric.production, delta=metric.delta,
-                  low=interval.low, high=interval.high, confidence=interval.confidence,
-                  method=interval.method, n=metric.n)
+                  interval=interval)
 
 
 def _baseline(specs: Mapping[str, MetricSpec], evalset: EvalSet, baseline: Scored | None, production: Scored,

@@ -58,6 +58,17 @@ class DataCheck:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """The confidence interval of candidate - production a decision rests on."""
+
+    low: float
+    high: float
+    confidence: float
+    method: str
+    n: int
+
+
+@dataclass(frozen=True)
 class Paired:
     """One metric of candidate and production on the same evaluation rows: the values, the difference
     candidate - production, and its confidence interval (`method`: bootstrap, delong or mcnemar)."""
@@ -65,11 +76,7 @@ class Paired:
     candidate: float
     production: float
     delta: float
-    low: float
-    high: float
-    confidence: float
-    method: str
-    n: int
+    interval: Interval
 
 
 @dataclass(frozen=True)
@@ -132,17 +139,6 @@ class Evidence:
     production_error: str | None = None
     fallback: bool = False
     data: str = ""
-
-
-@dataclass(frozen=True)
-class Interval:
-    """The confidence interval of candidate - production a decision rests on."""
-
-    low: float
-    high: float
-    confidence: float
-    method: str
-    n: int
 
 
 @dataclass(frozen=True)

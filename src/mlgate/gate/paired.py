@@ -47,12 +47,12 @@ def check(rule: Rule, paired: Paired, *, severity: Severity, inconclusive: Statu
     """The non-inferiority decision on `paired` and its status: pass; fail at `severity`; inconclusive as
     `inconclusive` says (capped at `severity`), with the rows that would decide it."""
     m = tolerance(rule, paired.production)
-    decision = decide(rule.direction, paired.low, paired.high, m)
-    interval = Interval(paired.low, paired.high, paired.confidence, paired.method, paired.n)
+    interval = paired.interval
+    decision = decide(rule.direction, interval.low, interval.high, m)
     shown = describe(paired)
     beyond = f"a regression beyond the tolerated {_fmt(m)}" if m > 0 else "any regression (none is tolerated)"
     if decision == "pass":
-        basis = f"{paired.confidence * 100:.3g}% interval ({paired.method}, {paired.n:,} rows)"
+        basis = f"{interval.confidence * 100:.3g}% interval ({interval.method}, {interval.n:,} rows)"
         return PairedCheck(decision, "pass", f"non-inferior: its {basis} rules out {beyond}", interval, None)
     if decision == "fail":
         worse = "lower" if rule.direction == "maximize" else "higher"
@@ -60,7 +60,7 @@ def check(rule: Rule, paired: Paired, *, severity: Severity, inconclusive: Statu
         values = f"{_fmt(paired.candidate)} is {worse} than production ({_fmt(paired.production)})"
         reason = f"{values} {by}: {shown}"
         return PairedCheck(decision, severity, reason, interval, None)
-    rows = rows_to_decide(paired.n, rule.direction, paired.low, paired.high, m)
+    rows = rows_to_decide(interval.n, rule.direction, interval.low, interval.high, m)
     decides = (f"about {rows:,} evaluation rows would decide it" if rows is not None
                else "no number of rows decides it: the difference sits on the tolerance")
     reason = f"inconclusive: {shown} neither rules out nor shows {beyond}; {decides}"
@@ -69,8 +69,9 @@ def check(rule: Rule, paired: Paired, *, severity: Severity, inconclusive: Statu
 
 def describe(paired: Paired) -> str:
     """`the difference -0.004 [-0.012, +0.003] (95% bootstrap, 500 rows)`."""
-    return (f"the difference {interval_text(paired.delta, paired.low, paired.high)} "
-            f"({paired.confidence * 100:.3g}% {paired.method}, {paired.n:,} rows)")
+    interval = paired.interval
+    return (f"the difference {interval_text(paired.delta, interval.low, interval.high)} "
+            f"({interval.confidence * 100:.3g}% {interval.method}, {interval.n:,} rows)")
 
 
 def interval_text(delta: float, low: float, high: float) -> str:

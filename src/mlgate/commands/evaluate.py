@@ -113,8 +113,8 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     production = _production(stage)
     baseline = _baseline(stage)
     document = Evaluation(data=data, task=settings.task, candidate=candidate,
-                          production=production if production is None else _scored(stage, production),
-                          baseline=baseline if baseline is None else _scored(stage, baseline))
+                          production=production if production is None else score_target(stage, production),
+                          baseline=baseline if baseline is None else score_target(stage, baseline))
     output.wrote("evaluation", write_document(out / EVALUATION, document))
     return document
 
@@ -232,7 +232,7 @@ def _baseline(stage: Stage) -> Target | None:
                   f"{model.name}@{spec.alias} (version {found.version})")
 
 
-def _scored(stage: Stage, target: Target) -> EvaluatedModel:
+def score_target(stage: Stage, target: Target) -> EvaluatedModel:
     """The target's predictions: cached on its run, else scored in its own environment now."""
     run_id = target.run_id or None
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate.commands.compare import rules_from_config
-from mlgate.commands.evaluate import Stage, Target, _scored
+from mlgate.commands.evaluate import Stage, Target, score_target
 from mlgate.commands.evidence import _specs
 from mlgate.config import Config, Dataset, EvaluateSettings
 from mlgate.documents import LiveMetric, LivePerformance, Profile
@@ -84,7 +84,7 @@ def live_performance(config: Config, output: Output, registry: Registry, *, run_
     stage = Stage(live_config, live, output, registry, folder, evalset, key="", runtime=None,
                   config_name=config_name, cache=False)
     output.line(f"mlgate monitor: live performance: scoring {label} on {evalset.n:,} labelled rows")
-    scored = _scored(stage, Target("production", run_id, version, label))
+    scored = score_target(stage, Target("production", run_id, version, label))
     if scored.file is None:
         return empty.model_copy(update={"rows": evalset.n, "error": scored.error})
     predictions = read_predictions(folder / scored.file, evalset, "production", live.task, id_column=live.id,

@@ -29,7 +29,7 @@ from mlgate.evaluate.predictions import (
 )
 from mlgate.evaluate.predictions import settings_of as settings_of_evaluate
 from mlgate.evaluate.scoring import SCORE_LOG, ScoringJob, run_scoring
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext
 from mlgate.output import Output
 from mlgate.train import lineage
 from mlgate.train.data_pin import DataValidation, data_pin, data_validation, stale_validation
@@ -120,7 +120,7 @@ def warn_not_validated(output: Output, why: str, out: Path) -> None:
 
 
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-         github: GitHubContext) -> Lineage:
+         github: CiContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -186,7 +186,7 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
                mounts=store_mounts(tracking.uri) if tracking else ())
 
 
-def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
+def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
               register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
 

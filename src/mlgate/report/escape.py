@@ -20,7 +20,7 @@ What they guarantee, for any input:
   brackets of `[[` (`[[_TOC_]]`). GitLab's references are resolved in the rendered text, after markdown's
   backslash escapes are gone, so only a joiner breaks them;
 - no GitLab quick action: a value never starts with `/` (GitLab runs `/merge`, `/approve` at a line's start
-  of a note with the poster's rights): it is escaped as `\/`, which reads as `/`;
+  of a note with the poster's rights): a backslash goes before it (shown as `/` still);
 - one line: newlines become spaces; control and bidirectional-override characters are dropped;
 - bounded length: long values are cut with an ellipsis.
 

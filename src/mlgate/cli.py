@@ -382,9 +382,9 @@ def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: b
     """Compare a batch of production data with production's reference profile (writes monitor.json)."""
     from mlgate.commands.monitor import run_monitor
 
-    return run_monitor(app.config, app.output, app.github, data=data, dataset=dataset,
+    return run_monitor(app.config, app.output, app.ci, data=data, dataset=dataset,
                        post=post_setting(post), out=out, tracking_uri=tracking_uri,
-                       config_name=app.config_path.name)
+                       config_name=app.config_path.name, forge=app.forge)
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 ForgeName = Literal["github", "gitlab"]
 FORGES: tuple[ForgeName, ...] = ("github", "gitlab")
@@ -91,6 +91,45 @@ class Merged:
     head_sha: str | None
 
 
+IssueStatus = Literal["fail", "warn", "ok"]
+
+
+class IssueWanted(Protocol):
+    """What the model's monitoring issue should say (github.issue.Wanted is one)."""
+
+    @property
+    def marker(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def status(self) -> IssueStatus: ...
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def retrain_workflow(self) -> str | None: ...
+    @property
+    def retrain_ref(self) -> str | None: ...
+    @property
+    def change_comment(self) -> Any: ...  # (previous status or None, new status) -> the comment's text
+
+
+class IssueSynced(Protocol):
+    """What a sync of the monitoring issue did (github.issue.Synced is one)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def dispatched(self) -> str | None: ...
+    @property
+    def dispatch_error(self) -> Any: ...  # a ServiceError to raise after announcing, or None
+
+
 class Forge(Protocol):
     """One host of the repository, built by the factory with its context."""
 
@@ -112,3 +151,7 @@ class Forge(Protocol):
 
     def merged_change(self, sha: str) -> Merged | None:
         """The change request that merged commit `sha` into the default branch, if the host knows it."""
+
+    def sync_issue(self, want: IssueWanted, warn: Callable[[str], None]) -> IssueSynced:
+        """Open, edit, close or reopen the model's issue (found by its marker among the bot's own); dispatch
+        retraining (a workflow, a pipeline) when the status turns to fail."""

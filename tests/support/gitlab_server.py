@@ -165,6 +165,16 @@ class FakeGitLab:
         with self.lock:
             return [dict(i) for i in self.issue_list.values()]
 
+    def add_issue(self, title: str, description: str, *, author: dict[str, Any] = BOT, state: str = "opened",
+                  labels: list[str] | None = None) -> dict[str, Any]:
+        """Seed an issue (by the token's bot user unless `author` says otherwise)."""
+        with self.lock:
+            _status, created, _headers = _create_issue(self, {}, {"title": title, "description": description,
+                                                                 "labels": ",".join(labels or [])}, "write")
+            issue = self.issue_list[created["iid"]]
+            issue.update(author=self._user(author), state=state)
+            return dict(issue)
+
     def count(self, method: str | None = None, path_contains: str = "") -> int:
         with self.lock:
             return sum(1 for r in self.requests
@@ -443,7 +453,82 @@ def _create_pipeline(fake: FakeGitLab, query: dict[str, str], body: Any, auth: s
     return 201, {k: v for k, v in pipeline.items() if k != "variables"}, {}
 
 
+def _issue_json(fake: FakeGitLab, issue: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in issue.items() if k != "notes"}
+
+
+def _list_issues(fake: FakeGitLab, query: dict[str, str], body: Any, auth: str) -> Response:
+    issues = list(fake.issue_list.values())
+    if query.get("state") in ("opened", "closed"):
+        issues = [i for i in issues if i["state"] == query["state"]]
+    if query.get("labels"):
+        wanted = {name.strip().lower() for name in query["labels"].split(",")}
+        issues = [i for i in issues if wanted <= {label.lower() for label in i["labels"]}]
+    if query.get("author_id"):
+        issues = [i for i in issues if str(i["author"]["id"]) == query["author_id"]]
+    issues.sort(key=lambda i: (i["created_at"], i["iid"]), reverse=query.get("sort") != "asc")
+    return _page(fake, f"/projects/{PROJECT_ID}/issues", [_issue_json(fake, i) for i in issues], query)
+
+
+def _create_issue(fake: FakeGitLab, query: dict[str, str], body: Any, auth: str) -> Response:
+    if auth == "job":
+        return _error(403)
+    if not body.get("title"):
+        return _error(400, "400 Bad request - title is missing")
+    iid = max([0, *fake.issue_list]) + 1
+    now = fake._now()
+    labels = [name for name in str(body.get("labels") or "").split(",") if name]
+    fake.issue_list[iid] = {
+        "id": next(fake._ids), "iid": iid, "project_id": PROJECT_ID, "title": body["title"],
+        "description": body.get("description"), "state": "opened", "labels": labels,
+        "author": fake._user(fake.users[auth]), "created_at": now, "updated_at": now, "closed_at": None,
+        "web_url": f"{fake.root}/{PROJECT}/-/issues/{iid}", "notes": []}
+    return 201, _issue_json(fake, fake.issue_list[iid]), {}
+
+
+def _get_issue(fake: FakeGitLab, query: dict[str, str], body: Any, auth: str, iid: str) -> Response:
+    issue = fake.issue_list.get(int(iid))
+    return (200, _issue_json(fake, issue), {}) if issue else _error(404, "404 Issue Not Found")
+
+
+def _edit_issue(fake: FakeGitLab, query: dict[str, str], body: Any, auth: str, iid: str) -> Response:
+    issue = fake.issue_list.get(int(iid))
+    if issue is None:
+        return _error(404, "404 Issue Not Found")
+    if auth == "job":
+        return _error(403)
+    for key in ("title", "description"):
+        if key in body:
+            issue[key] = body[key]
+    if "labels" in body:
+        issue["labels"] = [name for name in str(body["labels"]).split(",") if name]
+    for name in str(body.get("add_labels") or "").split(","):
+        if name and name not in issue["labels"]:
+            issue["labels"].append(name)
+    event = body.get("state_event")
+    if event == "close":
+        issue.update(state="closed", closed_at=fake._now())
+    elif event == "reopen":
+        issue.update(state="opened", closed_at=None)
+    issue["updated_at"] = fake._now()
+    return 200, _issue_json(fake, issue), {}
+
+
+def _create_issue_note(fake: FakeGitLab, query: dict[str, str], body: Any, auth: str, iid: str) -> Response:
+    issue = fake.issue_list.get(int(iid))
+    if issue is None:
+        return _error(404, "404 Issue Not Found")
+    if auth == "job":
+        return _error(403)
+    return 201, fake._new_note(issue["notes"], int(iid), "Issue", body.get("body", ""), fake.users[auth]), {}
+
+
 _ROUTES = [
+    (r"GET /issues", _list_issues),
+    (r"POST /issues", _create_issue),
+    (r"GET /issues/(\d+)", _get_issue),
+    (r"PUT /issues/(\d+)", _edit_issue),
+    (r"POST /issues/(\d+)/notes", _create_issue_note),
     (r"GET ", _get_project),
     (r"GET /merge_requests/(\d+)", _get_mr),
     (r"GET /merge_requests/(\d+)/notes", _list_notes),

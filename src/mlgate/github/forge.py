@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from mlgate.forge import Merged, Post, Published
+from mlgate.forge import IssueSynced, IssueWanted, Merged, Post, Published
 from mlgate.github.context import GitHubContext
 
 if TYPE_CHECKING:
@@ -50,3 +50,10 @@ class GitHubForge:
         if not self.ctx.merged() or number is None:
             return None
         return Merged(number=number, head_sha=self.ctx.pr_head_sha())
+
+    def sync_issue(self, want: IssueWanted, warn: Callable[[str], None]) -> IssueSynced:
+        from mlgate.github import issue
+
+        if not isinstance(want, issue.Wanted):
+            raise TypeError("GitHubForge.sync_issue takes a mlgate.github.issue.Wanted")
+        return issue.sync(self.ctx, self.repo, want, warn)

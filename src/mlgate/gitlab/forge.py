@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from mlgate.forge import Merged, Post, Published
+from mlgate.forge import IssueSynced, IssueWanted, Merged, Post, Published
 from mlgate.gitlab import client, note, status
 from mlgate.gitlab.context import SHA, GitLabContext
 
@@ -69,3 +69,8 @@ class GitLabForge:
         head = chosen[0].get("sha")
         return Merged(number=int(chosen[0]["iid"]),
                       head_sha=head if isinstance(head, str) and SHA.fullmatch(head) else None)
+
+    def sync_issue(self, want: IssueWanted, warn: Callable[[str], None]) -> IssueSynced:
+        from mlgate.gitlab import issue
+
+        return issue.sync(self.ctx, self.project, want, client.me(self.ctx, self.client), warn)

@@ -122,3 +122,16 @@ def test_a_harmless_merge_request_passes_and_a_second_push_edits_the_note(projec
     [edited] = gitlab_server.notes(MR)
     assert edited["id"] == note["id"] and edited["body"] != note["body"]
     assert [s["status"] for s in gitlab_server.statuses(second)] == ["success"]
+
+    # merged (a merge commit on main): the promote job finds the merged MR and promotes what its gate passed
+    run(project.repo, "git", "checkout", "-q", "main")
+    run(project.repo, "git", "merge", "-q", "--no-ff", "-m", f"Merge branch 'tune-c' into 'main' (!{MR})", "tune-c")
+    merge = project.head()
+    gitlab_server.mrs[MR].state, gitlab_server.mrs[MR].merge_commit_sha = "merged", merge
+    promoted = pipeline(project, gitlab_server, source="push", sha=merge,
+                        extra={"CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"})
+    assert promoted.returncode == 0, explain(promoted)
+    assert "mlgate-promote" in promoted.stdout and "mlgate-gate" not in promoted.stdout
+    production = project.store.client().get_model_version_by_alias(MODEL, "production")
+    assert str(production.version) == "3"  # the second push's version, not the first's (2)
+    assert gitlab_server.count("GET", f"/repository/commits/{merge}/merge_requests") == 1

@@ -119,6 +119,14 @@ def warn_not_validated(output: Output, why: str, out: Path) -> None:
                 "refuses it without --force")
 
 
+def gitlab_ci(github: CiContext) -> dict[str, str]:
+    """On GitLab, lineage also records the project and the pipeline (the job is run_url)."""
+    pipeline = getattr(github, "pipeline_url", None)
+    if not isinstance(pipeline, str) or not github.repository:
+        return {}
+    return {"repository": github.repository, "pipeline_url": pipeline}
+
+
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
          github: CiContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
@@ -131,7 +139,8 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
     code, changed = code_state(config.root, ignore=own_folders(config, out))
-    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
+    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url(),
+            **gitlab_ci(github))
     return lineage.build(code=code, data=data_pin(config, out), environment=environment,
                          configuration=configuration_pin(config, settings), ci=ci, changed=changed)
 

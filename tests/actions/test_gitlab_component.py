@@ -135,3 +135,27 @@ def test_a_harmless_merge_request_passes_and_a_second_push_edits_the_note(projec
     production = project.store.client().get_model_version_by_alias(MODEL, "production")
     assert str(production.version) == "3"  # the second push's version, not the first's (2)
     assert gitlab_server.count("GET", f"/repository/commits/{merge}/merge_requests") == 1
+
+
+def test_a_scheduled_monitor_opens_then_closes_the_models_issue(project: Gate, gitlab_server: FakeGitLab) -> None:
+    """The example's monitor job (schedules only): a drifted batch opens the issue, a healthy one closes it."""
+    import pandas as pd
+
+    data = pd.read_csv(project.repo / "data" / "breast_cancer.csv")
+    incoming = project.repo / "data" / "incoming"
+    incoming.mkdir()
+    data.assign(mean_radius=data["mean_radius"] * 1.6).to_csv(incoming / "batch.csv", index=False)
+    run(project.repo, "git", "add", "data/incoming")
+    run(project.repo, "git", "commit", "-q", "-m", "a drifted batch")
+    drifted = pipeline(project, gitlab_server, source="schedule", sha=project.head())
+    assert drifted.returncode != 0, explain(drifted)  # drift fails the job
+    assert "mlgate-monitor" in drifted.stdout and "mlgate-gate" not in drifted.stdout
+    [issue] = gitlab_server.issues()
+    assert issue["state"] == "opened" and "mean\\_radius" in issue["description"]
+
+    data.to_csv(incoming / "batch.csv", index=False)
+    run(project.repo, "git", "commit", "-q", "-am", "a healthy batch")
+    healthy = pipeline(project, gitlab_server, source="schedule", sha=project.head())
+    assert healthy.returncode == 0, explain(healthy)
+    [closed] = gitlab_server.issues()
+    assert closed["iid"] == issue["iid"] and closed["state"] == "closed"

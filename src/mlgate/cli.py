@@ -21,6 +21,7 @@ from mlgate.output import Output
 
 if TYPE_CHECKING:
     from mlgate.config import Config
+    from mlgate.forge import CiContext, Forge
     from mlgate.github.context import GitHubContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +34,7 @@ class AppContext:
 
     config_path: Path
     output: Output
+    forge_name: str | None = None  # --forge: github or gitlab; None: by the environment
 
     @cached_property
     def config(self) -> Config:
@@ -46,6 +48,18 @@ class AppContext:
         from mlgate.github.context import GitHubContext
 
         return GitHubContext.from_env()
+
+    @cached_property
+    def forge(self) -> Forge:
+        """The host we post on (GitHub, GitLab), from --forge or the environment: read once."""
+        from mlgate.commands.forge import forge_from_env
+
+        return forge_from_env(self.forge_name)
+
+    @property
+    def ci(self) -> CiContext:
+        """The forge's CI context: pull/merge request, commits, run URL."""
+        return self.forge.context
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -166,8 +180,12 @@ def report_error(ctx: click.Context, exc: MlgateError) -> None:
     envvar="MLGATE_CONFIG",
     help="The config file (env: MLGATE_CONFIG).",
 )
+@click.option("--forge", "forge_name", type=click.Choice(["github", "gitlab"]), default=None,
+              envvar="MLGATE_FORGE",
+              help="The host to read the CI context from and post on. Default: gitlab when GITLAB_CI=true, "
+              "else github (env: MLGATE_FORGE).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path) -> None:
+def cli(ctx: click.Context, config_path: Path, forge_name: str | None) -> None:
     """mlgate: an evaluation gate for ML projects in CI.
 
     Validate the data a PR changed, train in a pinned container, compare with the production model,
@@ -176,7 +194,7 @@ def cli(ctx: click.Context, config_path: Path) -> None:
     Exit codes: 0 passed, 1 the gate failed, 2 bad input, 3 an outside service or runtime failed,
     4 an internal error of mlgate.
     """
-    ctx.obj = AppContext(config_path=config_path, output=Output.from_env())
+    ctx.obj = AppContext(config_path=config_path, output=Output.from_env(), forge_name=forge_name)
 
 
 # --- the stages: each command builds nothing itself; commands/<name>.py wires it --------------------
@@ -198,7 +216,7 @@ def validate(app: AppContext, base_ref: str | None, all_datasets: bool, spark_ma
     """Validate the datasets a pull request changed (writes validation.json)."""
     from mlgate.commands.validate import run_validate
 
-    return run_validate(app.config, app.output, app.github, base_ref=base_ref, all_datasets=all_datasets,
+    return run_validate(app.config, app.output, app.ci, base_ref=base_ref, all_datasets=all_datasets,
                         out=out, spark_master=spark_master)
 
 
@@ -218,7 +236,7 @@ def train(app: AppContext, runtime: str | None, register: bool, force: bool, out
     """Train in the pinned container, record the four pins (writes lineage.json), register the candidate."""
     from mlgate.commands.train import run_train
 
-    return run_train(app.config, app.output, app.github, runtime=runtime, register=register, out=out,
+    return run_train(app.config, app.output, app.ci, runtime=runtime, register=register, out=out,
                      tracking_uri=tracking_uri, force=force)
 
 
@@ -268,8 +286,8 @@ def promote(app: AppContext, version: str | None, commit: str | None, force: boo
     """Move the production alias to a candidate version (after merge)."""
     from mlgate.commands.promote import run_promote
 
-    return run_promote(app.config, app.output, app.github, version=version, commit=commit, force=force,
-                       out=out, tracking_uri=tracking_uri)
+    return run_promote(app.config, app.output, app.ci, version=version, commit=commit, force=force,
+                       out=out, tracking_uri=tracking_uri, forge=app.forge)
 
 
 @cli.command()
@@ -310,8 +328,8 @@ def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Pat
     """Render report.md from the work directory; post it on the PR and set the commit status."""
     from mlgate.commands.report import run_report
 
-    return run_report(app.config, app.output, app.github, post=post_setting(post), bundle_dir=bundle_dir,
-                      out=out, tracking_uri=tracking_uri)
+    return run_report(app.config, app.output, app.ci, post=post_setting(post), bundle_dir=bundle_dir,
+                      out=out, tracking_uri=tracking_uri, forge=app.forge)
 
 
 def post_setting(post: bool | None) -> bool | None:
@@ -364,9 +382,9 @@ def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: b
     """Compare a batch of production data with production's reference profile (writes monitor.json)."""
     from mlgate.commands.monitor import run_monitor
 
-    return run_monitor(app.config, app.output, app.github, data=data, dataset=dataset,
+    return run_monitor(app.config, app.output, app.ci, data=data, dataset=dataset,
                        post=post_setting(post), out=out, tracking_uri=tracking_uri,
-                       config_name=app.config_path.name)
+                       config_name=app.config_path.name, forge=app.forge)
 
 
 @cli.command()

@@ -237,11 +237,16 @@ class Registered(Part):
 
 
 class Ci(Part):
-    """The GitHub context of the run."""
+    """The CI context of the run: the pull (merge) request, its head, the run's (job's) page; on GitLab also
+    the project (CI_PROJECT_PATH) and the pipeline's page."""
+
+    omit_none = ("repository", "pipeline_url")
 
     pr: int | None
     head_sha: str | None
     run_url: str | None
+    repository: str | None = None
+    pipeline_url: str | None = None
 
 
 class Lineage(Document):

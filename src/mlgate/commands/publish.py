@@ -13,6 +13,7 @@ from mlgate.documents import Verdict
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github import client
 from mlgate.github.context import GitHubContext
+from mlgate.github.forge import GitHubForge
 from mlgate.github.publish import check_pr, find_pr
 from mlgate.output import Output
 from mlgate.report.bundle import read_bundle
@@ -60,7 +61,7 @@ def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> i
                        server_url=github.server_url, repository=github.repository, run_url=target,
                        head_sha=meta.head_sha, tracking_uri=meta.tracking_url)
     rendered = render(docs, view_ctx)
-    published = post_report(output, github, repo, rendered, meta.model, sha=meta.head_sha,
+    published = post_report(output, GitHubForge(github), rendered, meta.model, sha=meta.head_sha,
                             pr_number=number, target_url=target)
     output.summary(rendered.text, rendered.fit_summary())
     output.set_outputs({"passed": str(rendered.view.outcome.passed).lower(),

@@ -29,7 +29,7 @@ from mlgate.evaluate.predictions import (
 )
 from mlgate.evaluate.predictions import settings_of as settings_of_evaluate
 from mlgate.evaluate.scoring import SCORE_LOG, ScoringJob, run_scoring
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext
 from mlgate.output import Output
 from mlgate.train import lineage
 from mlgate.train.data_pin import DataValidation, data_pin, data_validation, stale_validation
@@ -119,8 +119,16 @@ def warn_not_validated(output: Output, why: str, out: Path) -> None:
                 "refuses it without --force")
 
 
+def gitlab_ci(github: CiContext) -> dict[str, str]:
+    """On GitLab, lineage also records the project and the pipeline (the job is run_url)."""
+    pipeline = getattr(github, "pipeline_url", None)
+    if not isinstance(pipeline, str) or not github.repository:
+        return {}
+    return {"repository": github.repository, "pipeline_url": pipeline}
+
+
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-         github: GitHubContext) -> Lineage:
+         github: CiContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -131,7 +139,8 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
     code, changed = code_state(config.root, ignore=own_folders(config, out))
-    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
+    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url(),
+            **gitlab_ci(github))
     return lineage.build(code=code, data=data_pin(config, out), environment=environment,
                          configuration=configuration_pin(config, settings), ci=ci, changed=changed)
 
@@ -186,7 +195,7 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
                mounts=store_mounts(tracking.uri) if tracking else ())
 
 
-def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
+def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
               register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
 

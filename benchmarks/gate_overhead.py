@@ -55,6 +55,8 @@ def build(folder: Path) -> tuple[Path, str]:
                        stdout=subprocess.DEVNULL)
     repo = folder / "breast-cancer"
     subprocess.run(["git", "checkout", "-q", "pr/resplit-seed-17"], cwd=repo, check=True)
+    # the demo leaves the last PR's data in the workspace: the data of this branch, as a CI checkout has it
+    subprocess.run([sys.executable, "-m", "dvc", "checkout", "-q", "--force"], cwd=repo, check=True)
     python = (folder / "bin" / "python").read_text().split('"')[1]
     (folder / "shim").mkdir(exist_ok=True)
     shim = folder / "shim" / "python"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from mlgate import __version__
-from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, InternalError, MlgateError
+from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, MlgateError, crashed
 from mlgate.output import Output
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from mlgate.github.context import GitHubContext
 
 F = TypeVar("F", bound=Callable[..., Any])
-ISSUES_URL = "https://github.com/mlgate/mlgate/issues"
 
 
 @dataclass
@@ -124,11 +123,7 @@ class MlgateGroup(click.Group):
             import traceback
 
             traceback.print_exc()
-            report_error(ctx, InternalError(
-                f"mlgate crashed unexpectedly: {type(exc).__name__}: {exc}",
-                "this is a bug in mlgate, not in your project",
-                f"please report it at {ISSUES_URL} with the traceback above",
-            ))
+            report_error(ctx, crashed(exc))
             finish(ctx, EXIT_INTERNAL)
         finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
 
@@ -330,6 +325,33 @@ def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Pat
 
     return run_report(app.config, app.output, app.ci, post=post_setting(post), bundle_dir=bundle_dir,
                       out=out, tracking_uri=tracking_uri, forge=app.forge)
+
+
+@cli.command()
+@click.option("--base", "base_ref", default=None, envvar="MLGATE_BASE_REF",
+              help="Git ref to diff the data against (validate's --base). Env: MLGATE_BASE_REF.")
+@runtime_option("Override train.runtime (and the runtime production is scored in).")
+@click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
+              help="Exit 1 when a metric with severity fail fails (compare's --fail). Env: MLGATE_FAIL.")
+@click.option("--post/--no-post", default=None,
+              help="Post the comment and status on GitHub (report's --post). Default: on inside GitHub "
+              "Actions (env: MLGATE_POST = true, false or auto).")
+@click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="MLGATE_BUNDLE",
+              help="Write a report bundle for `mlgate publish` instead of posting (fork PRs). "
+              "Env: MLGATE_BUNDLE.")
+@out_option
+@tracking_option
+@pass_app
+def gate(app: AppContext, base_ref: str | None, runtime: str | None, fail_on_regression: bool,
+         post: bool | None, bundle_dir: Path | None, out: Path, tracking_uri: str | None) -> int:
+    """The pull-request loop in one process: validate, train, evaluate, compare, report."""
+    from mlgate.commands.gate import GateOptions, Hosts, run_gate
+
+    options = GateOptions(out=out, tracking_uri=tracking_uri, base_ref=base_ref, runtime=runtime,
+                          fail_on_regression=fail_on_regression, post=post_setting(post),
+                          bundle_dir=bundle_dir, config_name=app.config_path.name)
+    return run_gate(app.config, app.output, Hosts(github=app.github, ci=app.ci, forge=app.forge), options)
 
 
 def post_setting(post: bool | None) -> bool | None:

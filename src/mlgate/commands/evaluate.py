@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mlgate import safepath
 from mlgate.commands.reproduce import choose_runtime, recorded_lineage
 from mlgate.config import Config, EvaluateSettings, load_config
 from mlgate.config import tracking_uri as resolve_uri
@@ -324,7 +325,7 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                     "with its logged metrics instead")
             target_file = predictions_file(stage.out, target.role, str(job.predictions_path))
             target_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(job.predictions_path, target_file)
+            safepath.copy_file(job.predictions_path, target_file)
         except MlgateError as exc:
             exc.redact(job.masker.text)  # the secrets the command printed
             raise

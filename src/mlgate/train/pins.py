@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from mlgate import safepath
 from mlgate.data.versions import file_digest
 from mlgate.documents import CodePin
 from mlgate.errors import BadInput
@@ -133,7 +134,9 @@ def optional_sha256(path: Path | None, field: str) -> str | None:
 
 
 def model_files(path: Path) -> dict[str, str]:
-    """relpath → sha256 of every file of the model (a directory, or a single file)."""
+    """relpath → sha256 of every file of the model (a directory, or a single file); a symlink leading out
+    of the repository (the model folder itself, or a file in it) is refused (mlgate.safepath)."""
+    safepath.check_tree(path, what="train.model")
     if path.is_file():
         return {path.name: sha256_file(path)}
     found = sorted(p for p in path.rglob("*") if p.is_file())

@@ -116,10 +116,10 @@ def open_read(path: Path, root: Path | None = None, what: str | None = None) -> 
     # O_NONBLOCK: a FIFO the training command made must not hang the read; only a regular file is read
     fd = os.open(real, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BadInput(f"{what or path}: {path} is not a regular file",
-                           "mlgate reads files only (not a folder, FIFO, socket or device)",
-                           "put a file at that path", file=str(path))
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # what `open` says of a folder; a FIFO, socket or device alike
+            code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+            raise OSError(code, "not a regular file (mlgate reads files only)", str(path))
         os.set_blocking(fd, True)
         return cast(BinaryIO, os.fdopen(fd, "rb"))
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,12 @@ def files_digest(files: dict[str, str]) -> str:
 
 
 def relative_to_root(path: Path, root: Path) -> str:
-    """A path as the lineage records it: relative to the repository root when inside it."""
+    """A path as the lineage records it: relative to the repository root when inside it. The name as
+    written is kept (a DVC `symlink` cache link is `data/x.csv`, not the cache object it points at)."""
+    lexical = Path(os.path.normpath(os.path.abspath(path)))
+    for base in (Path(os.path.normpath(os.path.abspath(root))), root.resolve()):
+        if lexical.is_relative_to(base):
+            return lexical.relative_to(base).as_posix()
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

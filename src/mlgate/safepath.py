@@ -157,17 +157,18 @@ def write_atomic(path: Path, data: bytes, root: Path | None = None) -> Path:
     renamed over the name (a symlink there is replaced, its target untouched). Permissions 0666 less the
     umask. A crash, a full disk or a size limit leaves the earlier file (or none), never half of one."""
     check_folders(path, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with faults_as_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     return path
 
 
@@ -193,26 +194,26 @@ def _umask() -> int:
     return current
 
 
-def disk_fault(exc: OSError, doing: str = "") -> ServiceError | None:
+def disk_fault(exc: OSError, path: Path | None = None) -> ServiceError | None:
     """A ServiceError (exit 3: what, why, fix) for a full disk, a read-only file system or a file-size
-    limit; None for any other OSError."""
+    limit met writing `path` (default: the error's own file name); None for any other OSError."""
     known = DISK_FAULTS.get(exc.errno or 0)
     if known is None:
         return None
     why, fix = known
-    where = f" ({exc.filename})" if exc.filename else ""
-    what = f"cannot write{where}" if not doing else f"{doing}{where}"
-    return ServiceError(what, f"{why}: {exc.strerror or exc}", f"{fix}; nothing was half-written: the files "
+    where = path if path is not None else exc.filename
+    what = f"cannot write {where}" if where else "cannot write a file"
+    return ServiceError(what, f"{why} ({exc.strerror or exc})", f"{fix}; nothing was half-written: the files "
                         "mlgate writes are replaced whole or left as they were")
 
 
 @contextlib.contextmanager
-def faults_as_errors(doing: str = "") -> Iterator[None]:
+def faults_as_errors(path: Path | None = None) -> Iterator[None]:
     """Turn a full disk, a read-only file system or a file-size limit into a ServiceError (exit 3)."""
     try:
         yield
     except OSError as exc:
-        error = disk_fault(exc, doing)
+        error = disk_fault(exc, path)
         if error is None:
             raise
         raise error from exc

@@ -134,7 +134,7 @@ def test_config_paths_inside_the_repository_and_urls_pass(repo: Path) -> None:
     ["--env=A=1"], ["--env-file", ".env"], ["--env-host"], ["--tmpfs", "/x"], ["busybox"], ["--memory"],
 ])
 def test_runtime_args_refused(args: list[str]) -> None:
-    with pytest.raises(BadInput, match="train.runtime_args: .* is not allowed"):
+    with pytest.raises(BadInput, match=r"train.runtime_args: .* is not allowed"):
         check_runtime_args(args)
 
 

@@ -275,7 +275,7 @@ def _download_cached(stage: Stage, run_id: str, role: Role) -> Path | None:
             return None
         target = predictions_file(stage.out, role, names[0])
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(local, target)
+        safepath.copy_file(local, target)  # never through a symlink the PR's commands left in --out
     try:
         _check(stage, target, role)
     except BadInput as exc:

@@ -232,6 +232,12 @@ def _link(rel: str, to_folder: bool = False) -> Callable[[Path], None]:
     return setup
 
 
+def _work_dir_links_out(folder: Path) -> None:
+    """`.mlgate` committed as a symlink to a host folder."""
+    shutil.rmtree(folder / ".mlgate", ignore_errors=True)
+    (folder / ".mlgate").symlink_to(_host(folder).parent)
+
+
 def _training_links_metrics(folder: Path) -> None:
     host = _host(folder)
     command = f"python train.py && rm metrics.json && ln -s {host} metrics.json"
@@ -271,6 +277,7 @@ def confine_cases() -> list[Case]:
     add("data file a symlink to a host file", 2, val, setup=_link("data/x.csv"))
     add("work-dir document a symlink to a host file", 2, ["report", "--no-post"],
         setup=lambda d: (_compare_first(d), _link(".mlgate/verdict.json")(d)))
+    add("work directory .mlgate a symlink to a host folder", 2, val, setup=_work_dir_links_out)
     add("training writes metrics.json as a symlink out", 2, train, setup=_training_links_metrics)
     add("report template includes a symlink to /proc/self/environ", 2, ["report", "--no-post"],
         env={"GITHUB_TOKEN": "ghs_must_not_leak"}, setup=_template_includes_environ)

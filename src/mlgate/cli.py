@@ -58,9 +58,19 @@ def out_option(func: F) -> F:
         default=Path(".mlgate"),
         show_default=True,
         envvar="MLGATE_OUT",
+        callback=_confined_out,
         help="Work directory every stage reads and writes "
         "(validation.json, lineage.json, verdict.json, report.md). Env: MLGATE_OUT.",
     )(func)
+
+
+def _confined_out(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """--out may lie anywhere the workflow says, but never through a symlink leading out of the repository
+    holding it (a committed `.mlgate -> /host/dir` would have mlgate delete and write host files)."""
+    from mlgate.safepath import resolved_inside
+
+    resolved_inside(value, what="--out")
+    return value
 
 
 def tracking_option(func: F) -> F:

@@ -97,6 +97,21 @@ def test_a_committed_train_log_symlink_is_replaced_not_written_through(
     assert not (out / "train.log").is_symlink() and "saved model" in (out / "train.log").read_text()
 
 
+def test_a_committed_work_directory_symlink_is_refused(git_repo: Path, host_file: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`.mlgate` committed as a link to a host folder: each stage deleted and wrote files there."""
+    (host_file.parent / "validation.json").write_text("host's own file\n")
+    config = make_project(git_repo)
+    (git_repo / ".mlgate").symlink_to(host_file.parent)
+    monkeypatch.chdir(git_repo)
+    for args in (["validate", "--all"], train_args(Path(".mlgate")), ["report"]):
+        result = invoke(config, *args)
+        assert result.exit_code == 2, result.output
+        assert "--out" in result.output and "outside the repository" in result.output
+    assert (host_file.parent / "validation.json").read_text() == "host's own file\n"
+    assert sorted(p.name for p in host_file.parent.iterdir()) == ["shadow", "validation.json"]
+
+
 def test_a_params_symlink_to_a_host_file_is_never_read_into_lineage(
         git_repo: Path, host_file: Path, mlflow_store: MlflowStore) -> None:
     config = make_project(git_repo)

@@ -73,6 +73,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
+    fsize: int | None = None  # RLIMIT_FSIZE of the mlgate process (a file-size limit, `ulimit -f`)
 
 
 def config_with(extra: str = "", replace: tuple[str, str] = ("", "")) -> str:
@@ -206,6 +207,87 @@ def cases() -> list[Case]:
                                                        "  a: {dtype: str}\n"})
     add("schema Python file fails", dat, 2, val,
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
+    c += confine_cases()
+    return c
+
+
+HOST_SECRET = "host-secret-outside-the-repository\n"
+
+
+def _host(folder: Path) -> Path:
+    """A file outside the case's folder (the repository), standing for /etc/shadow."""
+    host = folder.parent / f"{folder.name}.host" / "shadow"
+    host.parent.mkdir(parents=True, exist_ok=True)
+    host.write_text(HOST_SECRET)
+    return host
+
+
+def _link(rel: str, to_folder: bool = False) -> Callable[[Path], None]:
+    """A setup: `rel` in the repository becomes a symlink to the host file (or its folder)."""
+    def setup(folder: Path) -> None:
+        host = _host(folder)
+        (folder / rel).unlink(missing_ok=True)
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).symlink_to(host.parent if to_folder else host)
+    return setup
+
+
+def _work_dir_links_out(folder: Path) -> None:
+    """`.mlgate` committed as a symlink to a host folder."""
+    shutil.rmtree(folder / ".mlgate", ignore_errors=True)
+    (folder / ".mlgate").symlink_to(_host(folder).parent)
+
+
+def _training_links_metrics(folder: Path) -> None:
+    host = _host(folder)
+    command = f"python train.py && rm metrics.json && ln -s {host} metrics.json"
+    (folder / "mlgate.yaml").write_text(config_with(replace=("python train.py", command)))
+
+
+def _template_includes_environ(folder: Path) -> None:
+    _compare_first(folder)
+    (folder / "env.md.j2").symlink_to("/proc/self/environ")
+    (folder / "t.md.j2").write_text('{% extends "report.md.j2" %}{% block notes %}{% include "env.md.j2" %}'
+                                    "{% endblock %}")
+    (folder / "mlgate.yaml").write_text(config_with("report: {template: t.md.j2}\n"))
+
+
+def confine_cases() -> list[Case]:
+    """Confinement (issue 20 item 5) and the file-system faults of item 8."""
+    c: list[Case] = []
+    cfg, grp, train, val = "mlgate.yaml", "confine", ["train", "--no-register"], ["validate", "--all"]
+
+    def runtime_args(*args: str) -> dict[str, str | bytes]:
+        listed = ", ".join(f'"{a}"' for a in args)
+        return {cfg: config_with(replace=("runtime: local", f"runtime: local\n  runtime_args: [{listed}]"))}
+
+    def add(name: str, expected: int, args: list[str], **kwargs: object) -> None:
+        c.append(Case(name, grp, expected, args, **kwargs))  # type: ignore[arg-type]
+
+    evaluate = "evaluate: {data: data/x.csv, label: b, command: 'true', task: binary, predictions: %s}\n"
+    add("config evaluate.predictions an absolute host path", 2, val,
+        files={cfg: config_with(evaluate % "/etc/passwd")})
+    add("config train.params ../ out of the repository", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: ../params.yaml"))})
+    add("config data path through a symlinked folder leading out", 2, val,
+        files={cfg: config_with(replace=("data/*.csv", "ext/*.csv"))}, setup=_link("ext", to_folder=True))
+    add("train.params a symlink to a host file", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: params.yaml"))},
+        setup=_link("params.yaml"))
+    add("data file a symlink to a host file", 2, val, setup=_link("data/x.csv"))
+    add("work-dir document a symlink to a host file", 2, ["report", "--no-post"],
+        setup=lambda d: (_compare_first(d), _link(".mlgate/verdict.json")(d)))
+    add("work directory .mlgate a symlink to a host folder", 2, val, setup=_work_dir_links_out)
+    add("training writes metrics.json as a symlink out", 2, train, setup=_training_links_metrics)
+    add("report template includes a symlink to /proc/self/environ", 2, ["report", "--no-post"],
+        env={"GITHUB_TOKEN": "ghs_must_not_leak"}, setup=_template_includes_environ)
+    add("runtime_args -v /:/host", 2, train, files=runtime_args("-v", "/:/host"))
+    add("runtime_args --privileged", 2, train, files=runtime_args("--privileged"))
+    add("runtime_args -e GITHUB_TOKEN", 2, train, files=runtime_args("-e", "GITHUB_TOKEN"))
+    add("runtime_args --network=host", 2, train, files=runtime_args("--network=host"))
+    add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
+    add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
+    add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
     return c
 
 
@@ -269,6 +351,8 @@ def run(case: Case, root: Path, store: Path | None, timeout: float, memory: int)
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if case.fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (case.fsize, case.fsize))
 
     env = clean_env({k: (str(folder / v) if k == "GITHUB_EVENT_PATH" else v) for k, v in case.env.items()})
     started = time.monotonic()

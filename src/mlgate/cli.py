@@ -71,9 +71,19 @@ def out_option(func: F) -> F:
         default=Path(".mlgate"),
         show_default=True,
         envvar="MLGATE_OUT",
+        callback=_confined_out,
         help="Work directory every stage reads and writes "
         "(validation.json, lineage.json, verdict.json, report.md). Env: MLGATE_OUT.",
     )(func)
+
+
+def _confined_out(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """--out may lie anywhere the workflow says, but never through a symlink leading out of the repository
+    holding it (a committed `.mlgate -> /host/dir` would have mlgate delete and write host files)."""
+    from mlgate.safepath import resolved_inside
+
+    resolved_inside(value, what="--out")
+    return value
 
 
 def tracking_option(func: F) -> F:
@@ -119,13 +129,32 @@ class MlgateGroup(click.Group):
 
             silence_stdout()
             finish(ctx, EXIT_PASSED)
-        except Exception as exc:  # an unknown failure is a bug of ours
+        except Exception as exc:  # an unknown failure is a bug of ours, unless the disk failed
+            fault = disk_fault(exc)
+            if fault is not None:  # a full disk, a read-only file system, a file-size limit: exit 3
+                report_error(ctx, fault)
+                finish(ctx, fault.exit_code)
             import traceback
 
             traceback.print_exc()
             report_error(ctx, crashed(exc))
             finish(ctx, EXIT_INTERNAL)
         finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
+
+
+def disk_fault(exc: BaseException) -> MlgateError | None:
+    """The exit-3 error for a full disk, a read-only file system or a file-size limit anywhere in the
+    exception's chain (a library may wrap the OSError); None for anything else."""
+    from mlgate.safepath import disk_fault as fault_of
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and (fault := fault_of(current)) is not None:
+            return fault
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def usage_error(exc: click.UsageError, ctx: click.Context | None = None) -> NoReturn:

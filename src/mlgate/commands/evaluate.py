@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mlgate import safepath
 from mlgate.commands.reproduce import choose_runtime, recorded_lineage
 from mlgate.config import Config, EvaluateSettings, load_config
 from mlgate.config import tracking_uri as resolve_uri
@@ -274,7 +275,7 @@ def _download_cached(stage: Stage, run_id: str, role: Role) -> Path | None:
             return None
         target = predictions_file(stage.out, role, names[0])
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(local, target)
+        safepath.copy_file(local, target)  # never through a symlink the PR's commands left in --out
     try:
         _check(stage, target, role)
     except BadInput as exc:
@@ -324,7 +325,7 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                     "with its logged metrics instead")
             target_file = predictions_file(stage.out, target.role, str(job.predictions_path))
             target_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(job.predictions_path, target_file)
+            safepath.copy_file(job.predictions_path, target_file)
         except MlgateError as exc:
             exc.redact(job.masker.text)  # the secrets the command printed
             raise

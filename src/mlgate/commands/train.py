@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate import safepath
 from mlgate.commands.profile import log_training_profile
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
@@ -294,7 +295,7 @@ def score_candidate(config: Config, output: Output, job: Job, document: Lineage,
                      rel=rel)
     target = predictions_file(out, "candidate", settings)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(scoring.predictions_path, target)
+    safepath.copy_file(scoring.predictions_path, target)  # never through a symlink the command made
     output.line(f"mlgate train: the candidate's predictions ({evalset.n} rows) are in {target}")
     return target
 
@@ -313,7 +314,7 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
         cached = cache_artifact(data_version(config), predictions_suffix(config.evaluate))
         folder, _, name = cached.rpartition("/")
         with tempfile.TemporaryDirectory(prefix="mlgate-predictions-") as tmp:
-            shutil.copyfile(predictions, Path(tmp) / name)
+            safepath.copy_file(predictions, Path(tmp) / name)
             registry.log_artifact(run_id, Path(tmp) / name, folder)
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
     registry.log_artifact(run_id, out / LOG_NAME, "mlgate")

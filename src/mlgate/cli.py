@@ -130,7 +130,9 @@ class MlgateGroup(click.Group):
             silence_stdout()
             finish(ctx, EXIT_PASSED)
         except Exception as exc:  # an unknown failure is a bug of ours, unless the disk failed
-            fault = disk_fault(exc)
+            from mlgate.safepath import disk_fault_in_chain
+
+            fault = disk_fault_in_chain(exc)
             if fault is not None:  # a full disk, a read-only file system, a file-size limit: exit 3
                 report_error(ctx, fault)
                 finish(ctx, fault.exit_code)
@@ -140,21 +142,6 @@ class MlgateGroup(click.Group):
             report_error(ctx, crashed(exc))
             finish(ctx, EXIT_INTERNAL)
         finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
-
-
-def disk_fault(exc: BaseException) -> MlgateError | None:
-    """The exit-3 error for a full disk, a read-only file system or a file-size limit anywhere in the
-    exception's chain (a library may wrap the OSError); None for anything else."""
-    from mlgate.safepath import disk_fault as fault_of
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and (fault := fault_of(current)) is not None:
-            return fault
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def usage_error(exc: click.UsageError, ctx: click.Context | None = None) -> NoReturn:

@@ -207,6 +207,19 @@ def disk_fault(exc: OSError, path: Path | None = None) -> ServiceError | None:
                         "mlgate writes are replaced whole or left as they were")
 
 
+def disk_fault_in_chain(exc: BaseException) -> ServiceError | None:
+    """The exit-3 error for a full disk, a read-only file system or a file-size limit anywhere in the
+    exception's chain (a library may wrap the OSError); None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and (fault := disk_fault(current)) is not None:
+            return fault
+        current = current.__cause__ or current.__context__
+    return None
+
+
 @contextlib.contextmanager
 def faults_as_errors(path: Path | None = None) -> Iterator[None]:
     """Turn a full disk, a read-only file system or a file-size limit into a ServiceError (exit 3)."""

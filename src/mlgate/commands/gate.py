@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, EXIT_SERVICE, MlgateError, crashed
 from mlgate.output import Output
+from mlgate.safepath import disk_fault_in_chain
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -127,10 +128,12 @@ def _run_stage(output: Output, stage: Callable[[Output], int]) -> StageRun:
     except MlgateError as exc:
         own.error(exc.message(), title=exc.title, file=exc.file)
         code = exc.exit_code
-    except Exception as exc:  # an unknown failure is a bug of ours, as in the CLI
-        traceback.print_exc()
-        error = crashed(exc)
-        own.error(error.message(), title=error.title)
+    except Exception as exc:  # an unknown failure is a bug of ours, unless the disk failed (as in the CLI)
+        error: MlgateError | None = disk_fault_in_chain(exc)
+        if error is None:
+            traceback.print_exc()
+            error = crashed(exc)
+        own.error(error.message(), title=error.title, file=error.file)
         code = error.exit_code
     if code != EXIT_PASSED and "passed" not in own.outputs:
         own.outputs["passed"] = "false"

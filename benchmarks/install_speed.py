@@ -90,10 +90,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--uv", help="a uv binary (default: the pinned version, from PyPI)")
     parser.add_argument("--tools", default="pip,uv,uv-compile", help="which installers, comma-separated")
-    parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to install (default: this one)")
+    parser.add_argument("--source", type=Path, default=None, help="the checkout to install (default: this one)")
     args = parser.parse_args()
     global ROOT
-    ROOT = args.source.resolve()
+    ROOT = (args.source or ROOT).resolve()
     env = clean_env()
     tools = args.tools.split(",")
     with tempfile.TemporaryDirectory(prefix="mlgate-install-") as tmp:

@@ -113,15 +113,22 @@ def _post(config: Config, output: Output, gh: GitHubContext, rendered: Rendered)
 
 
 def post_report(output: Output, gh: GitHubContext, repo: Repository, rendered: Rendered, model: str, *,
-                sha: str, pr_number: int | None, target_url: str | None = None) -> Published:
-    """The commit status and the sticky comment for a rendered report (report --post, and publish)."""
+                sha: str, pr_number: int | None, target_url: str | None = None,
+                hold: str | None = None) -> Published:
+    """The commit status and the sticky comment for a rendered report (report --post, and publish).
+
+    `hold`: why the status may not be `success` (publish, a PR that changes the gate): `pending` instead."""
     from mlgate.github.publish import Post, post
 
     outcome = rendered.view.outcome
     where = safe_url(gh.summary_url())
     body = rendered.comment(
         where=f"the job summary of [the workflow run]({where}) and its `report.md`" if where else None)
-    what = Post(sha=sha, state=outcome.state, description=shorten(outcome.description(), MAX_DESCRIPTION),
+    state: str = outcome.state
+    description = outcome.description()
+    if hold is not None and state == "success":
+        state, description = "pending", hold
+    what = Post(sha=sha, state=state, description=shorten(description, MAX_DESCRIPTION),
                 context=status_context(model), target_url=safe_url(target_url or gh.run_url()), body=body,
                 marker=str(rendered.view.marker))
     return post(gh, repo, what, pr_number, output.warn)

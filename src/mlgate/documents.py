@@ -403,14 +403,15 @@ class RulesUsed(Part):
     """Which rules judged a pull request (mlgate.rules): the base commit's mlgate.yaml (`base`), or the PR's
     own when the base has none (`pr-first`) or cannot be used (`pr-base-invalid`), and what the PR changes."""
 
-    omit_none = ("note",)
+    omit_none = ("note", "problem")
 
     source: Literal["base", "pr-first", "pr-base-invalid"]
     ref: str | None
     commit: str | None = Field(pattern=r"^[0-9a-f]{40}$")
     path: str | None
     changes: list[RuleChange] = Field(default_factory=list)
-    note: str | None = None
+    note: str | None = None  # what the report and the log say about them
+    problem: str | None = Field(default=None, max_length=500)  # pr-base-invalid: why the base's is not used
 
 
 class Verdict(Document):

@@ -88,7 +88,7 @@ class RulesInForce:
             return None
         return {"source": self.source, "ref": self.ref, "commit": self.commit, "path": self.path,
                 "changes": [{"key": c.key, "base": c.base, "pr": c.pr} for c in self.changes],
-                "note": self.note()}
+                "note": self.note(), "problem": self.problem}
 
 
 _METRIC_FIELDS = tuple(MetricPolicy.model_fields)

@@ -110,3 +110,13 @@ def test_the_pr_judged_by_its_own_rules_is_said(source: str, words: str) -> None
 def test_unchanged_base_rules_add_nothing() -> None:
     text = rendered({"source": "base", "ref": "main", "commit": "a" * 40, "path": "mlgate.yaml", "changes": []})
     assert "[!WARNING]" not in text and "[!NOTE]" not in text
+
+
+def test_a_custom_template_cannot_hide_the_notice(tmp_path: Path) -> None:
+    template = tmp_path / "quiet.md.j2"
+    template.write_text('{% extends "report.md.j2" %}{% block rules %}{% endblock %}')
+    verdict = Verdict.model_validate({**docs.verdict("passed"), "rules": {
+        "source": "base", "ref": "main", "commit": "a" * 40, "path": "mlgate.yaml",
+        "changes": [{"key": "metrics.roc_auc.severity", "base": "fail", "pr": "warn"}]}})
+    text = render(Documents(verdict=verdict), Context(model="churn"), template).text
+    assert text.startswith("<!-- mlgate-report: churn -->\n> [!WARNING]\n> **This PR changes the gate.**")

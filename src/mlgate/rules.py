@@ -277,29 +277,20 @@ def _show(top: Path, commit: str, path: str) -> str | None:
 
 
 def _base_baseline_file(top: Path, commit: str, pr: Config, base: Config, out: Path) -> Path | None:
-    """A baseline metrics file of the base's rules, as it is at the base commit, copied under --out (the PR
-    may edit the file in its tree). None when the base's baseline is not a file."""
+    """A baseline metrics file of the base's rules, as committed at the base, copied under --out (the PR may
+    edit the file in its tree). None when the base's baseline is not a file, or one the base does not commit
+    (made by the workflow, e.g. `python train.py --baseline`: then it is read where the base's rules say)."""
     spec = base.baseline
     if spec is None or not spec.metrics:
         return None
-    relative = (pr.root.resolve() / spec.metrics).resolve()
     try:
-        path = relative.relative_to(top).as_posix()
-    except ValueError as exc:
-        raise BadInput(f"baseline.metrics {spec.metrics!r} at the base commit is outside the repository",
-                       "the base's baseline file is read from git", "keep the baseline file in the "
-                       "repository") from exc
-    try:
+        path = (pr.root.resolve() / spec.metrics).resolve().relative_to(top).as_posix()
         text = _show(top, commit, path)
-    except MlgateError:
-        text = None
+    except (ValueError, MlgateError):
+        return None
     if text is None:
-        raise BadInput(f"baseline.metrics {spec.metrics} is not in the base commit {commit[:12]}",
-                       "the base's rules name it; the gate reads the base's baseline, not the PR's",
-                       "commit the baseline file on the base branch first, or drop baseline from mlgate.yaml "
-                       "there")
-    target = out.resolve() / RULES_FOLDER / f"baseline{Path(spec.metrics).suffix or '.json'}"
-    return write_text(target, text)
+        return None
+    return write_text(out.resolve() / RULES_FOLDER / f"baseline{Path(spec.metrics).suffix or '.json'}", text)
 
 
 def _differs(base_file: Path, pr: Config) -> bool:

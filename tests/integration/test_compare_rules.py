@@ -191,3 +191,17 @@ def test_a_base_commit_missing_from_the_clone_is_exit_2(repo: Path, mlflow_store
     assert result.exit_code == 2
     assert "is not in this clone" in result.output and "fetch-depth: 0" in result.output
     assert verdict == {}
+
+
+def test_a_baseline_file_the_base_does_not_commit_is_read_from_the_tree(repo: Path,
+                                                                        mlflow_store: MlflowStore) -> None:
+    """A baseline the workflow writes (e.g. `python train.py --baseline`, gitignored) has no base version."""
+    git(repo, "checkout", "-q", "main")
+    git(repo, "rm", "-q", "--cached", "baseline.json")
+    (repo / ".gitignore").write_text(".mlgate/\nbaseline.json\n")
+    commit_pr(repo)
+    git(repo, "checkout", "-q", "-B", "pr", "main")
+    run = models(mlflow_store, production=0.90, candidate=0.91)
+    result, verdict = compare("--candidate-run", run, "--tracking-uri", mlflow_store.uri, "--rules-from", "main")
+    assert result.exit_code == 0, result.output
+    assert verdict["baseline"]["metrics"]["roc_auc"] == 0.5 and verdict["rules"]["changes"] == []

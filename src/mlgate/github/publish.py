@@ -77,6 +77,11 @@ def check_pr(ctx: GitHubContext, repo: Repository, number: int, head_sha: str) -
                        "else check the bundle")
 
 
+CONTENTS_FIX = ("give the publish job `contents: read` (with `pull-requests: write`, `statuses: write`, "
+                "`actions: read`): publish reads mlgate.yaml at the PR's base and head to see whether the PR "
+                "changes the gate's rules")
+
+
 @dataclass(frozen=True)
 class ChangedFile:
     """A file a pull request changes, as the API lists it (GET .../pulls/{n}/files)."""
@@ -108,7 +113,7 @@ def file_text(ctx: GitHubContext, repo: Repository, path: str, ref: str) -> str 
     """A file's text at a commit, from the API (GET .../contents/{path}?ref=); None when there is none."""
     from github import UnknownObjectException
 
-    with client.api(ctx, f"reading {path} at {ref[:12]}"):
+    with client.api(ctx, f"reading {path} at {ref[:12]}", read_only_fix=CONTENTS_FIX):
         try:
             found = repo.get_contents(path, ref=ref)
         except UnknownObjectException:  # no such file at that commit

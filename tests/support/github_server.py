@@ -1,6 +1,9 @@
 """A small local HTTP server that answers like the GitHub REST API, for the real PyGithub client.
 
-It covers what mlgate calls: repositories, pull requests, the pull requests of a commit, issue comments
+It covers what mlgate calls: repositories, pull requests (and their files: `GET .../pulls/{n}/files`, paginated,
+at most 3000 as GitHub lists; seed them with `add_pull(..., files=[(path, status[, previous])])`), file contents
+at a commit (`GET .../contents/{path}?ref=`, seeded with `add_content(sha, path, text)`), the pull requests of a
+commit, issue comments
 (list with Link-header pagination, create, edit, delete), commit statuses, issues (list with the state,
 labels and creator filters, create, get, edit: body, state, state_reason, labels), labels (list, get,
 create, add to an issue; a label an issue is given that does not exist yet is created, as GitHub does) and

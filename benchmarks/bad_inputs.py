@@ -12,6 +12,7 @@ right exit code", and each kind that did not, with the first line of its message
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -208,7 +209,7 @@ def cases() -> list[Case]:
     add("schema Python file fails", dat, 2, val,
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
     c += confine_cases()
-    return c
+    return c + rules_cases()
 
 
 HOST_SECRET = "host-secret-outside-the-repository\n"
@@ -288,6 +289,62 @@ def confine_cases() -> list[Case]:
     add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
     add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
     add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
+
+
+# --- the gate's rules come from the base (issue 20, item 4) -------------------------------------------
+
+STRICT = config_with(replace=("min: 0.5", "min: 0.95"))  # the candidate's acc 0.9 fails it
+
+
+def _pull_request(base: dict[str, str], pr: dict[str, str], event: bool = False) -> Callable[[Path], None]:
+    """A git repository: `main` with the `base` files committed, then the branch `pr` with the `pr` files
+    (checked out). With `event`: a pull_request payload at event.json naming main's commit as its base."""
+    def setup(folder: Path) -> None:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=folder,
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        git("init", "-q", "-b", "main")
+        for name, text in base.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "base")
+        git("checkout", "-qb", "pr")
+        for name, text in pr.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "pr")
+        if event:
+            payload = {"pull_request": {"number": 2, "base": {"sha": git("rev-parse", "main"), "ref": "main"},
+                                        "head": {"sha": git("rev-parse", "HEAD"), "ref": "pr"}}}
+            (folder / "event.json").write_text(json.dumps(payload))
+    return setup
+
+
+def rules_cases() -> list[Case]:
+    """A PR that loosens its own rules to turn a failing gate green: judged by the base's (exit 1)."""
+    cfg, grp = "mlgate.yaml", "rules"
+    by_hand = [*COMPARE, "--rules-from", "main"]
+    event = {"GITHUB_EVENT_PATH": "event.json", "GITHUB_EVENT_NAME": "pull_request"}
+    loosened = {
+        "lowers min": STRICT.replace("min: 0.95", "min: 0.5"),
+        "sets severity: warn": STRICT.replace("min: 0.95", "min: 0.95, severity: warn"),
+        "drops the gated metric": STRICT.replace("metrics:\n  acc: {direction: maximize, min: 0.95}\n", "metrics: {}\n"),
+        "sets min: -1e308": STRICT.replace("min: 0.95", "min: -1e308"),
+    }
+    c = [Case(f"rules: PR {what} (--rules-from main)", grp, 1, by_hand,
+              setup=_pull_request({cfg: STRICT}, {cfg: text})) for what, text in loosened.items()]
+    c.append(Case("rules: PR lowers min (base from the pull_request event)", grp, 1, COMPARE, env=event,
+                  setup=_pull_request({cfg: STRICT}, {cfg: loosened["lowers min"]}, event=True)))
+    base_line = config_with("baseline: {metrics: base.json}\n", ("min: 0.5", "beat_baseline_by: 0.0"))
+    c.append(Case("rules: PR edits the baseline file", grp, 1, by_hand,
+                  setup=_pull_request({cfg: base_line, "base.json": '{"acc": 0.95}'}, {"base.json": '{"acc": 0.1}'})))
+    c.append(Case("rules: base's mlgate.yaml an alias bomb (the PR's own rules, noted)", grp, 1, by_hand,
+                  setup=_pull_request({cfg: bomb(9) + CONFIG}, {cfg: STRICT})))
+    c.append(Case("rules: base commit not in the clone", grp, 2, [*COMPARE, "--rules-from", "0" * 40],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from an option", grp, 2, [*COMPARE, "--rules-from", "--output=x"],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from outside a git repository", grp, 2, by_hand))
     return c
 
 

@@ -101,6 +101,15 @@ def runtime_option(help_text: str) -> Callable[[F], F]:
                         envvar="MLGATE_RUNTIME", help=f"{help_text} Env: MLGATE_RUNTIME.")
 
 
+def rules_option(func: F) -> F:
+    return click.option(
+        "--rules-from", default=None, envvar="MLGATE_RULES_FROM",
+        help="Judge by the rules (model, metrics, baseline, evaluate's statistics) of the config at this "
+        "git ref. Default: the pull request's base commit from the GitHub event; outside a pull request, "
+        "the config's own. Env: MLGATE_RULES_FROM.",
+    )(func)
+
+
 class MlgateGroup(click.Group):
     """Runs a command; its result or its known failure becomes the exit code (and the `exit-code` output)."""
 
@@ -254,15 +263,17 @@ def train(app: AppContext, runtime: str | None, register: bool, force: bool, out
 @cli.command()
 @runtime_option("Override the runtime production (and the baseline) are scored in (their recorded image "
                 "digest is still used).")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
-def evaluate(app: AppContext, runtime: str | None, out: Path, tracking_uri: str | None) -> int:
+def evaluate(app: AppContext, runtime: str | None, rules_from: str | None, out: Path,
+             tracking_uri: str | None) -> int:
     """Score production on the same evaluation data, in its own environment (writes evaluation.json)."""
     from mlgate.commands.evaluate import run_evaluate
 
     return run_evaluate(app.config, app.output, app.github, out=out, tracking_uri=tracking_uri,
-                        runtime=runtime, config_name=app.config_path.name)
+                        runtime=runtime, config_name=app.config_path.name, rules_from=rules_from)
 
 
 @cli.command()
@@ -310,17 +321,18 @@ def promote(app: AppContext, version: str | None, commit: str | None, force: boo
               "Env: MLGATE_CANDIDATE_METRICS.")
 @click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
               help="Exit 1 when a metric with severity fail fails. Env: MLGATE_FAIL.")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
 def compare(app: AppContext, candidate_run: str | None, candidate_metrics: Path | None,
-            fail_on_regression: bool, out: Path, tracking_uri: str | None) -> int:
+            fail_on_regression: bool, rules_from: str | None, out: Path, tracking_uri: str | None) -> int:
     """Compare the candidate's metrics with production and the baseline (writes verdict.json)."""
     from mlgate.commands.compare import run_compare
 
     return run_compare(app.config, app.output, github=app.github, candidate_run=candidate_run,
                        candidate_metrics=candidate_metrics, fail_on_regression=fail_on_regression, out=out,
-                       tracking_uri=tracking_uri)
+                       tracking_uri=tracking_uri, rules_from=rules_from, config_name=app.config_path.name)
 
 
 @cli.command()
@@ -356,17 +368,19 @@ def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Pat
               envvar="MLGATE_BUNDLE",
               help="Write a report bundle for `mlgate publish` instead of posting (fork PRs). "
               "Env: MLGATE_BUNDLE.")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
 def gate(app: AppContext, base_ref: str | None, runtime: str | None, fail_on_regression: bool,
-         post: bool | None, bundle_dir: Path | None, out: Path, tracking_uri: str | None) -> int:
+         post: bool | None, bundle_dir: Path | None, rules_from: str | None, out: Path,
+         tracking_uri: str | None) -> int:
     """The pull-request loop in one process: validate, train, evaluate, compare, report."""
     from mlgate.commands.gate import GateOptions, Hosts, run_gate
 
     options = GateOptions(out=out, tracking_uri=tracking_uri, base_ref=base_ref, runtime=runtime,
                           fail_on_regression=fail_on_regression, post=post_setting(post),
-                          bundle_dir=bundle_dir, config_name=app.config_path.name)
+                          bundle_dir=bundle_dir, config_name=app.config_path.name, rules_from=rules_from)
     return run_gate(app.config, app.output, Hosts(github=app.github, ci=app.ci, forge=app.forge), options)
 
 
@@ -399,7 +413,7 @@ def publish(app: AppContext, bundle_dir: Path) -> int:
     """Post a report bundle from a privileged workflow_run job (the fork-safe second stage)."""
     from mlgate.commands.publish import run_publish
 
-    return run_publish(app.output, app.github, bundle_dir=bundle_dir)
+    return run_publish(app.output, app.github, bundle_dir=bundle_dir, config_path=app.config_path)
 
 
 @cli.command()

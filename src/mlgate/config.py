@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mlgate import safepath
 from mlgate.errors import BadInput
@@ -243,6 +251,8 @@ class Config(_Frozen):
 
     # Where the file was read from; paths in the config are relative to its folder.
     root: Path = Field(default=Path("."), exclude=True)
+    # The base commit whose rules this config carries (mlgate.rules); None: its own. Never read from a file.
+    _rules_commit: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _primary_is_gated(self) -> Config:
@@ -289,6 +299,16 @@ class Config(_Frozen):
         repository (the git work tree holding mlgate.yaml, else its folder)."""
         for key, value in self.paths():
             self.resolve(value, key)
+
+    def with_rules_commit(self, commit: str | None) -> Config:
+        """A copy that says its rules are those of mlgate.yaml at the base `commit` (see mlgate.rules)."""
+        copy = self.model_copy()
+        copy._rules_commit = commit
+        return copy
+
+    @property
+    def rules_commit(self) -> str | None:
+        return self._rules_commit
 
     def primary_metric(self) -> str | None:
         return self.framing.primary_metric or next(iter(self.metrics), None)

@@ -115,18 +115,24 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     baseline = _baseline(stage)
     document = Evaluation(data=data, task=settings.task, candidate=candidate,
                           production=production if production is None else score_target(stage, production),
-                          baseline=baseline if baseline is None else score_target(stage, baseline))
+                          baseline=baseline if baseline is None else score_target(stage, baseline),
+                          rules_commit=config.rules_commit)
     output.wrote("evaluation", write_document(out / EVALUATION, document))
     return document
 
 
 def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: Path,
                  tracking_uri: str | None, runtime: str | None = None,
-                 config_name: str = "mlgate.yaml") -> int:
+                 config_name: str = "mlgate.yaml", rules_from: str | None = None) -> int:
     """The `mlgate evaluate` command: 0 when every model that can be scored was.
 
     Without `evaluate:` in the config there is nothing to score: it says so and exits 0 (the root action
-    runs this stage for every project)."""
+    runs this stage for every project). In a pull request, the base's rules choose production and the
+    baseline (mlgate.rules), as they do for compare."""
+    from mlgate.commands.ruleset import judged_by
+
+    config = judged_by(config, output, github, rules_from=rules_from, config_name=config_name, out=out,
+                       stage="evaluate").config
     if config.evaluate is None:
         begin(out.resolve(), EVALUATION)
         output.line("mlgate evaluate: no evaluate: section in the config: nothing to score (compare uses the "

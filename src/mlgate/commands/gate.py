@@ -57,6 +57,7 @@ class GateOptions:
     post: bool | None = None
     bundle_dir: Path | None = None
     config_name: str = "mlgate.yaml"
+    rules_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _stages(config: Config, hosts: Hosts, options: GateOptions,
         from mlgate.commands.evaluate import run_evaluate
 
         return run_evaluate(config, output, hosts.github, out=o.out, tracking_uri=o.tracking_uri,
-                            runtime=o.runtime, config_name=o.config_name)
+                            runtime=o.runtime, config_name=o.config_name, rules_from=o.rules_from)
 
     def compare(output: Output) -> int:
         from mlgate.commands.compare import run_compare
@@ -170,7 +171,7 @@ def _stages(config: Config, hosts: Hosts, options: GateOptions,
         candidate = runs["train"].outputs.get("run-id")
         return run_compare(config, output, github=hosts.github, candidate_run=candidate,
                            candidate_metrics=None, fail_on_regression=o.fail_on_regression, out=o.out,
-                           tracking_uri=o.tracking_uri)
+                           tracking_uri=o.tracking_uri, rules_from=o.rules_from, config_name=o.config_name)
 
     def report(output: Output) -> int:
         from mlgate.commands.report import run_report

@@ -110,14 +110,20 @@ def _post(config: Config, output: Output, forge: Forge, rendered: Rendered) -> s
 
 
 def post_report(output: Output, forge: Forge, rendered: Rendered, model: str, *,
-                sha: str, pr_number: int | None, target_url: str | None = None) -> Published:
-    """The commit status and the sticky comment for a rendered report (report --post, and publish)."""
+                sha: str, pr_number: int | None, target_url: str | None = None,
+                hold: str | None = None) -> Published:
+    """The commit status and the sticky comment for a rendered report (report --post, and publish).
+
+    `hold`: why the status may not be `success` (publish, a PR that changes the gate): `pending` instead."""
     outcome = rendered.view.outcome
     gh = forge.context
-    what = Post(sha=sha, state=outcome.state,
-                      description=shorten(outcome.description(), MAX_DESCRIPTION),
-                      context=status_context(model), target_url=safe_url(target_url or gh.run_url()),
-                      body=rendered.comment(where=_where(forge)), marker=str(rendered.view.marker))
+    state: str = outcome.state
+    description = outcome.description()
+    if hold is not None and state == "success":
+        state, description = "pending", hold
+    what = Post(sha=sha, state=state, description=shorten(description, MAX_DESCRIPTION),
+                context=status_context(model), target_url=safe_url(target_url or gh.run_url()),
+                body=rendered.comment(where=_where(forge)), marker=str(rendered.view.marker))
     return forge.post(what, pr_number, output.warn)
 
 

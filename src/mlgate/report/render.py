@@ -127,6 +127,9 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
                        f"{type(exc).__name__}: {exc}",
                        "fix the expression in the template (see docs/config.md, custom templates)",
                        file=str(template)) from exc
+    if view.rules and view.rules not in text:  # a user's template never hides that the PR changes the gate
+        text = text.replace(view.marker, f"{view.marker}\n{view.rules}", 1) if view.marker in text \
+            else f"{view.rules}\n{text}"
     text = _tidy(text)
     if not text.startswith(view.marker):  # a template that does not extend ours: keep the comment sticky
         text = f"{view.marker}\n{text}"

@@ -212,3 +212,30 @@ def test_compare_of_a_candidate_run_in_a_fresh_work_directory_reads_its_logged_p
     doc = verdict(fresh)
     assert doc["comparison"] == "same-data" and doc["candidate"]["run_id"] == run_id
     assert json.loads((fresh / "evaluation.json").read_text())["candidate"]["source"] == "artifact"
+
+
+def test_a_first_model_is_judged_on_the_evaluation_rows_not_its_logged_value(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    # no production yet; the training logs accuracy 0.91 (above the minimum 0.905), while the scorer v2 gets
+    # 27 of the 30 evaluation rows right (0.9, below it): the evaluation rows decide
+    config = make_eval_project(git_repo, rows=30, version=2, evaluate={"min_slice_rows": 10})
+    settings = yaml.safe_load(config.read_text())
+    settings["metrics"]["accuracy"]["min"] = 0.905
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "commit", "-qam", "a floor")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 1, result.output
+    doc = verdict(out)
+    assert doc["comparison"] == "same-data" and doc["production"] is None
+    accuracy = rows(doc)["accuracy"]
+    assert (accuracy["candidate"], accuracy["logged"], accuracy["status"]) == (pytest.approx(0.9), 0.91, "fail")
+    assert accuracy["reasons"] == ["0.9 is below the minimum 0.905"]
+    assert accuracy["value_interval"]["low"] < 0.9 < accuracy["value_interval"]["high"]
+    assert accuracy["value_interval"]["n"] == 30
+    assert invoke(config, "report", "--out", str(out)).exit_code == 0
+    report = (out / "report.md").read_text()
+    assert "**Evaluation rows:** no production model yet" in report
+    assert "logged by training on its own split: 0.91" in report
+    assert not (git_repo / "mlflow.db").exists()

@@ -80,6 +80,18 @@ class Paired:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """One model's metric on the evaluation rows with the interval of its value (not of a difference): the
+    candidate judged alone (no production yet) on the same measure as a comparison."""
+
+    value: float
+    low: float
+    high: float
+    confidence: float
+    n: int
+
+
+@dataclass(frozen=True)
 class SliceEvidence:
     """The paired metrics on the rows where `column` == `value`; not judged when it has too few rows."""
 
@@ -127,7 +139,8 @@ class Evidence:
     values); `baseline`: the baseline's values on the same rows, by name; `inconclusive`: what an
     inconclusive decision becomes (evaluate.inconclusive); `production_error`: production could not be
     re-scored (with `fallback`, evaluate.on_production_error: logged, the verdict compares logged metrics);
-    `data`: the evaluation data, as the report names it.
+    `data`: the evaluation data, as the report names it; `own`: the candidate's metrics on the evaluation
+    rows with the interval of each value, when there is no production to pair it with (the first model).
     """
 
     metrics: Mapping[str, Paired] = field(default_factory=dict)
@@ -139,6 +152,7 @@ class Evidence:
     production_error: str | None = None
     fallback: bool = False
     data: str = ""
+    own: Mapping[str, Estimate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,10 @@ class MetricResult:
     interval: Interval | None = None
     rows_to_decide: int | None = None
     comparison: Comparison | None = None
+    # with `evaluate:`: what the training logged (information only: no rule reads it) and, for a candidate
+    # judged alone on the evaluation rows, the interval of its own value
+    logged: RawValue = None
+    value_interval: Interval | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
 
@@ -11,6 +12,7 @@ from mlgate.gate.model import (
     DataCheck,
     Evidence,
     FlipResult,
+    Interval,
     MetricResult,
     Paired,
     ParamChange,
@@ -224,27 +226,12 @@ def evaluate(
     same = _same_version(candidate, production)
     data_row = (check_data(data),) if data is not None else ()
     paired = _usable(evidence, production, same)
-    logged: Comparison | None = "logged-metrics" if evidence is not None else None
-    results = data_row + _evaluation_row(evidence) + tuple(
-        evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
-                        has_baseline=baseline is not None, inconclusive=paired.inconclusive)
-        if paired is not None and rule.name in paired.metrics else
-        evaluate_metric(
-            rule,
-            candidate.metrics.get(rule.name),
-            production.metrics.get(rule.name) if production else None,
-            baseline.metrics.get(rule.name) if baseline else None,
-            has_production=production is not None,
-            has_baseline=baseline is not None,
-            same_version=same,
-            similar=similar_names(rule.name, candidate.metrics),
-            comparison=logged,
-        )
-        for rule in rules
-    )
-    on_same_data = paired is not None and any(r.comparison == "same-data" for r in results)
+    decided = tuple(_decide(rule, candidate, production, baseline, evidence, paired, same=same)
+                    for rule in rules)
+    results = data_row + _evaluation_row(evidence) + decided
+    on_same_data = any(r.comparison == "same-data" for r in decided)
     # a metric computed from the predictions is not "missing" from the logged ones
-    logged_rules = [r for r in rules if paired is None or r.name not in paired.metrics]
+    logged_rules = [r for r in rules if _measured(evidence, paired, r.name) is None]
     notes = _notes(model, rules, candidate, production, baseline, same, production_label, logged_rules)
     if evidence is not None and evidence.production_error and evidence.fallback:
         notes.insert(0, "production could not be re-scored on the evaluation data "
@@ -258,8 +245,56 @@ def evaluate(
         comparison="same-data" if on_same_data else "logged-metrics",
         slices=tuple(judge_slice(s, rules) for s in paired.slices) if paired else (),
         flips=judge_flips(paired) if paired is not None else None,
-        evaluation_data=paired.data if paired is not None else "",
+        evaluation_data=evidence.data if evidence is not None and on_same_data else "",
     )
+
+
+def _decide(rule: Rule, candidate: Side, production: Side | None, baseline: Side | None,
+            evidence: Evidence | None, paired: Evidence | None, *, same: bool) -> MetricResult:
+    """One gated metric: on its paired interval against production; else, with `evaluate:`, on the
+    candidate's own value on the evaluation rows (the first model, or the candidate that is production
+    itself); else on the logged values. What the training logged stays as information only."""
+    logged = candidate.metrics.get(rule.name)
+    if paired is not None and rule.name in paired.metrics:
+        found = evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
+                                has_baseline=baseline is not None, inconclusive=paired.inconclusive)
+        return _with_logged(found, logged)
+    measured = _measured(evidence, paired, rule.name)
+    if evidence is not None and measured is not None:
+        value, interval = measured
+        found = evaluate_metric(
+            rule, value, production.metrics.get(rule.name) if production else None,
+            _baseline_value(rule.name, evidence, baseline), has_production=production is not None,
+            has_baseline=baseline is not None, same_version=same, comparison="same-data")
+        return _with_logged(dataclasses.replace(found, value_interval=interval), logged)
+    return evaluate_metric(
+        rule, logged, production.metrics.get(rule.name) if production else None,
+        baseline.metrics.get(rule.name) if baseline else None,
+        has_production=production is not None, has_baseline=baseline is not None, same_version=same,
+        similar=similar_names(rule.name, candidate.metrics),
+        comparison="logged-metrics" if evidence is not None else None,
+    )
+
+
+def _measured(evidence: Evidence | None, paired: Evidence | None,
+              name: str) -> tuple[float, Interval | None] | None:
+    """The candidate's value of `name` on the evaluation rows (with the interval of the value when it was
+    judged alone), or None when mlgate did not compute it there."""
+    if evidence is None:
+        return None
+    if paired is not None and name in paired.metrics:
+        return paired.metrics[name].candidate, None
+    own = evidence.own.get(name)
+    if own is not None:
+        return own.value, Interval(own.low, own.high, own.confidence, "bootstrap", own.n)
+    if name in evidence.metrics and not evidence.production_error:
+        return evidence.metrics[name].candidate, None
+    return None
+
+
+def _with_logged(result: MetricResult, logged: RawValue) -> MetricResult:
+    """The row with what the training logged, as information (no rule reads it)."""
+    return result if logged is None else dataclasses.replace(result, logged=logged)
 
 
 # The name of the verdict's row saying production could not be re-scored on the evaluation data.

@@ -73,6 +73,14 @@ def interval(delta: object, low: object, high: object) -> Safe:
     return Safe(f"{bound(d)} [{bound(lo)}, {bound(hi)}]")
 
 
+def estimate(raw: object, low: object, high: object) -> Safe:
+    """A value with the interval of the value: `0.7949 [0.759, 0.832]`."""
+    v, lo, hi = as_number(raw), as_number(low), as_number(high)
+    if v is None or lo is None or hi is None:
+        return value(raw)
+    return Safe(f"{number(v)} [{number(lo)}, {number(hi)}]")
+
+
 def status(raw: object, decision: object = None) -> Safe:
     """A metric status with its icon; an inconclusive decision has its own icon, with the status it became
     (`❔ inconclusive (warn)`); an unknown status is escaped text."""

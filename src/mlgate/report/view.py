@@ -207,11 +207,25 @@ def _metrics(metrics: Sequence[MetricResult], primary: str) -> Safe:
         arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction or "", "")  # none for the row `data`
         logged = " (logged)" if m.comparison == "logged-metrics" else ""  # not computed on the same rows
         label = Safe(f"**{name}**{arrow}{logged}" if name and m.name == primary else f"{name}{arrow}{logged}")
-        reasons = "; ".join(m.reasons)
-        rows.append([label, fmt.value(m.candidate), fmt.value(m.production), fmt.value(m.baseline),
+        reasons = "; ".join([*m.reasons, *_logged(m)])
+        rows.append([label, _value(m), fmt.value(m.production), fmt.value(m.baseline),
                      _change(m), fmt.status(m.status, m.decision),
                      md(reasons, 300) if reasons else fmt.MISSING])
     return table(["Metric", "This PR", "Production", "Baseline", "Change", "Status", "Why"], rows)
+
+
+def _value(m: MetricResult) -> Safe:
+    """The candidate's value; judged alone on the evaluation rows, with the interval of the value."""
+    if m.value_interval is not None:
+        return fmt.estimate(m.candidate, m.value_interval.low, m.value_interval.high)
+    return fmt.value(m.candidate)
+
+
+def _logged(m: MetricResult) -> list[str]:
+    """What the training logged, as information, when the row rests on the evaluation rows."""
+    if m.comparison != "same-data" or m.logged is None:
+        return []
+    return [f"logged by training on its own split: {fmt.value(m.logged)}"]
 
 
 def _change(m: MetricResult) -> Safe:
@@ -223,8 +237,17 @@ def _change(m: MetricResult) -> Safe:
 
 def _comparison(verdict: Verdict | None) -> Safe | None:
     """One line saying what the metrics compare: the same evaluation rows, or the logged metrics."""
-    if verdict is None or verdict.production is None:
+    if verdict is None:
         return None
+    if verdict.production is None:
+        if verdict.comparison != "same-data":
+            return None
+        own = next((m.value_interval for m in verdict.metrics if m.value_interval is not None), None)
+        rows = f"the {own.n:,} rows" if own else "the rows"
+        of = f" of {md(verdict.evaluation_data, 200)}" if verdict.evaluation_data else ""
+        confidence = f"{own.confidence * 100:.3g}% " if own else ""
+        return Safe(f"🔬 **Evaluation rows:** no production model yet: this PR's model was scored on "
+                    f"{rows}{of}; each value with its {confidence}interval, held against the limits.")
     if verdict.comparison == "same-data":
         interval = next((m.interval for m in verdict.metrics if m.interval is not None), None)
         rows = f"the same {interval.n:,} rows" if interval else "the same rows"

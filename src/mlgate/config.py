@@ -203,8 +203,9 @@ class FeatureThresholds(_Frozen):
     js_fail: float | None = Field(default=None, ge=0, le=1)
     unseen_warn: float | None = Field(default=None, ge=0, le=1)  # share of values never seen in the reference
     unseen_fail: float | None = Field(default=None, ge=0, le=1)
-    null_change_warn: float | None = Field(default=None, ge=0, le=1)  # change of the null share
-    null_change_fail: float | None = Field(default=None, ge=0, le=1)
+    # the change of the null share (of the rows), up or down: 5 points warn, 20 fail (null to switch off)
+    null_change_warn: float | None = Field(default=0.05, ge=0, le=1)
+    null_change_fail: float | None = Field(default=0.2, ge=0, le=1)
     ignore: bool = False
 
 

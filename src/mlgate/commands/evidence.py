@@ -93,13 +93,14 @@ def _own(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored,
     for spec, result in zip(specs.values(), found, strict=True):
         if isinstance(result, MetricUndefined):
             raise undefined_input(spec, result)
-        out[spec.name] = Estimate(result.value, result.low, result.high, result.confidence, result.n)
+        out[spec.name] = Estimate(result.value, result.low, result.high, result.confidence, result.n,
+                                  result.left_out)
     return out
 
 
 def _paired(metric: PairedMetric) -> Paired:
     found = metric.interval
-    interval = Interval(found.low, found.high, found.confidence, found.method, metric.n)
+    interval = Interval(found.low, found.high, found.confidence, found.method, metric.n, found.left_out)
     return Paired(candidate=metric.candidate, production=metric.production, delta=metric.delta,
                   interval=interval)
 

@@ -66,6 +66,7 @@ class Interval:
     confidence: float
     method: str
     n: int
+    left_out: int = 0  # bootstrap resamples left out (empty, or the metric undefined on them)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Estimate:
     high: float
     confidence: float
     n: int
+    left_out: int = 0
 
 
 @dataclass(frozen=True)

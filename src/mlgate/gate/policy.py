@@ -286,7 +286,7 @@ def _measured(evidence: Evidence | None, paired: Evidence | None,
         return paired.metrics[name].candidate, None
     own = evidence.own.get(name)
     if own is not None:
-        return own.value, Interval(own.low, own.high, own.confidence, "bootstrap", own.n)
+        return own.value, Interval(own.low, own.high, own.confidence, "bootstrap", own.n, own.left_out)
     if name in evidence.metrics and not evidence.production_error:
         return evidence.metrics[name].candidate, None
     return None

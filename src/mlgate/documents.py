@@ -322,7 +322,8 @@ class MetricResult(Part):
     With `evaluate:`, `logged` is the value the training logged (information: no rule reads it), and
     `value_interval` the interval of a candidate's own value judged alone (no production yet)."""
 
-    omit_none = ("decision", "interval", "rows_to_decide", "comparison", "logged", "value_interval")
+    omit_none = ("decision", "interval", "rows_to_decide", "comparison", "logged", "value_interval",
+                 "tolerance", "sensitivity")
 
     name: str
     direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
@@ -341,6 +342,8 @@ class MetricResult(Part):
     comparison: Literal["same-data", "logged-metrics"] | None = None
     logged: MetricValue = None
     value_interval: Interval | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+    sensitivity: float | None = Field(default=None, ge=0)
 
 
 class SliceResult(Part):

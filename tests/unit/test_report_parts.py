@@ -21,7 +21,7 @@ GFM = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 @pytest.mark.parametrize(("raw", "shown"), [
     (0.912345, "0.9123"), (1, "1"), (1.0, "1"), (12345.678, "12,345.7"), (25000, "25,000"), (0, "0"),
-    (-0.5, "-0.5"), (1e-07, "1e-07"), ("0.5", "0.5"), (1234, "1,234"), (None, "—"), ("", "—"), (math.nan, "NaN"), ("nan", "NaN"),
+    (-0.5, "-0.5"), (1e-07, "0.0000001"), (6.136e-05, "0.00006136"), ("0.5", "0.5"), (1234, "1,234"), (None, "—"), ("", "—"), (math.nan, "NaN"), ("nan", "NaN"),
     (math.inf, "∞"), ("-inf", "-∞"), (True, "True"), ("n/a | x", "n/a \\| x"), ("<b>", "&lt;b&gt;"),
 ])
 def test_value(raw: object, shown: str) -> None:

@@ -17,6 +17,7 @@ from mlgate.gate.model import Rule, Status
 from mlgate.gate.noninferiority import decide
 from mlgate.gate.paired import tolerance
 from mlgate.gate.policy import EPSILON, check_bounds
+from mlgate.gate.values import plain
 
 LiveDecision = Literal["ok", "fell", "inconclusive"]
 
@@ -52,4 +53,4 @@ def judge_live(rule: Rule, recorded: float, value: float, low: float, high: floa
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:.4g}"
+    return plain(value, 3 if abs(value) < 1 else 4)

@@ -183,6 +183,10 @@ class MetricResult:
     # judged alone on the evaluation rows, the interval of its own value
     logged: RawValue = None
     value_interval: Interval | None = None
+    # on the evaluation rows: the regression tolerated (in the metric's units) and the sensitivity, the
+    # half-width of the interval: the smallest change these rows resolve
+    tolerance: float | None = None
+    sensitivity: float | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from mlgate.gate.model import (
     Status,
     Verdict,
 )
-from mlgate.gate.values import as_number, describe_unusable
+from mlgate.gate.values import as_number, describe_unusable, plain, signed_plain
 
 # Floating-point slack, relative to the values: a candidate equal to production up to rounding (float64 keeps
 # ~16 digits) is never a regression, while a real regression of 0.002 at 1e6 is still seen.
@@ -146,7 +146,8 @@ def evaluate_paired(
         baseline_delta=paired.candidate - base if base is not None else None,
         status=status, reasons=tuple(reasons + notes),
         decision=found.decision, interval=found.interval, rows_to_decide=found.rows_to_decide,
-        comparison="same-data",
+        comparison="same-data", tolerance=same_data.tolerance(rule, paired.production),
+        sensitivity=(found.interval.high - found.interval.low) / 2,
     )
 
 
@@ -233,6 +234,7 @@ def evaluate(
     # a metric computed from the predictions is not "missing" from the logged ones
     logged_rules = [r for r in rules if _measured(evidence, paired, r.name) is None]
     notes = _notes(model, rules, candidate, production, baseline, same, production_label, logged_rules)
+    notes.extend(unresolved_tolerances(rules, decided))
     if evidence is not None and evidence.production_error and evidence.fallback:
         notes.insert(0, "production could not be re-scored on the evaluation data "
                         f"({evidence.production_error}): compared with the logged metrics, possibly on "
@@ -266,7 +268,9 @@ def _decide(rule: Rule, candidate: Side, production: Side | None, baseline: Side
             rule, value, production.metrics.get(rule.name) if production else None,
             _baseline_value(rule.name, evidence, baseline), has_production=production is not None,
             has_baseline=baseline is not None, same_version=same, comparison="same-data")
-        return _with_logged(dataclasses.replace(found, value_interval=interval), logged)
+        sensitivity = (interval.high - interval.low) / 2 if interval is not None else None
+        found = dataclasses.replace(found, value_interval=interval, sensitivity=sensitivity)
+        return _with_logged(found, logged)
     return evaluate_metric(
         rule, logged, production.metrics.get(rule.name) if production else None,
         baseline.metrics.get(rule.name) if baseline else None,
@@ -290,6 +294,28 @@ def _measured(evidence: Evidence | None, paired: Evidence | None,
     if name in evidence.metrics and not evidence.production_error:
         return evidence.metrics[name].candidate, None
     return None
+
+
+def unresolved_tolerances(rules: Sequence[Rule], results: Sequence[MetricResult]) -> list[str]:
+    """A warning per metric whose tolerance is below what the evaluation rows resolve (the half-width of its
+    interval): a candidate as good as production can then at best be inconclusive."""
+    warnings = []
+    by_name = {r.name: r for r in rules}
+    for m in results:
+        rule = by_name.get(m.name)
+        if rule is None or m.interval is None or m.sensitivity is None or m.tolerance is None:
+            continue
+        if m.tolerance >= m.sensitivity:
+            continue
+        if rule.max_regression is None and rule.max_regression_pct is None:
+            which = "no regression is tolerated (max_regression unset), so a candidate as good as production"
+        elif rule.max_regression is not None and m.tolerance == rule.max_regression:
+            which = f"max_regression {_fmt(rule.max_regression)}"
+        else:
+            which = f"max_regression_pct {_fmt(rule.max_regression_pct or 0)}% ({_fmt(m.tolerance)})"
+        resolve = f"{m.interval.n:,} rows resolve {m.name} to ±{plain(m.sensitivity, 2)}"
+        warnings.append(f"{resolve}; {which} can at best be inconclusive: add rows or raise the tolerance")
+    return warnings
 
 
 def _with_logged(result: MetricResult, logged: RawValue) -> MetricResult:
@@ -471,8 +497,8 @@ def _pct(delta: float, reference: float) -> float | None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.4g}"
+    return plain(value)
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.4g}"
+    return signed_plain(value)

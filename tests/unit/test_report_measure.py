@@ -114,3 +114,16 @@ def test_a_tolerance_below_the_sensitivity_is_a_warning_in_compare() -> None:
 def test_the_verdict_document_reads_back_with_the_new_fields() -> None:
     doc = Verdict.model_validate(failing_same_data())
     assert doc.metrics[0].sensitivity == 0.0492 and doc.metrics[0].tolerance == 0.01
+
+
+def test_a_history_chart_draws_noise_small() -> None:
+    # the wine-quality case: 0.7747 → 0.7755 once drew an axis of 0.77457 to 0.77564, a steep climb
+    from mlgate.report import chart
+
+    drawn = chart.mermaid("rmse", [chart.Point("v1", 0.7747), chart.Point("this PR", 0.7755)])
+    assert drawn is not None
+    axis = re.search(r"y-axis \"rmse\" ([0-9.]+) --> ([0-9.]+)", drawn)
+    assert axis is not None
+    span = float(axis[2]) - float(axis[1])
+    assert span >= 0.05 * 0.7755 * 0.99  # the change (0.0008) is a small part of the axis
+    assert (0.7755 - 0.7747) / span < 0.03

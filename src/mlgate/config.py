@@ -56,12 +56,13 @@ class Baseline(_Frozen):
     metrics: str | None = None
     alias: str | None = None
     run_id: str | None = None
+    constant: bool = False  # the best constant prediction, scored by mlgate on the evaluation rows
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Baseline:
-        given = [k for k in ("metrics", "alias", "run_id") if getattr(self, k)]
+        given = [k for k in ("metrics", "alias", "run_id", "constant") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of metrics (a file), alias, or run_id")
+            raise ValueError("give exactly one of metrics (a file), alias, run_id, or constant: true")
         return self
 
 

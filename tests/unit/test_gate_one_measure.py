@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.gate.model import Estimate, Evidence, Rule, Side
+from mlgate.gate.model import Estimate, Evidence, Interval, Paired, Rule, Side
 from mlgate.gate.policy import evaluate, summary
 from mlgate.gate.serialize import verdict_dict
 
@@ -58,3 +58,29 @@ def test_the_first_models_summary_names_its_evaluation_rows_value() -> None:
     assert summary(verdict).startswith("passed: first model of churn")
     assert "0.88" in summary(verdict) and "0.7 " not in summary(verdict)
     assert verdict.metrics[0].candidate == pytest.approx(0.88)
+
+
+def paired(candidate: float, baseline: float, low: float, high: float) -> Paired:
+    return Paired(candidate=candidate, production=baseline, delta=candidate - baseline,
+                  interval=Interval(low, high, 0.95, "bootstrap", 171))
+
+
+def test_a_baseline_on_the_same_rows_is_beaten_on_the_paired_interval_of_the_gain() -> None:
+    rule = Rule("roc_auc", "maximize", beat_baseline_by=0.05)
+    constant = side("baseline")
+    beaten = evaluate("churn", [rule], side("candidate"), None, constant,
+                      evidence=Evidence(own={"roc_auc": Estimate(0.9, 0.88, 0.92, 0.95, 171)},
+                                        baseline_paired={"roc_auc": paired(0.9, 0.5, 0.36, 0.44)}))
+    assert beaten.metrics[0].status == "pass" and beaten.metrics[0].baseline == 0.5
+    # a gain of +0.06 whose interval [+0.01, +0.11] straddles the margin 0.05: inconclusive, warns
+    unsure = evaluate("churn", [rule], side("candidate"), None, constant,
+                      evidence=Evidence(own={"roc_auc": Estimate(0.56, 0.5, 0.6, 0.95, 171)},
+                                        baseline_paired={"roc_auc": paired(0.56, 0.5, 0.01, 0.11)}))
+    row = unsure.metrics[0]
+    assert row.status == "warn"
+    assert row.reasons[-1].startswith("inconclusive against the baseline (by at least 0.05): +0.06 [+0.01, +0.11]")
+    lost = evaluate("churn", [rule], side("candidate"), None, constant,
+                    evidence=Evidence(own={"roc_auc": Estimate(0.51, 0.45, 0.57, 0.95, 171)},
+                                      baseline_paired={"roc_auc": paired(0.51, 0.5, -0.02, 0.04)}))
+    assert lost.metrics[0].status == "fail"
+    assert "does not beat the baseline by at least 0.05" in lost.metrics[0].reasons[-1]

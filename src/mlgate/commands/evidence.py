@@ -15,6 +15,7 @@ from pathlib import Path
 from mlgate.commands.evaluate import evaluate_stage
 from mlgate.config import Config, EvaluateSettings
 from mlgate.documents import Evaluation, read_document
+from mlgate.evaluate.constant import constant
 from mlgate.evaluate.flips import flips as count_flips
 from mlgate.evaluate.metrics import MetricSpec, MetricUndefined, metric_spec, undefined_input
 from mlgate.evaluate.model import EvalSet, Flips, PairedMetric, Scored
@@ -53,16 +54,21 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
     if candidate is None:
         return None
     specs = _specs(config, settings)
+    baseline = scored.get("baseline")
+    if config.baseline is not None and config.baseline.constant:  # scored here, on the same rows
+        baseline = constant(evalset)
+    against = _against_baseline(specs, evalset, candidate, baseline, settings)
     if production is None:  # the first model: judged alone on the evaluation rows, with its own intervals
         return Evidence(own=_own(specs, evalset, candidate, settings),
-                        baseline=_baseline(specs, evalset, scored.get("baseline"), candidate, settings),
-                        inconclusive=settings.inconclusive, data=data)
+                        baseline=_baseline(specs, evalset, baseline, candidate, settings),
+                        baseline_paired=against, inconclusive=settings.inconclusive, data=data)
     found = paired_metrics(list(specs.values()), evalset, candidate, production,
                            confidence=settings.confidence, resamples=settings.resamples, seed=settings.seed)
     metrics = {m.name: _paired(m) for m in found}
     return Evidence(
         metrics=metrics,
-        baseline=_baseline(specs, evalset, scored.get("baseline"), production, settings),
+        baseline=_baseline(specs, evalset, baseline, production, settings),
+        baseline_paired=against,
         slices=_slices(specs, evalset, candidate, production, settings),
         flips=_flips(count_flips(evalset, candidate, production)) if settings.task != "regression" else None,
         inconclusive=settings.inconclusive,
@@ -96,6 +102,16 @@ def _own(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored,
         out[spec.name] = Estimate(result.value, result.low, result.high, result.confidence, result.n,
                                   result.left_out)
     return out
+
+
+def _against_baseline(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored,
+                      baseline: Scored | None, settings: EvaluateSettings) -> dict[str, Paired]:
+    """The candidate against a baseline scored on the same rows: paired, with intervals, like production."""
+    if baseline is None or not specs:
+        return {}
+    found = compare(list(specs.values()), evalset, candidate, baseline, confidence=settings.confidence,
+                    resamples=settings.resamples, seed=settings.seed)
+    return {m.name: _paired(m) for m in found if isinstance(m, PairedMetric)}
 
 
 def _paired(metric: PairedMetric) -> Paired:

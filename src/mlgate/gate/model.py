@@ -155,6 +155,8 @@ class Evidence:
     fallback: bool = False
     data: str = ""
     own: Mapping[str, Estimate] = field(default_factory=dict)
+    # the candidate against a baseline scored on the same rows (a registered one, or the constant): paired
+    baseline_paired: Mapping[str, Paired] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from mlgate.gate.model import (
     Status,
     Verdict,
 )
+from mlgate.gate.noninferiority import improvement_bounds
 from mlgate.gate.values import as_number, describe_unusable, plain, signed_plain
 
 # Floating-point slack, relative to the values: a candidate equal to production up to rounding (float64 keeps
@@ -255,7 +256,17 @@ def _decide(rule: Rule, candidate: Side, production: Side | None, baseline: Side
             evidence: Evidence | None, paired: Evidence | None, *, same: bool) -> MetricResult:
     """One gated metric: on its paired interval against production; else, with `evaluate:`, on the
     candidate's own value on the evaluation rows (the first model, or the candidate that is production
-    itself); else on the logged values. What the training logged stays as information only."""
+    itself); else on the logged values. What the training logged stays as information only. With a
+    baseline scored on the same rows, `beat_baseline_by` is decided on the paired interval of the gain."""
+    against = evidence.baseline_paired.get(rule.name) if evidence is not None else None
+    if against is not None and rule.beat_baseline_by is not None:  # the baseline on the same rows, paired
+        found = _decide_alone(rule, candidate, production, None, evidence, paired, same=same)
+        return _with_baseline(found, rule, against, evidence.inconclusive if evidence else "warn")
+    return _decide_alone(rule, candidate, production, baseline, evidence, paired, same=same)
+
+
+def _decide_alone(rule: Rule, candidate: Side, production: Side | None, baseline: Side | None,
+                  evidence: Evidence | None, paired: Evidence | None, *, same: bool) -> MetricResult:
     logged = candidate.metrics.get(rule.name)
     if paired is not None and rule.name in paired.metrics:
         found = evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
@@ -278,6 +289,32 @@ def _decide(rule: Rule, candidate: Side, production: Side | None, baseline: Side
         similar=similar_names(rule.name, candidate.metrics),
         comparison="logged-metrics" if evidence is not None else None,
     )
+
+
+def _with_baseline(found: MetricResult, rule: Rule, against: Paired, inconclusive: Status) -> MetricResult:
+    """`beat_baseline_by` decided on the paired interval of candidate - baseline on the same rows: beaten
+    when the interval of the gain lies above the margin (strictly for 0), not beaten when it lies at or
+    below it, else inconclusive (as `evaluate.inconclusive` says, never above the rule's severity)."""
+    margin = rule.beat_baseline_by or 0.0
+    interval = against.interval
+    low, high = improvement_bounds(rule.direction, interval.low, interval.high)
+    gain = improvement(rule, against.candidate, against.production)
+    shown = (f"{_signed(gain)} [{_signed(low)}, {_signed(high)}] over the baseline "
+             f"({_fmt(against.production)}; {interval.confidence * 100:.3g}% {interval.method}, "
+             f"{interval.n:,} rows)")
+    by = f"by at least {_fmt(margin)}" if margin else "strictly"
+    if low > margin or (margin and low >= margin):
+        return dataclasses.replace(found, baseline=against.production,
+                                   baseline_delta=against.candidate - against.production)
+    if high < margin or (not margin and high <= 0):
+        status: Status = found.severity
+        reason = f"does not beat the baseline {by}: {shown}"
+    else:
+        status = same_data.inconclusive_status(inconclusive, found.severity)
+        reason = f"inconclusive against the baseline ({by}): {shown}"
+    return dataclasses.replace(found, baseline=against.production, status=_worst([found.status, status]),
+                               baseline_delta=against.candidate - against.production,
+                               reasons=(*found.reasons, reason))
 
 
 def _measured(evidence: Evidence | None, paired: Evidence | None,

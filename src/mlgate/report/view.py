@@ -406,7 +406,11 @@ def _compared(verdict: Verdict | None, ctx: Context) -> Safe:
     for title, side in (("This PR", verdict.candidate), ("Production", verdict.production),
                         ("Baseline", verdict.baseline)):
         if side is not None:
-            rows.append([Safe(title), _side_label(side, ctx)])
+            label = _side_label(side, ctx)
+            if (title == "Baseline" and verdict.comparison == "same-data"
+                    and side.source.startswith("metrics file")):  # a number from other data
+                label = Safe(f"{label} · ⚠️ other data: its values were not computed on the evaluation rows")
+            rows.append([Safe(title), label])
         elif title == "Production":
             rows.append([Safe(title), Safe("none yet: the first model for this name")])
     return table(["Model", "What"], rows)

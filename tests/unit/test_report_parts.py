@@ -161,7 +161,7 @@ def test_bounded_metrics_keep_their_axis_in_0_1(metric: str) -> None:
     block = chart.mermaid(metric, [chart.Point("v1", 0.0), chart.Point("this PR", 0.02)])
     assert block is not None
     (low, high), _ = chart_numbers(block)
-    assert low == 0 and 0.02 < high < 0.03
+    assert low == 0 and high == 0.05  # at least 5% of the range tall, shifted inside it: noise stays small
 
 
 def test_unbounded_metrics_and_out_of_range_values_keep_their_padding() -> None:

@@ -33,7 +33,7 @@ def test_the_metrics_table_shows_the_interval_the_inconclusive_status_and_the_lo
                                            "+1.5 (+13.6%)"]
     assert [r[5] for r in metrics[1:]] == ["±0.0075", "±0.015", "—"]
     assert [r[6] for r in metrics[1:]] == [
-        "✅ pass", "❔ inconclusive, leans pass (45% of the interval beyond the tolerance): counts as warn", "✅ pass"]
+        "✅ pass", "❔ inconclusive, leans pass (45% beyond); counts as warn", "✅ pass"]
     assert "about 2,310 rows would decide it" in metrics[2][7]
     # every interval printed once: the Why column does not repeat it
     assert "[-0.018" not in metrics[2][7] and "0.011]" not in metrics[2][7]

@@ -94,7 +94,10 @@ def _axis(metric: str, values: Sequence[float]) -> tuple[float, float]:
         middle = (low + high) / 2
         bottom, top = middle - least / 2, middle + least / 2
     if known is not None and known[0] <= low and high <= known[1]:
-        bottom, top = max(bottom, known[0]), min(top, known[1])
+        # inside the range: a minimum span shifted in (not cut), the 10% room cut at the range's ends
+        shift = max(0.0, known[0] - bottom) if top - bottom <= least else 0.0
+        shift -= max(0.0, top + shift - known[1]) if top - bottom <= least else 0.0
+        bottom, top = max(bottom + shift, known[0]), min(top + shift, known[1])
     return bottom, top
 
 

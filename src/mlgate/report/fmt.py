@@ -89,6 +89,6 @@ def status(raw: object, decision: object = None, lean: str = "") -> Safe:
         if decision == "inconclusive":
             counts = "not counted" if raw == "pass" else f"counts as {STATUS_WORD[raw]}"
             leaning = f", {md(lean, 100)}" if lean else ""
-            return Safe(f"{INCONCLUSIVE} inconclusive{leaning}: {counts}")
+            return Safe(f"{INCONCLUSIVE} inconclusive{leaning}; {counts}")
         return Safe(f"{STATUS_ICON[raw]} {STATUS_WORD[raw]}")
     return md(raw, limit=20) if raw is not None else MISSING

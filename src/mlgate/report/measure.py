@@ -77,7 +77,7 @@ def lean(m: MetricResult) -> str:
     if share is None:
         return ""
     side = "fail" if share > 0.5 else "pass"
-    return f"leans {side} ({share * 100:.0f}% of the interval beyond the tolerance)"
+    return f"leans {side} ({share * 100:.0f}% beyond)"
 
 
 def why(m: MetricResult) -> list[str]:

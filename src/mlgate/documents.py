@@ -576,6 +576,11 @@ class LiveMetric(Part):
     decision: Literal["ok", "fell", "inconclusive"] | None
     status: Literal["pass", "warn", "fail", "not-judged"]
     reason: str
+    # what `recorded` is: production's value on the evaluation rows (mlgate scored it there, with its
+    # interval recorded_low/high; the decision is on the unpaired difference), or the value its run logged
+    reference: Literal["evaluation-rows", "logged"] = "logged"
+    recorded_low: float | None = None
+    recorded_high: float | None = None
 
 
 class LivePerformance(Part):

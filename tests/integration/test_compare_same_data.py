@@ -239,3 +239,23 @@ def test_a_first_model_is_judged_on_the_evaluation_rows_not_its_logged_value(
     assert "**Evaluation rows:** no production model yet" in report
     assert "logged by training on its own split: 0.91" in report
     assert not (git_repo / "mlflow.db").exists()
+
+
+def test_a_constant_baseline_is_scored_on_the_evaluation_rows_and_compared_paired(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    # no user code: the positive share (15 of 30) as the score, ROC AUC 0.5; the PR's model ranks perfectly
+    config = make_eval_project(git_repo, rows=30, version=2, evaluate={"min_slice_rows": 10})
+    settings = yaml.safe_load(config.read_text())
+    settings["baseline"] = {"constant": True}
+    settings["metrics"]["roc_auc"]["beat_baseline_by"] = 0.2
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "commit", "-qam", "a constant baseline")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    doc = verdict(out)
+    assert doc["baseline"]["source"] == "the best constant prediction on the evaluation rows"
+    auc = rows(doc)["roc_auc"]
+    assert (auc["candidate"], auc["baseline"], auc["status"]) == (1.0, 0.5, "pass")
+    assert auc["baseline_delta"] == 0.5

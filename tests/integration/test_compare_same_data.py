@@ -89,7 +89,9 @@ def test_compare_decides_on_the_same_rows_with_intervals_slices_and_flips(
     assert report.exit_code == 0, report.output
     seen = gfm.text(gfm.render((out / "report.md").read_text()))
     assert "Same data: this PR's model and production were scored on the same 30 rows" in seen
-    assert "❔ inconclusive (warn)" in seen and "Flips: 3 of 30 rows from right to wrong (10.00%)" in seen
+    assert "❔ inconclusive, leans fail" in seen and "; counts as warn" in seen
+    assert "Flips: 3 of 30 rows from right to wrong (10.00%)" in seen
+    assert seen.splitlines()[2].startswith("passed with warnings: accuracy -0.10 [-0.21, +0.02] vs production")
 
 
 def test_harmful_flips_beyond_the_limit_fail_the_gate(git_repo: Path, mlflow_store: MlflowStore) -> None:

@@ -65,12 +65,13 @@ class Baseline(_Frozen):
     metrics: str | None = None
     alias: str | None = None
     run_id: str | None = None
+    constant: bool = False  # the best constant prediction, scored by mlgate on the evaluation rows
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Baseline:
-        given = [k for k in ("metrics", "alias", "run_id") if getattr(self, k)]
+        given = [k for k in ("metrics", "alias", "run_id", "constant") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of metrics (a file), alias, or run_id")
+            raise ValueError("give exactly one of metrics (a file), alias, run_id, or constant: true")
         return self
 
 
@@ -212,8 +213,9 @@ class FeatureThresholds(_Frozen):
     js_fail: float | None = Field(default=None, ge=0, le=1)
     unseen_warn: float | None = Field(default=None, ge=0, le=1)  # share of values never seen in the reference
     unseen_fail: float | None = Field(default=None, ge=0, le=1)
-    null_change_warn: float | None = Field(default=None, ge=0, le=1)  # change of the null share
-    null_change_fail: float | None = Field(default=None, ge=0, le=1)
+    # the change of the null share (of the rows), up or down: 5 points warn, 20 fail (null to switch off)
+    null_change_warn: float | None = Field(default=0.05, ge=0, le=1)
+    null_change_fail: float | None = Field(default=0.2, ge=0, le=1)
     ignore: bool = False
 
 

@@ -308,22 +308,27 @@ class Side(Part):
 
 
 class Interval(Part):
-    """A confidence interval of the difference candidate - production on the same evaluation rows."""
+    """A confidence interval on the same evaluation rows: of the difference candidate - production
+    (`interval`), or of the candidate's own value (`value_interval`, a first model judged alone)."""
 
     low: float
     high: float
     confidence: float = Field(gt=0, lt=1)
     method: Literal["bootstrap", "delong", "mcnemar"]
     n: int = Field(ge=0)
+    left_out: int = Field(default=0, ge=0)  # bootstrap resamples left out: empty, or the metric undefined
 
 
 class MetricResult(Part):
     """The decision for one gated metric (or the row `data`: the validation of the data; the row
     `evaluation`: production could not be re-scored), with reasons. The same-data comparison adds the
     non-inferiority `decision`, the `interval` it rests on, the `rows_to_decide` an inconclusive one, and
-    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions)."""
+    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions).
+    With `evaluate:`, `logged` is the value the training logged (information: no rule reads it), and
+    `value_interval` the interval of a candidate's own value judged alone (no production yet)."""
 
-    omit_none = ("decision", "interval", "rows_to_decide", "comparison")
+    omit_none = ("decision", "interval", "rows_to_decide", "comparison", "logged", "value_interval",
+                 "tolerance", "sensitivity")
 
     name: str
     direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
@@ -340,6 +345,10 @@ class MetricResult(Part):
     interval: Interval | None = None
     rows_to_decide: int | None = Field(default=None, ge=0)
     comparison: Literal["same-data", "logged-metrics"] | None = None
+    logged: MetricValue = None
+    value_interval: Interval | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+    sensitivity: float | None = Field(default=None, ge=0)
 
 
 class SliceResult(Part):
@@ -596,6 +605,11 @@ class LiveMetric(Part):
     decision: Literal["ok", "fell", "inconclusive"] | None
     status: Literal["pass", "warn", "fail", "not-judged"]
     reason: str
+    # what `recorded` is: production's value on the evaluation rows (mlgate scored it there, with its
+    # interval recorded_low/high; the decision is on the unpaired difference), or the value its run logged
+    reference: Literal["evaluation-rows", "logged"] = "logged"
+    recorded_low: float | None = None
+    recorded_high: float | None = None
 
 
 class LivePerformance(Part):

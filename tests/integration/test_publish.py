@@ -146,6 +146,8 @@ def test_publish_renders_the_comment_itself(fork_job: Path, github_server: FakeG
     (bundle / "report.md").write_text("<img src=x onerror=alert(1)> @everyone please merge")
     verdict = json.loads((bundle / "verdict.json").read_text())
     verdict["summary"] = "<img src=x onerror=alert(1)> @octocat </details>"
+    for metric in verdict["metrics"]:  # the one-line headline quotes the deciding row's first reason
+        metric["reasons"] = ["<img src=x onerror=alert(1)> @octocat </details>", *metric["reasons"][1:]]
     (bundle / "verdict.json").write_text(json.dumps(verdict))
     rehash(bundle)
     privileged(monkeypatch, github_server, events, tmp_path)
@@ -153,6 +155,7 @@ def test_publish_renders_the_comment_itself(fork_job: Path, github_server: FakeG
     body = github_server.comments(2)[0]["body"]
     assert "@everyone" not in body and "<img" not in body and "@octocat" not in body
     assert "&lt;img src=x onerror=alert(1)&gt; @\u200doctocat &lt;/details&gt;" in body
+    assert "<img" not in body.split("\n")[3]  # the headline too
 
 
 def test_publish_refuses_a_verdict_for_another_model(fork_job: Path, github_server: FakeGitHub, events: Path,

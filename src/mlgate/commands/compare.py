@@ -193,6 +193,8 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
     spec = config.baseline
     if spec is None:
         return None
+    if spec.constant:
+        return constant_side(config)
     if spec.metrics:
         path = config.resolve(spec.metrics)
         missing = (f"baseline.metrics in the config names it (relative to the config's folder, "
@@ -215,6 +217,17 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
                        f"set it (MlflowClient().set_registered_model_alias) or change baseline in "
                        f"{config.root / 'mlgate.yaml'}")
     return side
+
+
+def constant_side(config: Config) -> Side:
+    """`baseline: {constant: true}`: the best constant prediction, which mlgate scores on the evaluation rows
+    (so it needs `evaluate:`)."""
+    if config.evaluate is None:
+        raise BadInput("baseline.constant needs evaluate: in mlgate.yaml",
+                       "the constant baseline is scored by mlgate on the evaluation rows, and there are none",
+                       "add an evaluate: section (data, label, command), or give baseline.metrics, alias or "
+                       "run_id")
+    return Side(role="baseline", source="the best constant prediction on the evaluation rows", metrics={})
 
 
 def _verdict_body(config: Config, verdict: Verdict, registry: Registry) -> VerdictDocument:

@@ -225,8 +225,8 @@ def _production(stage: Stage) -> Target | None:
 
 def _baseline(stage: Stage) -> Target | None:
     spec, model = stage.config.baseline, stage.config.model
-    if spec is None or spec.metrics:
-        return None  # a metrics file: nothing to score
+    if spec is None or spec.metrics or spec.constant:
+        return None  # a metrics file, or the constant mlgate scores itself (compare): nothing to score
     if spec.run_id:
         return Target("baseline", spec.run_id, None, f"the baseline run {spec.run_id}")
     assert spec.alias is not None

@@ -2,8 +2,12 @@
 (the embedded SQLite store, a real `mlflow server`) → one moves @production and writes the audit tags, the
 others exit 1 naming its version; a lease left by a crashed promote is taken over once it has expired.
 
-The race tests start real processes (tests/support/promote_race.py) that wait for one shared instant; without
-the lease, two promotes against the server both exited 0 in 3 of 6 trials (see docs/security.md)."""
+`test_a_promote_run_inside_anothers_window_*` stages the race deterministically: a real second `mlgate promote`
+process runs to its end while the first is between reading @production and moving it (the window every
+concurrent pair can hit). Without the lease both exit 0, both versions carry the audit tags and
+@previous-production is wrong; with it the second exits 1 naming the first's version. The natural races
+start N real processes that wait for one shared instant (tests/support/promote_race.py); under this
+machine's load they rarely overlap in that window, so they hold the property rather than prove the need."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from tests.conftest import MlflowStore
 from tests.support.promote_race import Outcome, client, prepare, project, race, state
 from tests.support.train_project import invoke
 
-TRIALS, PROMOTES = 3, 3
+TRIALS, PROMOTES = 2, 3
 
 
 def check_one_winner(uri: str, outcomes: list[Outcome], versions: list[str]) -> None:
@@ -57,6 +61,45 @@ def test_concurrent_promotes_against_a_tracking_server_have_one_winner(mlflow_se
             mlflow.delete_registered_model("churn")
         versions = prepare(uri, PROMOTES)
         check_one_winner(uri, race(uri, tmp_path / f"trial-{trial}", versions), versions)
+
+
+@pytest.fixture(params=["sqlite", "server"])
+def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The embedded SQLite store, or a real `mlflow server` (the session's), with no model churn yet."""
+    if request.param == "sqlite":
+        store: MlflowStore = request.getfixturevalue("mlflow_store")
+        return store.uri
+    uri: str = request.getfixturevalue("mlflow_server_url")
+    mlflow = client(uri)
+    for name in ("churn", lease_name("churn")):
+        if mlflow.search_registered_models(f"name = '{name}'"):
+            mlflow.delete_registered_model(name)
+    return uri
+
+
+def test_a_promote_run_inside_anothers_window_loses(store_uri: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlgate.registry import Registry
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store_uri)
+    monkeypatch.setenv("GITHUB_ACTOR", "first")
+    first, second = prepare(store_uri, 2)
+    seen: list[Outcome] = []
+    real = Registry.set_alias
+
+    def other_promote_meanwhile(self: Registry, name: str, alias: str, version: str) -> None:
+        if not seen:  # this promote has read @production (version 1); another one runs now, to its end
+            seen.extend(race(store_uri, tmp_path / "other", [second], lead=0.0))
+        real(self, name, alias, version)
+
+    monkeypatch.setattr(Registry, "set_alias", other_promote_meanwhile)
+    result = invoke(project(tmp_path / "p"), "promote", "--version", first)
+    assert result.exit_code == 0, result.output
+    assert seen[0].code == 1, seen[0].output
+    assert f"another mlgate promote is moving churn@production to version {first}" in seen[0].output
+    aliases, tags = state(store_uri, [first, second])
+    assert aliases == {"production": first, "previous-production": "1"}
+    assert tags[first]["mlgate.promoted_by"] == "first" and not tags[second]
 
 
 def _lease(uri: str, version: str, expires_in: float, holder: str = "crashed-job") -> None:

@@ -49,9 +49,9 @@ def prepare(uri: str, n: int, name: str = "churn") -> list[str]:
     """Model `name`: version 1 @production, and n candidates gated against it; the candidates' versions."""
     mlflow = client(uri)
     mlflow.create_registered_model(name)
-    first = mlflow.create_model_version(name, source="file:///nowhere/model", tags=PASSED).version
+    first = mlflow.create_model_version(name, source="s3://mlgate-race/model", tags=PASSED).version
     mlflow.set_registered_model_alias(name, "production", first)
-    return [str(mlflow.create_model_version(name, source="file:///nowhere/model", tags=PASSED).version)
+    return [str(mlflow.create_model_version(name, source="s3://mlgate-race/model", tags=PASSED).version)
             for _ in range(n)]
 
 
@@ -72,7 +72,8 @@ def race(uri: str, folder: Path, versions: list[str], *, lead: float = 6.0, src:
     base = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(src), os.environ.get("PYTHONPATH")])),
         "GITHUB_ACTOR": "racer", **(env or {})}
-    base.pop("GITHUB_ACTIONS", None)
+    for name in ("GITHUB_ACTIONS", "PYTEST_CURRENT_TEST"):
+        base.pop(name, None)
     processes = [(version, subprocess.Popen(
         [sys.executable, "-c", _STARTER, str(start), "--config", str(config), "promote", "--version", version,
          "--out", str(folder / f"out-{version}")],

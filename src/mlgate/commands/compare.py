@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from mlgate.commands.production_check import require_scored, rescore_if_moved
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, Validation, read_document
@@ -73,6 +74,7 @@ def run_compare(
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
     # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
+    rescore_if_moved(config, output, github, out=out, tracking_uri=tracking_uri, candidate_run=candidate_run)
     evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
@@ -80,6 +82,7 @@ def run_compare(
     candidate = _candidate(config, registry, candidate_run, candidate_metrics)
     model = config.model
     production = registry.alias_side(model.name, model.production_alias, "production")
+    require_scored(config, out, candidate_run, production)  # the verdict names what it scored
     baseline = _baseline(config, registry)
     data = data_check(validation, registry.run_tag(candidate_run, DATA_TAG) if candidate_run else None)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,

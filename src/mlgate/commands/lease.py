@@ -104,6 +104,8 @@ def acquire(registry: Registry, model: str, alias: str, version: str, who: str, 
         found = registry.marker(name)
         if found is None:  # released between our create and our read: try again
             continue
+        if found.get(NONCE) == nonce:  # ours: the client retried a create whose answer was lost
+            return Held(model, nonce, started + LEASE_SECONDS - MARGIN_SECONDS)
         if _expires(found) > clock():
             raise held_elsewhere(model, alias, found)
         take_over(registry, model, found, clock=clock)

@@ -46,10 +46,10 @@ def test_compare_rescores_when_production_moved_after_evaluate(git_repo: Path,
 
     result = invoke(config, "compare", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert f"churn@production moved from version {old} to version {moved}" in result.output
     version, accuracy = production_row(out)
     assert version == moved
     assert accuracy == pytest.approx(0.9)  # the new production's own score, not the old one's 1.0
+    assert f"churn@production moved from version {old} to version {moved}" in result.output
     assert json.loads((out / "evaluation.json").read_text())["production"]["version"] == moved
     candidate = str(lineage(out)["registered"]["version"])
     assert mlflow_store.client().get_model_version("churn", candidate).tags[GATED_AGAINST] == moved

@@ -25,8 +25,9 @@ oldest and closes the others. So an update takes 2 requests (list, edit), a stat
 comment) and an opening 4 (list by creator, by label, create, list again).
 
 Retraining (`monitor.retrain_workflow`) is dispatched when the status turns to fail (opened, reopened, or warn
-to fail), not on every failing run: one retraining per episode of drift, by the run whose issue is kept. A dispatch that GitHub refused is
-recorded in the status line (`fail retrain-pending`) and tried again by the next failing run.
+to fail), not on every failing run: one retraining per episode of drift, by the run whose issue is kept. A
+dispatch that GitHub refused is recorded in the status line (`fail retrain-pending`) and tried again by the
+next failing run.
 
 A create is never repeated blindly (as for the PR comment): after a 5xx, a reset or a timeout, the issues
 are listed again and the marker looked for first.

@@ -12,6 +12,7 @@ right exit code", and each kind that did not, with the first line of its message
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -73,6 +74,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
+    fsize: int | None = None  # RLIMIT_FSIZE of the mlgate process (a file-size limit, `ulimit -f`)
 
 
 def config_with(extra: str = "", replace: tuple[str, str] = ("", "")) -> str:
@@ -207,6 +209,143 @@ def cases() -> list[Case]:
     add("schema Python file fails", dat, 2, val,
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
     c.extend(races_cases())
+    c += confine_cases()
+    return c + rules_cases()
+
+
+HOST_SECRET = "host-secret-outside-the-repository\n"
+
+
+def _host(folder: Path) -> Path:
+    """A file outside the case's folder (the repository), standing for /etc/shadow."""
+    host = folder.parent / f"{folder.name}.host" / "shadow"
+    host.parent.mkdir(parents=True, exist_ok=True)
+    host.write_text(HOST_SECRET)
+    return host
+
+
+def _link(rel: str, to_folder: bool = False) -> Callable[[Path], None]:
+    """A setup: `rel` in the repository becomes a symlink to the host file (or its folder)."""
+    def setup(folder: Path) -> None:
+        host = _host(folder)
+        (folder / rel).unlink(missing_ok=True)
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).symlink_to(host.parent if to_folder else host)
+    return setup
+
+
+def _work_dir_links_out(folder: Path) -> None:
+    """`.mlgate` committed as a symlink to a host folder."""
+    shutil.rmtree(folder / ".mlgate", ignore_errors=True)
+    (folder / ".mlgate").symlink_to(_host(folder).parent)
+
+
+def _training_links_metrics(folder: Path) -> None:
+    host = _host(folder)
+    command = f"python train.py && rm metrics.json && ln -s {host} metrics.json"
+    (folder / "mlgate.yaml").write_text(config_with(replace=("python train.py", command)))
+
+
+def _template_includes_environ(folder: Path) -> None:
+    _compare_first(folder)
+    (folder / "env.md.j2").symlink_to("/proc/self/environ")
+    (folder / "t.md.j2").write_text('{% extends "report.md.j2" %}{% block notes %}{% include "env.md.j2" %}'
+                                    "{% endblock %}")
+    (folder / "mlgate.yaml").write_text(config_with("report: {template: t.md.j2}\n"))
+
+
+def confine_cases() -> list[Case]:
+    """Confinement (issue 20 item 5) and the file-system faults of item 8."""
+    c: list[Case] = []
+    cfg, grp, train, val = "mlgate.yaml", "confine", ["train", "--no-register"], ["validate", "--all"]
+
+    def runtime_args(*args: str) -> dict[str, str | bytes]:
+        listed = ", ".join(f'"{a}"' for a in args)
+        return {cfg: config_with(replace=("runtime: local", f"runtime: local\n  runtime_args: [{listed}]"))}
+
+    def add(name: str, expected: int, args: list[str], **kwargs: object) -> None:
+        c.append(Case(name, grp, expected, args, **kwargs))  # type: ignore[arg-type]
+
+    evaluate = "evaluate: {data: data/x.csv, label: b, command: 'true', task: binary, predictions: %s}\n"
+    add("config evaluate.predictions an absolute host path", 2, val,
+        files={cfg: config_with(evaluate % "/etc/passwd")})
+    add("config train.params ../ out of the repository", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: ../params.yaml"))})
+    add("config data path through a symlinked folder leading out", 2, val,
+        files={cfg: config_with(replace=("data/*.csv", "ext/*.csv"))}, setup=_link("ext", to_folder=True))
+    add("train.params a symlink to a host file", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: params.yaml"))},
+        setup=_link("params.yaml"))
+    add("data file a symlink to a host file", 2, val, setup=_link("data/x.csv"))
+    add("work-dir document a symlink to a host file", 2, ["report", "--no-post"],
+        setup=lambda d: (_compare_first(d), _link(".mlgate/verdict.json")(d)))
+    add("work directory .mlgate a symlink to a host folder", 2, val, setup=_work_dir_links_out)
+    add("training writes metrics.json as a symlink out", 2, train, setup=_training_links_metrics)
+    add("report template includes a symlink to /proc/self/environ", 2, ["report", "--no-post"],
+        env={"GITHUB_TOKEN": "ghs_must_not_leak"}, setup=_template_includes_environ)
+    add("runtime_args -v /:/host", 2, train, files=runtime_args("-v", "/:/host"))
+    add("runtime_args --privileged", 2, train, files=runtime_args("--privileged"))
+    add("runtime_args -e GITHUB_TOKEN", 2, train, files=runtime_args("-e", "GITHUB_TOKEN"))
+    add("runtime_args --network=host", 2, train, files=runtime_args("--network=host"))
+    add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
+    add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
+    add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
+
+
+# --- the gate's rules come from the base (issue 20, item 4) -------------------------------------------
+
+STRICT = config_with(replace=("min: 0.5", "min: 0.95"))  # the candidate's acc 0.9 fails it
+
+
+def _pull_request(base: dict[str, str], pr: dict[str, str], event: bool = False) -> Callable[[Path], None]:
+    """A git repository: `main` with the `base` files committed, then the branch `pr` with the `pr` files
+    (checked out). With `event`: a pull_request payload at event.json naming main's commit as its base."""
+    def setup(folder: Path) -> None:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=folder,
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        git("init", "-q", "-b", "main")
+        for name, text in base.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "base")
+        git("checkout", "-qb", "pr")
+        for name, text in pr.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "pr")
+        if event:
+            payload = {"pull_request": {"number": 2, "base": {"sha": git("rev-parse", "main"), "ref": "main"},
+                                        "head": {"sha": git("rev-parse", "HEAD"), "ref": "pr"}}}
+            (folder / "event.json").write_text(json.dumps(payload))
+    return setup
+
+
+def rules_cases() -> list[Case]:
+    """A PR that loosens its own rules to turn a failing gate green: judged by the base's (exit 1)."""
+    cfg, grp = "mlgate.yaml", "rules"
+    by_hand = [*COMPARE, "--rules-from", "main"]
+    event = {"GITHUB_EVENT_PATH": "event.json", "GITHUB_EVENT_NAME": "pull_request"}
+    loosened = {
+        "lowers min": STRICT.replace("min: 0.95", "min: 0.5"),
+        "sets severity: warn": STRICT.replace("min: 0.95", "min: 0.95, severity: warn"),
+        "drops the gated metric": STRICT.replace("metrics:\n  acc: {direction: maximize, min: 0.95}\n", "metrics: {}\n"),
+        "sets min: -1e308": STRICT.replace("min: 0.95", "min: -1e308"),
+    }
+    c = [Case(f"rules: PR {what} (--rules-from main)", grp, 1, by_hand,
+              setup=_pull_request({cfg: STRICT}, {cfg: text})) for what, text in loosened.items()]
+    c.append(Case("rules: PR lowers min (base from the pull_request event)", grp, 1, COMPARE, env=event,
+                  setup=_pull_request({cfg: STRICT}, {cfg: loosened["lowers min"]}, event=True)))
+    base_line = config_with("baseline: {metrics: base.json}\n", ("min: 0.5", "beat_baseline_by: 0.0"))
+    c.append(Case("rules: PR edits the baseline file", grp, 1, by_hand,
+                  setup=_pull_request({cfg: base_line, "base.json": '{"acc": 0.95}'}, {"base.json": '{"acc": 0.1}'})))
+    c.append(Case("rules: base's mlgate.yaml an alias bomb (the PR's own rules, noted)", grp, 1, by_hand,
+                  setup=_pull_request({cfg: bomb(9) + CONFIG}, {cfg: STRICT})))
+    c.append(Case("rules: base commit not in the clone", grp, 2, [*COMPARE, "--rules-from", "0" * 40],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from an option", grp, 2, [*COMPARE, "--rules-from", "--output=x"],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from outside a git repository", grp, 2, by_hand))
     return c
 
 
@@ -304,6 +443,8 @@ def run(case: Case, root: Path, store: Path | None, timeout: float, memory: int)
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if case.fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (case.fsize, case.fsize))
 
     env = clean_env({k: (str(folder / v) if k == "GITHUB_EVENT_PATH" else v) for k, v in case.env.items()})
     started = time.monotonic()

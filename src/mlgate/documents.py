@@ -237,11 +237,16 @@ class Registered(Part):
 
 
 class Ci(Part):
-    """The GitHub context of the run."""
+    """The CI context of the run: the pull (merge) request, its head, the run's (job's) page; on GitLab also
+    the project (CI_PROJECT_PATH) and the pipeline's page."""
+
+    omit_none = ("repository", "pipeline_url")
 
     pr: int | None
     head_sha: str | None
     run_url: str | None
+    repository: str | None = None
+    pipeline_url: str | None = None
 
 
 class Lineage(Document):
@@ -391,13 +396,36 @@ class HistoryPoint(Part):
     aliases: list[str]
 
 
+class RuleChange(Part):
+    """A rule of mlgate.yaml the pull request changes: its key and both values, as shown."""
+
+    key: str = Field(max_length=500)
+    base: str = Field(max_length=2000)
+    pr: str = Field(max_length=2000)
+
+
+class RulesUsed(Part):
+    """Which rules judged a pull request (mlgate.rules): the base commit's mlgate.yaml (`base`), or the PR's
+    own when the base has none (`pr-first`) or cannot be used (`pr-base-invalid`), and what the PR changes."""
+
+    omit_none = ("note", "problem")
+
+    source: Literal["base", "pr-first", "pr-base-invalid"]
+    ref: str | None
+    commit: str | None = Field(pattern=r"^[0-9a-f]{40}$")
+    path: str | None
+    changes: list[RuleChange] = Field(default_factory=list)
+    note: str | None = None  # what the report and the log say about them
+    problem: str | None = Field(default=None, max_length=500)  # pr-base-invalid: why the base's is not used
+
+
 class Verdict(Document):
     """verdict.json, written by `mlgate compare`. Version 2 added the same-data comparison (`comparison`,
     `evaluation_data`, `slices`, `flips`, and per metric `decision`, `interval`, `rows_to_decide`,
     `comparison`); a version 1 file reads as a comparison of logged metrics."""
 
     file_name = "verdict.json"
-    omit_none = ("evaluation_data", "flips")
+    omit_none = ("evaluation_data", "flips", "rules")
     newest = VERDICT_VERSION
 
     schema_version: int = Field(default=VERDICT_VERSION, ge=1, le=VERDICT_VERSION)
@@ -421,6 +449,7 @@ class Verdict(Document):
     evaluation_data: str | None = None
     slices: list[SliceResult] = Field(default_factory=list)
     flips: Flips | None = None
+    rules: RulesUsed | None = None  # in a pull request: the rules it was judged by (mlgate.rules)
 
 
 # --- profile.json -----------------------------------------------------------------------------------
@@ -650,12 +679,15 @@ class Evaluation(Document):
     """evaluation.json, written by `mlgate evaluate`: every model's predictions on the same rows."""
 
     file_name = "evaluation.json"
+    omit_none = ("rules_commit",)
 
     data: EvaluationData
     task: Literal["binary", "multiclass", "regression"]
     candidate: EvaluatedModel
     production: EvaluatedModel | None  # None: no model holds the production alias yet
     baseline: EvaluatedModel | None  # None: no baseline, or a baseline metrics file (nothing to score)
+    # the base commit whose rules chose what to score (mlgate.rules); None: the config's own
+    rules_commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
 
 
 # --- the report bundle ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from mlgate import safepath
 from mlgate.documents import mlflow_run_url
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
@@ -468,6 +469,7 @@ class Registry:
 
     def log_artifact(self, run_id: str, local: Path, artifact_path: str | None = None) -> None:
         """Upload a file, or a directory's content, to the run's artifacts."""
+        safepath.check_tree(local)  # nothing a symlink leads to outside the repository is uploaded
         with self._service(f"uploading {local.name} to run {run_id}"):
             if local.is_dir():
                 self._client.log_artifacts(run_id, str(local), artifact_path)

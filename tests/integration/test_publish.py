@@ -79,7 +79,10 @@ def test_bundle_then_publish(fork_job: Path, github_server: FakeGitHub, events: 
     assert (status["state"], status["context"]) == ("failure", "mlgate/churn")
     assert status["target_url"] == "https://github.com/octo-org/octo-repo/actions/runs/289782451"
     assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in github_server.requests] == [
-        ("GET", ["pulls", "2"]), ("POST", ["statuses", docs.HEAD_SHA]), ("GET", ["2", "comments"]),
+        ("GET", ["pulls", "2"]),
+        # does the PR change the gate? its files, and mlgate.yaml at its base (from the API, not the bundle)
+        ("GET", ["2", "files"]), ("GET", ["pulls", "2"]), ("GET", ["contents", "mlgate.yaml"]),
+        ("POST", ["statuses", docs.HEAD_SHA]), ("GET", ["2", "comments"]),
         ("POST", ["2", "comments"]), ("GET", ["2", "comments"])]  # after creating: still only ours?
     assert "### Metrics" in (tmp_path / "summary.md").read_text(encoding="utf-8")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mlgate import safepath
 from mlgate.commands.reproduce import choose_runtime, recorded_lineage
 from mlgate.config import Config, EvaluateSettings, load_config
 from mlgate.config import tracking_uri as resolve_uri
@@ -114,18 +115,24 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     baseline = _baseline(stage)
     document = Evaluation(data=data, task=settings.task, candidate=candidate,
                           production=production if production is None else score_target(stage, production),
-                          baseline=baseline if baseline is None else score_target(stage, baseline))
+                          baseline=baseline if baseline is None else score_target(stage, baseline),
+                          rules_commit=config.rules_commit)
     output.wrote("evaluation", write_document(out / EVALUATION, document))
     return document
 
 
 def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: Path,
                  tracking_uri: str | None, runtime: str | None = None,
-                 config_name: str = "mlgate.yaml") -> int:
+                 config_name: str = "mlgate.yaml", rules_from: str | None = None) -> int:
     """The `mlgate evaluate` command: 0 when every model that can be scored was.
 
     Without `evaluate:` in the config there is nothing to score: it says so and exits 0 (the root action
-    runs this stage for every project)."""
+    runs this stage for every project). In a pull request, the base's rules choose production and the
+    baseline (mlgate.rules), as they do for compare."""
+    from mlgate.commands.ruleset import judged_by
+
+    config = judged_by(config, output, github, rules_from=rules_from, config_name=config_name, out=out,
+                       stage="evaluate").config
     if config.evaluate is None:
         begin(out.resolve(), EVALUATION)
         output.line("mlgate evaluate: no evaluate: section in the config: nothing to score (compare uses the "
@@ -274,7 +281,7 @@ def _download_cached(stage: Stage, run_id: str, role: Role) -> Path | None:
             return None
         target = predictions_file(stage.out, role, names[0])
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(local, target)
+        safepath.copy_file(local, target)  # never through a symlink the PR's commands left in --out
     try:
         _check(stage, target, role)
     except BadInput as exc:
@@ -324,7 +331,7 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                     "with its logged metrics instead")
             target_file = predictions_file(stage.out, target.role, str(job.predictions_path))
             target_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(job.predictions_path, target_file)
+            safepath.copy_file(job.predictions_path, target_file)
         except MlgateError as exc:
             exc.redact(job.masker.text)  # the secrets the command printed
             raise

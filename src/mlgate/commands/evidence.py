@@ -37,8 +37,9 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
     if settings is None:
         return None
     evaluation = read_document(out / EVALUATION, Evaluation) if (out / EVALUATION).is_file() else None
-    if evaluation is None or (candidate_run and evaluation.candidate.run_id != candidate_run):
-        why = "no" if evaluation is None else "another candidate's"
+    other_rules = evaluation is not None and evaluation.rules_commit != config.rules_commit
+    if evaluation is None or other_rules or (candidate_run and evaluation.candidate.run_id != candidate_run):
+        why = "no" if evaluation is None else "other rules'" if other_rules else "another candidate's"
         output.line(f"mlgate compare: {why} {EVALUATION} in {out}: scoring production on the evaluation data "
                     "first (mlgate evaluate)")
         evaluation = evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri,

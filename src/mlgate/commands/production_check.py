@@ -30,8 +30,8 @@ def scored_production(config: Config, out: Path, candidate_run: str | None) -> t
     if config.evaluate is None or candidate_run is None or not (out / EVALUATION).is_file():
         return False, None
     evaluation = read_document(out / EVALUATION, Evaluation)
-    if evaluation.candidate.run_id != candidate_run:  # another candidate's: compare re-evaluates anyway
-        return False, None
+    if evaluation.candidate.run_id != candidate_run or evaluation.rules_commit != config.rules_commit:
+        return False, None  # another candidate's, or other rules': compare re-evaluates anyway
     return True, evaluation.production.version if evaluation.production else None
 
 

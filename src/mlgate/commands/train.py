@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate import safepath
 from mlgate.commands.profile import log_training_profile
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
@@ -29,7 +30,7 @@ from mlgate.evaluate.predictions import (
 )
 from mlgate.evaluate.predictions import settings_of as settings_of_evaluate
 from mlgate.evaluate.scoring import SCORE_LOG, ScoringJob, run_scoring
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext
 from mlgate.output import Output
 from mlgate.train import lineage
 from mlgate.train.data_pin import DataValidation, data_pin, data_validation, stale_validation
@@ -119,8 +120,16 @@ def warn_not_validated(output: Output, why: str, out: Path) -> None:
                 "refuses it without --force")
 
 
+def gitlab_ci(github: CiContext) -> dict[str, str]:
+    """On GitLab, lineage also records the project and the pipeline (the job is run_url)."""
+    pipeline = getattr(github, "pipeline_url", None)
+    if not isinstance(pipeline, str) or not github.repository:
+        return {}
+    return {"repository": github.repository, "pipeline_url": pipeline}
+
+
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-         github: GitHubContext) -> Lineage:
+         github: CiContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -131,7 +140,8 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
     code, changed = code_state(config.root, ignore=own_folders(config, out))
-    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
+    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url(),
+            **gitlab_ci(github))
     return lineage.build(code=code, data=data_pin(config, out), environment=environment,
                          configuration=configuration_pin(config, settings), ci=ci, changed=changed)
 
@@ -186,7 +196,7 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
                mounts=store_mounts(tracking.uri) if tracking else ())
 
 
-def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
+def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
               register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
 
@@ -285,7 +295,7 @@ def score_candidate(config: Config, output: Output, job: Job, document: Lineage,
                      rel=rel)
     target = predictions_file(out, "candidate", settings)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(scoring.predictions_path, target)
+    safepath.copy_file(scoring.predictions_path, target)  # never through a symlink the command made
     output.line(f"mlgate train: the candidate's predictions ({evalset.n} rows) are in {target}")
     return target
 
@@ -304,7 +314,7 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
         cached = cache_artifact(data_version(config), predictions_suffix(config.evaluate))
         folder, _, name = cached.rpartition("/")
         with tempfile.TemporaryDirectory(prefix="mlgate-predictions-") as tmp:
-            shutil.copyfile(predictions, Path(tmp) / name)
+            safepath.copy_file(predictions, Path(tmp) / name)
             registry.log_artifact(run_id, Path(tmp) / name, folder)
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
     registry.log_artifact(run_id, out / LOG_NAME, "mlgate")

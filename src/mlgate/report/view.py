@@ -29,6 +29,7 @@ from mlgate.documents import (
 from mlgate.report import chart, fmt
 from mlgate.report.escape import Safe, code, fenced, html, link, md, prose, safe_url
 from mlgate.report.outcome import FAILING_DATA, Outcome, decide
+from mlgate.report.rules import notice as rules_notice
 from mlgate.report.tables import table
 
 MAX_SAMPLES = 5
@@ -128,6 +129,7 @@ class ReportView:
     same_data: bool = False  # the table is on the same rows (the chart stays on logged values)
     slices: SlicesView | None = None
     flips: FlipsView | None = None
+    rules: Safe | None = None  # a PR that changes the gate's rules, or is not judged by the base's
 
 
 def marker(model: str) -> Safe:
@@ -184,6 +186,7 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         same_data=bool(verdict and verdict.comparison == "same-data"),
         slices=_slices(verdict.slices if verdict else []),
         flips=_flips(verdict.flips if verdict else None),
+        rules=rules_notice(verdict),
     )
 
 

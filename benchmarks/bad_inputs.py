@@ -290,6 +290,7 @@ def confine_cases() -> list[Case]:
     add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
     add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
     add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
+    return c
 
 
 # --- the gate's rules come from the base (issue 20, item 4) -------------------------------------------

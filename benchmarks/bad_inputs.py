@@ -208,6 +208,7 @@ def cases() -> list[Case]:
                                                        "  a: {dtype: str}\n"})
     add("schema Python file fails", dat, 2, val,
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
+    c.extend(races_cases())
     c += confine_cases()
     return c + rules_cases()
 
@@ -289,6 +290,7 @@ def confine_cases() -> list[Case]:
     add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
     add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
     add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
+    return c
 
 
 # --- the gate's rules come from the base (issue 20, item 4) -------------------------------------------
@@ -346,6 +348,40 @@ def rules_cases() -> list[Case]:
                   setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
     c.append(Case("rules: --rules-from outside a git repository", grp, 2, by_hand))
     return c
+
+
+def _registry_with_lease(folder: Path, *, expired: bool, takeover: bool) -> None:
+    """The store as a concurrent promote leaves it: churn v1 @production, v2 gated against it, and the
+    promotion lease (live, or expired with another promote's takeover marker made just now)."""
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{folder / '.mlgate' / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    passed = {"mlgate.verdict": "passed", "mlgate.data.validation": "passed",
+              "mlgate.verdict.production_version": "1"}
+    client.create_registered_model("churn")
+    for _ in range(2):
+        client.create_model_version("churn", source="s3://mlgate-race/model", tags=passed)
+    client.set_registered_model_alias("churn", "production", "1")
+    now = time.time()
+    client.create_registered_model("mlgate-lease-churn", tags={
+        "mlgate.lease.version": "3", "mlgate.lease.holder": "racer", "mlgate.lease.nonce": "feed",
+        "mlgate.lease.created_at": f"{now:.3f}", "mlgate.lease.expires_at": f"{now + (-5 if expired else 600):.3f}"})
+    if takeover:
+        client.create_registered_model("mlgate-lease-churn-takeover-feed",
+                                       tags={"mlgate.lease.created_at": f"{now:.3f}"})
+
+
+def races_cases() -> list[Case]:
+    """Races, as the state one process meets (a race itself needs several processes at once: those are in
+    tests/integration/test_promote_race.py, test_compare_production_moved.py and test_monitor_issue.py)."""
+    promote = ["promote", "--version", "2"]
+    return [
+        Case("promote while another promote holds the lease", "races", 1, promote,
+             setup=lambda d: _registry_with_lease(d, expired=False, takeover=False)),
+        Case("promote while another takes over an expired lease", "races", 3, promote,
+             setup=lambda d: _registry_with_lease(d, expired=True, takeover=True)),
+    ]
 
 
 def _compare_first(folder: Path) -> None:

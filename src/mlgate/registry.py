@@ -508,6 +508,43 @@ class Registry:
         with self._service(f"pointing {name}@{alias} at version {version}"):
             self._client.set_registered_model_alias(name, alias, version)
 
+    # --- markers: registered models used as named locks (promote's lease, commands/lease.py) ----------
+    # Creating a registered model is atomic on every store: its name is unique (a primary key on SQL stores,
+    # the same on a tracking server), so of any number of processes creating one name exactly one succeeds.
+
+    def create_marker(self, name: str, tags: dict[str, str], description: str) -> bool:
+        """Create the registered model `name` with its tags in one call; False when it exists already."""
+        from mlflow.exceptions import MlflowException
+
+        with self._service(f"creating the registered model {name}"):
+            try:
+                self._client.create_registered_model(name, tags=tags, description=description)
+            except MlflowException as exc:
+                if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+                    raise
+                return False
+        return True
+
+    def marker(self, name: str) -> dict[str, str] | None:
+        """The tags of the registered model `name`, None when there is none."""
+        found = self._lookup(f"reading the registered model {name}",
+                             lambda client: client.get_registered_model(name))
+        return None if found is None else {str(k): str(v) for k, v in (found.tags or {}).items()}
+
+    def markers(self, prefix: str) -> dict[str, dict[str, str]]:
+        """The registered models whose name starts with `prefix`, and their tags."""
+        query = f"name LIKE '{_quote(prefix)}%'"
+        with self._service(f"searching registered models named {prefix}*"):
+            found = list(self._client.search_registered_models(filter_string=query, max_results=100))
+        return {str(m.name): {str(k): str(v) for k, v in (m.tags or {}).items()} for m in found
+                if str(m.name).startswith(prefix)}
+
+    def delete_marker(self, name: str) -> bool:
+        """Delete the registered model `name`; False when it was not there."""
+        found = self._lookup(f"deleting the registered model {name}",
+                             lambda client: client.delete_registered_model(name) or True)
+        return bool(found)
+
     # --- artifacts: the predictions cache and production's model files (evaluate) --------------------
 
     def has_artifact(self, run_id: str, artifact_path: str) -> bool:

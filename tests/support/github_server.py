@@ -194,11 +194,14 @@ class FakeGitHub:
                              repo=repo)
 
     def add_issue(self, title: str, body: str = "", *, labels: list[str] | None = None, bot: bool = False,
-                  user: str = "octocat", state: str = "open", repo: str = DEFAULT_REPO) -> dict[str, Any]:
-        """Seed an issue (by github-actions[bot] with bot=True, else by `user`)."""
+                  user: str = "octocat", state: str = "open", locked: bool = False,
+                  repo: str = DEFAULT_REPO) -> dict[str, Any]:
+        """Seed an issue (by github-actions[bot] with bot=True, else by `user`); a `locked` one refuses
+        comments with 403, as GitHub does for the bot."""
         author = BOT if bot else {"login": user, "id": 583231, "type": "User"}
         with self.lock:
             issue = self._new_issue(self.repo(repo), title, body or None, labels or [], author)
+            issue["locked"] = locked
             if state == "closed":
                 issue.update(state="closed", state_reason="completed", closed_at=self._now())
             return dict(issue)
@@ -595,6 +598,10 @@ def _create_comment(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: A
         return _invalid("IssueComment", "body", "body can't be blank")
     if len(text) > MAX_COMMENT:
         return _invalid("IssueComment", "body", f"body is too long (maximum is {MAX_COMMENT} characters)")
+    issue = repo.issues.get(int(number))
+    if issue is not None and issue.get("locked"):
+        return 403, {"message": "Unable to create comment because issue is locked.", "documentation_url": DOCS,
+                     "status": "403"}, {}
     return 201, fake._new_comment(repo, int(number), text, BOT), {}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from mlgate.commands.production_check import require_scored, rescore_if_moved
 from mlgate.commands.ruleset import judged_by, recorded
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
@@ -79,6 +80,7 @@ def run_compare(
                       config_name=config_name, out=out, stage="compare")
     config = rules.config
     # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
+    rescore_if_moved(config, output, github, out=out, tracking_uri=tracking_uri, candidate_run=candidate_run)
     evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
@@ -86,6 +88,7 @@ def run_compare(
     candidate = _candidate(config, registry, candidate_run, candidate_metrics)
     model = config.model
     production = registry.alias_side(model.name, model.production_alias, "production")
+    require_scored(config, out, candidate_run, production)  # the verdict names what it scored
     baseline = _baseline(config, registry)
     data = data_check(validation, registry.run_tag(candidate_run, DATA_TAG) if candidate_run else None)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,

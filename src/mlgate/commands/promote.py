@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate.commands.compare import GATED_AGAINST_TAG, NO_PRODUCTION
+from mlgate.commands.lease import Held, promotion_lease
 from mlgate.commands.profile import PROFILE_ARTIFACT, PROFILE_TAG, profile_uri
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
@@ -177,8 +178,18 @@ def run_promote(config: Config, output: Output, github: CiContext, *, version: s
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
     target = choose(registry, config, github, version, commit, forge)
-    current = registry.version_by_alias(model.name, model.production_alias)
     output.set_output("version", target.version)
+    # Everything from reading production to the audit tags runs under the lease: one promote at a time.
+    with promotion_lease(registry, output, model.name, model.production_alias, target.version,
+                         github.who()) as held:
+        return _promote(config, output, github, registry, target, commit, force=force, held=held)
+
+
+def _promote(config: Config, output: Output, github: CiContext, registry: Registry, target: VersionInfo,
+             commit: str | None, *, force: bool, held: Held) -> int:
+    """Promotion proper, under the lease: the compare-and-set on production, the aliases, the audit tags."""
+    model = config.model
+    current = registry.version_by_alias(model.name, model.production_alias)
     if current is not None and current.version == target.version:
         output.line(f"{model.name} version {target.version} is already @{model.production_alias}; "
                     "nothing to do")
@@ -187,6 +198,7 @@ def run_promote(config: Config, output: Output, github: CiContext, *, version: s
     forced = bool(verdict_problem(target) or data_problem(target))
     verdict = check_verdict(output, target, force=force)
     forced = check_production(output, target, current, model.production_alias, force=force) or forced
+    held.check(f"moving {model.name}@{model.production_alias}")
     if current is not None:
         registry.set_alias(model.name, model.previous_alias, current.version)
     registry.set_alias(model.name, model.production_alias, target.version)

@@ -23,6 +23,7 @@ from mlgate.documents import mlflow_run_url
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
 from mlgate.parse import MAX_JSON_BYTES, read_json
+from mlgate.train.recorded import relative_inside
 
 Role = Literal["candidate", "production", "baseline"]
 
@@ -558,6 +559,11 @@ class Registry:
         when the run has no such artifact. A file over `max_bytes` (as listed, and as downloaded) is
         BadInput, before or right after its download."""
         doing = f"downloading {artifact_path} of run {run_id}"
+        why = relative_inside(artifact_path)
+        if why:  # a path read back from the registry (a tag, lineage) never leaves the run's artifacts
+            raise BadInput(f"the artifact path {artifact_path[:200]!r} of MLflow run {run_id} {why}",
+                           "mlgate reads only artifacts inside the run's own artifact location",
+                           f"find out who changed run {run_id} or the tag that names this path")
         size = self.artifact_size(run_id, artifact_path)
         if size is None:
             return None

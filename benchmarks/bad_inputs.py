@@ -210,7 +210,7 @@ def cases() -> list[Case]:
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
     c.extend(races_cases())
     c += confine_cases()
-    return c + rules_cases()
+    return c + rules_cases() + trust_cases()
 
 
 HOST_SECRET = "host-secret-outside-the-repository\n"
@@ -388,6 +388,161 @@ def _compare_first(folder: Path) -> None:
     """A verdict to report: compare the good metrics first."""
     subprocess.run([sys.executable, "-m", "mlgate", *COMPARE], cwd=folder, env=clean_env({}), capture_output=True,
                    timeout=120, check=False)
+
+
+# --- what the registry returns (helper trust, issue 20 items 3 and 8, issue 21 item 5) -----------------
+
+TRUST_CONFIG = textwrap.dedent("""\
+    model: {name: churn}
+    metrics:
+      accuracy: {direction: maximize}
+    train:
+      command: python train.py
+      runtime: local
+    evaluate:
+      data: holdout.csv
+      label: y
+      id: sample_id
+      task: binary
+      command: python score.py
+      max_harmful_flip_pct: 5
+    """)
+TRUST_SCORE = textwrap.dedent("""\
+    import csv, os
+    SLOPE = float(open("slope.txt").read())
+    assert os.path.isfile(os.path.join(os.environ["MLGATE_MODEL"], "model.txt"))
+    rows = list(csv.DictReader(open(os.environ["MLGATE_EVAL_DATA"], newline="")))
+    with open(os.environ["MLGATE_PREDICTIONS"], "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["sample_id", "prediction", "score"] + [f"c{i}" for i in range(int(os.environ.get("WIDE", "0")))])
+        for row in rows:
+            score = min(1.0, float(row["x"]) / 10 * SLOPE)
+            out.writerow([row["sample_id"], int(score >= 0.5), round(score, 6)] + [0] * int(os.environ.get("WIDE", "0")))
+    """)
+
+
+def _holdout(n: int) -> str:
+    return "sample_id,x,y\n" + "".join(f"s{i},{i % 10},{int(i % 10 >= 5)}\n" for i in range(n))
+
+
+def _sh(folder: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(list(args), cwd=folder, env=clean_env(env or {}), capture_output=True, text=True,
+                          timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} failed: {(done.stdout + done.stderr)[-400:]}")
+    return done.stdout
+
+
+def _mlflow(folder: Path, code: str) -> None:
+    """Python run against the case's store, as someone with write access to the registry."""
+    preamble = ("import json, pathlib, sys\nfrom mlflow.tracking import MlflowClient\n"
+                f"client = MlflowClient(tracking_uri='sqlite:///{folder / '.mlgate' / 'mlflow.db'}')\n"
+                "prod = json.loads(pathlib.Path('production-lineage.json').read_text())\n"
+                "run = prod['run']['run_id']\n"
+                "def put(artifact, content):\n"
+                "    folder, _, name = artifact.rpartition('/')\n"
+                "    local = pathlib.Path('attacker') / name\n"
+                "    local.parent.mkdir(exist_ok=True)\n"
+                "    local.write_bytes(content if isinstance(content, bytes) else content.encode())\n"
+                "    client.log_artifact(run, str(local), folder or None)\n")
+    _sh(folder, sys.executable, "-c", preamble + code)
+
+
+def _trust_project(folder: Path, *, new_rows: bool) -> None:
+    """Production trained at the first commit (slope 1) and promoted; the PR (slope 0.9: 2 of 20 rows flip
+    to wrong) trained; with new_rows the holdout changes too (production must be scored again)."""
+    (folder / "mlgate.yaml").write_text(TRUST_CONFIG)
+    (folder / "score.py").write_text(TRUST_SCORE)
+    (folder / "slope.txt").write_text("1.0")
+    (folder / "holdout.csv").write_text(_holdout(20))
+    (folder / ".gitignore").write_text(".mlgate/\nmodel/\nmetrics.json\npredictions.csv\nattacker/\n"
+                                       "production-lineage.json\n")
+    _sh(folder, "git", "init", "-q", "-b", "main")
+    _sh(folder, "git", "add", "-A")
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "production")
+    _sh(folder, sys.executable, "-m", "mlgate", "train")
+    shutil.copy(folder / ".mlgate" / "lineage.json", folder / "production-lineage.json")
+    _mlflow(folder, "client.set_registered_model_alias('churn', 'production', prod['registered']['version'])\n")
+    (folder / "slope.txt").write_text("0.9")
+    if new_rows:
+        (folder / "holdout.csv").write_text(_holdout(30))
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "the PR")
+    _sh(folder, sys.executable, "-m", "mlgate", "train")
+
+
+def _tampered_lineage(change: str) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        _trust_project(folder, new_rows=True)
+        _mlflow(folder, f"doc = dict(prod)\n{change}\nput('mlgate/lineage.json', json.dumps(doc))\n")
+    return setup
+
+
+def _hostile_path(climbing: bool) -> Callable[[Path], None]:
+    """model.path aimed at a folder of the case (in the temporary directory, beside mlgate's worktrees):
+    absolute, or climbing out of the worktree's checkout with `..`."""
+    def setup(folder: Path) -> None:
+        host = folder / "host-dir"
+        host.mkdir()
+        (host / "precious.txt").write_text("keep me\n")
+        path = f"../../{host.resolve().relative_to(Path(tempfile.gettempdir()).resolve())}" if climbing \
+            else str(host.resolve())
+        _tampered_lineage(f"doc['model'] = dict(doc['model'], path={path!r})")(folder)
+    return setup
+
+
+def _changed_model_file(folder: Path) -> None:
+    _trust_project(folder, new_rows=True)
+    _mlflow(folder, "put('mlgate/model/model.txt', 'a backdoored model')\n")
+
+
+def _inverted_cache(folder: Path) -> None:
+    _trust_project(folder, new_rows=False)
+    _mlflow(folder, (
+        "names = [a.path for a in client.list_artifacts(run, 'mlgate/predictions')]\n"
+        "rows = [line.split(',') for line in open('holdout.csv').read().splitlines()[1:]]\n"
+        "put(names[0], 'sample_id,prediction,score\\n' + ''.join(\n"
+        "    f'{r[0]},{1 - int(int(r[1]) >= 5)},{1 - int(r[1]) / 10}\\n' for r in rows))\n"))
+
+
+def _commit_gone(folder: Path) -> None:
+    _trust_project(folder, new_rows=True)
+    git = ("git", "-c", "user.name=t", "-c", "user.email=t@t")
+    _sh(folder, *git, "checkout", "-q", "--orphan", "rewritten")
+    _sh(folder, *git, "commit", "-qm", "history rewritten")
+    _sh(folder, *git, "branch", "-D", "main")
+    _sh(folder, *git, "reflog", "expire", "--expire=now", "--all")
+    _sh(folder, *git, "gc", "-q", "--prune=now")
+
+
+def _wide_scorer(folder: Path) -> None:
+    (folder / "mlgate.yaml").write_text(TRUST_CONFIG)
+    (folder / "score.py").write_text(TRUST_SCORE)
+    (folder / "slope.txt").write_text("1.0")
+    (folder / "holdout.csv").write_text(_holdout(20))
+    (folder / ".gitignore").write_text(".mlgate/\nmodel/\nmetrics.json\npredictions.csv\n")
+    _sh(folder, "git", "init", "-q", "-b", "main")
+    _sh(folder, "git", "add", "-A")
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a wide scorer")
+
+
+def trust_cases() -> list[Case]:
+    """A production run rewritten by someone with write access to the registry; its commit gone; a scorer
+    that writes 200,000 columns. Each project is trained (and promoted) in its setup: slow kinds."""
+    group = "registry"
+    evaluate = ["evaluate"]
+    return [
+        Case("lineage model.path a host folder", group, 2, evaluate, setup=_hostile_path(climbing=False)),
+        Case("lineage model.path ../../host folder", group, 2, evaluate, setup=_hostile_path(climbing=True)),
+        Case("lineage code.commit HEAD", group, 2, evaluate,
+             setup=_tampered_lineage("doc['code'] = dict(doc['code'], commit='HEAD')")),
+        Case("lineage 11,000 model files", group, 2, evaluate, setup=_tampered_lineage(
+            "doc['model'] = dict(doc['model'], files={f'f{i}': '0' * 64 for i in range(11000)})")),
+        Case("model file changed on the run", group, 3, evaluate, setup=_changed_model_file),
+        Case("cached predictions inverted (a regression must fail)", group, 1, ["compare"],
+             setup=_inverted_cache),
+        Case("production commit gone after a force-push", group, 2, evaluate, setup=_commit_gone),
+        Case("scorer writes 200,000 columns", group, 2, ["train"], env={"WIDE": "200000"}, setup=_wide_scorer),
+    ]
 
 
 # --- running them -----------------------------------------------------------------------------------

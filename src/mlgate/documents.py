@@ -680,13 +680,14 @@ class EvaluatedModel(Part):
     version), artifact (the candidate's, downloaded from its run), unavailable (it could not be scored:
     `error` says why, and compare falls back to the logged metrics)."""
 
-    omit_none = ("error",)
+    omit_none = ("error", "sha256")
 
     run_id: str | None
     version: str | None
     source: Literal["scored", "cached", "artifact", "unavailable"]
     file: str | None  # relative to the work directory: predictions/<role>.<ext>; None when unavailable
     error: str | None = None
+    sha256: str | None = None  # of the predictions file, when mlgate wrote or checked it (scored, cached)
 
 
 class Evaluation(Document):

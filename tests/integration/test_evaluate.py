@@ -22,6 +22,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def evaluation(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "evaluation.json").read_text())
     return data
@@ -108,7 +114,8 @@ def test_evaluate_scores_production_at_its_own_commit_then_uses_the_cache(
     assert doc["data"]["version"]["kind"] == "sha256"
     assert doc["candidate"]["source"] == "scored" and doc["candidate"]["file"] == "predictions/candidate.csv"
     assert doc["production"] == {"run_id": production_run, "version": "1", "source": "scored",
-                                 "file": "predictions/production.csv"}
+                                 "file": "predictions/production.csv",
+                                 "sha256": sha256(out / "predictions" / "production.csv")}
     assert doc["baseline"] is None
     assert git(git_repo, "worktree", "list").count("\n") == 0  # the worktree is gone
     schema = json.loads((Path(__file__).parents[2] / "docs/schemas/evaluation.schema.json").read_text())
@@ -231,7 +238,8 @@ def test_a_baseline_alias_is_scored_the_same_way(git_repo: Path, mlflow_store: M
     doc = evaluation(out)
     assert doc["production"]["source"] == "scored"
     assert doc["baseline"] == {"run_id": run_id, "version": "1", "source": "cached",  # the same run, scored
-                               "file": "predictions/baseline.csv"}                   # for production just now
+                               "file": "predictions/baseline.csv",                   # for production just now
+                               "sha256": sha256(out / "predictions" / "baseline.csv")}
     assert len(read_csv(out / "predictions" / "baseline.csv")) == 25
 
 

@@ -17,10 +17,12 @@ from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
 from mlgate.engines.runtimes import make_runtime
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
+from mlgate.evaluate.cached import file_sha256, sha_tag
 from mlgate.evaluate.model import EvalSet
 from mlgate.evaluate.predictions import (
     PREDICTIONS_DIR,
     cache_artifact,
+    cache_key,
     data_version,
     load_evalset,
     predictions_file,
@@ -307,15 +309,19 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     document.status = "succeeded"
     params = flat_params(document.configuration.params)
     registry.log_run(run_id, params=params, metrics=produced.metrics, tags=lineage.run_tags(document))
-    registry.log_artifact(run_id, config.resolve(settings.model), "model")
+    registry.log_artifact(run_id, config.resolve(settings.model), lineage.MODEL_ARTIFACT)
     if predictions is not None and config.evaluate is not None:
         # the predictions on this version of the evaluation data: the cache `mlgate evaluate` reads once
-        # this model is in production (its scoring then runs only when the evaluation data changes)
-        cached = cache_artifact(data_version(config), predictions_suffix(config.evaluate))
+        # this model is in production (its scoring then runs only when the evaluation data changes), with
+        # the sha256 of what mlgate wrote (a cached file is used only with it: evaluate/cached.py)
+        data = data_version(config)
+        cached = cache_artifact(data, predictions_suffix(config.evaluate))
         folder, _, name = cached.rpartition("/")
         with tempfile.TemporaryDirectory(prefix="mlgate-predictions-") as tmp:
             safepath.copy_file(predictions, Path(tmp) / name)
             registry.log_artifact(run_id, Path(tmp) / name, folder)
+            registry.log_run(run_id, params={}, metrics={},
+                             tags={sha_tag(cache_key(data)): file_sha256(Path(tmp) / name)})
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
     registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
     if predictions is not None:
@@ -323,7 +329,7 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     if register:
         name, alias = config.model.name, config.model.candidate_alias
         version = registry.register_version(
-            name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
+            name, source=f"{tracking.artifact_uri.rstrip('/')}/{lineage.MODEL_ARTIFACT}", run_id=run_id,
             tags=lineage.version_tags(document), alias=alias)
         document.registered = Registered(name=name, version=version, alias=alias)
     lineage.write(out, document)

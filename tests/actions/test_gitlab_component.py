@@ -93,7 +93,7 @@ def test_a_regressing_merge_request_fails_its_job_and_status(project: Gate, gitl
     gitlab_server.add_mr(MR, sha=head)
     done = mr_pipeline(project, gitlab_server, head)
     assert done.returncode != 0, explain(done)  # the job fails: "Pipelines must succeed" blocks the merge
-    assert "mlgate gate: exit code 1" in done.stdout, explain(done)
+    assert "mlgate gate: passed=false exit-code=1" in done.stdout, explain(done)
     [note] = gitlab_server.notes(MR)
     assert f"mlgate-report: {MODEL}" in note["body"] and "failed" in note["body"]
     [status] = gitlab_server.statuses(head)

@@ -67,17 +67,19 @@ def profile_frame(frame: Any, source: Source, *, bins: int, top_categories: int,
     counted: list[str] = []  # categorical columns whose values are counted
     for i, name in enumerate(names):
         present = int(first[f"v{i}"])
-        if kinds[name] == "numeric" or (present == 0 and (reference is None or name not in reference.columns)):
+        unknown = reference is None or name not in reference.columns
+        if kinds[name] == "numeric" or (present == 0 and unknown):
             columns[name] = _numeric(first, i, name, reference)
             column = columns[name]
             if isinstance(column, NumericColumn) and column.finite:
                 numeric.append(name)
         else:
-            columns[name] = _categorical(first, i, name, reference, limit)
+            category = _categorical(first, i, name, reference, limit)
+            columns[name] = category
             if present and int(first[f"d{i}"] or 0) <= 2 * limit:
                 counted.append(name)
             else:
-                columns[name].counts = None  # past the limit (HyperLogLog's estimate is within a few %)
+                category.counts = None  # past the limit (HyperLogLog's estimate is within a few %)
     if numeric or counted:
         _second_pass(frame, names, values, numeric, counted, columns)
     seen = dict.fromkeys(names, rows)

@@ -308,7 +308,7 @@ class Interval(Part):
     low: float
     high: float
     confidence: float = Field(gt=0, lt=1)
-    method: Literal["bootstrap", "delong", "mcnemar"]
+    method: Literal["bootstrap", "delong", "mcnemar", "asymptotic"]
     n: int = Field(ge=0)
 
 

@@ -426,17 +426,25 @@ def publish(app: AppContext, bundle_dir: Path) -> int:
 @click.option("--post/--no-post", default=None,
               help="Open, update or close the model's monitoring issue on GitHub. Default: on inside GitHub "
               "Actions (env: MLGATE_POST = true, false or auto).")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "spark"]), default="auto",
+              envvar="MLGATE_ENGINE", show_default=True,
+              help="Who reads the batch: spark reads it where it lies (directories, partitions, URIs); auto: "
+              "Spark for an `engine: spark` entry, a URI or a directory. Env: MLGATE_ENGINE.")
+@click.option("--spark-master", default=None, envvar=["MLGATE_SPARK_MASTER", "SPARK_MASTER"],
+              help="Spark master when Spark reads the batch (local[2], yarn, ...). Default: "
+              "$MLGATE_SPARK_MASTER, else $SPARK_MASTER, else spark.master in the config.")
 @out_option
 @tracking_option
 @pass_app
-def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: bool | None, out: Path,
-            tracking_uri: str | None) -> int:
+def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: bool | None, engine: str,
+            spark_master: str | None, out: Path, tracking_uri: str | None) -> int:
     """Compare a batch of production data with production's reference profile (writes monitor.json)."""
     from mlgate.commands.monitor import run_monitor
 
     return run_monitor(app.config, app.output, app.ci, data=data, dataset=dataset,
                        post=post_setting(post), out=out, tracking_uri=tracking_uri,
-                       config_name=app.config_path.name, forge=app.forge)
+                       config_name=app.config_path.name, forge=app.forge, engine=engine,  # type: ignore[arg-type]
+                       spark_master=spark_master)
 
 
 @cli.command()

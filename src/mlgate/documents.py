@@ -314,7 +314,7 @@ class Interval(Part):
     low: float
     high: float
     confidence: float = Field(gt=0, lt=1)
-    method: Literal["bootstrap", "delong", "mcnemar"]
+    method: Literal["bootstrap", "delong", "mcnemar", "asymptotic"]
     n: int = Field(ge=0)
     left_out: int = Field(default=0, ge=0)  # bootstrap resamples left out: empty, or the metric undefined
 

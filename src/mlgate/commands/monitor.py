@@ -38,6 +38,7 @@ from mlgate.report.escape import safe_url
 from mlgate.workdir import write_document, write_text
 
 if TYPE_CHECKING:
+    from mlgate.commands.spark_data import Engine
     from mlgate.registry import Registry, VersionInfo
     from mlgate.report.monitor import RenderedMonitor
 
@@ -207,23 +208,32 @@ def _names(columns: Sequence[str]) -> str:
 
 def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequence[str],
                 dataset: str | None, post: bool | None, out: Path, tracking_uri: str | None,
-                config_name: str = "mlgate.yaml", forge: Forge | None = None) -> int:
+                config_name: str = "mlgate.yaml", forge: Forge | None = None, engine: Engine = "auto",
+                spark_master: str | None = None) -> int:
     """The `mlgate monitor` command (see the module docstring for the exit codes)."""
+    from mlgate.commands.spark_data import batch_entry, profile_batch
     from mlgate.data.profile import expand
     from mlgate.registry import Registry
 
     for name in (MONITOR, MONITOR_MD):  # no older result may pass for this run's
         (out / name).unlink(missing_ok=True)
-    files = expand(list(data))
+    named = match_dataset(config, [], dataset) if dataset is not None else None
+    on_spark, spark_entry = batch_entry(config, data, named, engine)  # Spark reads it where it lies
+    files = [] if on_spark else expand(list(data))
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
     reference = reference_profile(registry, config)
-    entry = match_dataset(config, files, dataset)
-    current = make_profile(config, files, entry, reference=reference.profile)
+    spark = profile_batch(config, output, data, spark_entry, reference.profile, spark_master) if on_spark \
+        else None
+    entry = spark_entry if spark is not None else match_dataset(config, files, dataset)
+    current = spark.profile if spark is not None else make_profile(config, files, entry,
+                                                                   reference=reference.profile)
+    shown = list(data) if spark is not None else [_shown(config, f) for f in files]
     write_document(out / CURRENT_PROFILE, current)
     if current.rows == 0:
-        raise BadInput("the batch holds no rows", f"{', '.join(_shown(config, f) for f in files[:5])}: "
+        raise BadInput("the batch holds no rows", f"{', '.join(shown[:5])}: "
                        "a header alone, or empty files", "pass the files of a batch that has data")
-    feed = check_feed(config, files, entry) if entry is not None else None
+    feed = spark.feed if spark is not None else (check_feed(config, files, entry) if entry is not None
+                                                 else None)
     min_rows = config.monitor.min_rows
     features: list[MonitoredFeature] = []
     changes = SchemaChanges(missing=[], new=[], changed_kind=[])
@@ -235,7 +245,9 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
     else:
         features, changes, status, notes = judge(config, reference.profile, current)
     live, unscored = None, None
-    if status not in ("not-judged", "invalid-data"):
+    if spark is not None and config.evaluate is not None and config.evaluate.label in current.columns:
+        notes.append("live performance is not measured on a batch Spark reads (see docs/spark.md)")
+    elif status not in ("not-judged", "invalid-data"):
         try:
             live, status = _live(config, output, registry, reference, files, entry, current, out, config_name,
                                  status, notes)
@@ -252,7 +264,7 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
         model=MonitoredModel(name=config.model.name, alias=config.model.production_alias,
                              version=reference.version.version, run_id=reference.run_id,
                              reference=reference.uri),
-        files=[_shown(config, f) for f in files], rows=current.rows, min_rows=min_rows, features=features,
+        files=shown, rows=current.rows, min_rows=min_rows, features=features,
         schema_changes=changes, feed=feed, notes=notes, live=live)
     output.wrote("monitor", write_document(out / MONITOR, document))
     rendered = _render(document, github)

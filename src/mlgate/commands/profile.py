@@ -42,7 +42,7 @@ def training_data(config: Config) -> tuple[list[Path], Dataset | None]:
     pandas; a Spark dataset may live out of reach); plus the evaluation data (`evaluate.data`). The entry
     is given when one `data:` entry covers the training data (its delimiter, header and names apply).
     """
-    deps = [d for d in (config.train.deps if config.train else []) if _DATA_SUFFIX.search(d.rstrip("/"))]
+    deps = data_deps(config)
     datasets = [d for d in config.data if d.engine == "pandas"]
     patterns = deps or [d.path for d in datasets]
     if config.evaluate is not None:
@@ -53,6 +53,11 @@ def training_data(config: Config) -> tuple[list[Path], Dataset | None]:
             else [str(config.resolve(pattern))]
         files += sorted(Path(p) for p in found if Path(p).is_file())
     return list(dict.fromkeys(files)), datasets[0] if len(datasets) == 1 and not deps else None
+
+
+def data_deps(config: Config) -> list[str]:
+    """The data files among train.deps."""
+    return [d for d in (config.train.deps if config.train else []) if _DATA_SUFFIX.search(d.rstrip("/"))]
 
 
 def make_profile(config: Config, paths: Sequence[str | Path], dataset: Dataset | None,
@@ -67,7 +72,12 @@ def make_profile(config: Config, paths: Sequence[str | Path], dataset: Dataset |
 def log_training_profile(config: Config, output: Output, registry: Registry, run_id: str, out: Path) -> bool:
     """Profile the training (and evaluation) data and log it with the run. A failure is a warning: the
     model is still trained, and `mlgate profile --run` can write the profile later."""
+    from mlgate.commands.spark_data import spark_training
+
     files, dataset = training_data(config)
+    spark = spark_training(config, data_deps(config))  # engine: spark: profiled by Spark where they lie
+    if spark:
+        return _log_spark_profile(config, output, registry, run_id, out, spark)
     if not files:
         output.line("mlgate train: no data files under `data:` (or train.deps) to profile; "
                     "`mlgate monitor` will need `mlgate profile --run RUN_ID --data ...`")
@@ -91,26 +101,55 @@ def log_training_profile(config: Config, output: Output, registry: Registry, run
     return True
 
 
+def _log_spark_profile(config: Config, output: Output, registry: Registry, run_id: str, out: Path,
+                       datasets: list[Dataset]) -> bool:
+    from mlgate.commands.spark_data import training_profile
+
+    try:
+        profile = training_profile(config, output, datasets)
+        path = write_document(out / PROFILE_FILE, profile)
+        registry.log_artifact(run_id, path, "mlgate")
+    except MlgateError as exc:
+        output.warn(f"could not profile the Spark training data: {one_line(exc.what)}"
+                    f"{f' ({one_line(exc.why)})' if exc.why else ''}; `mlgate monitor` needs a profile: "
+                    f"write it later with `mlgate profile --run {run_id}`")
+        return False
+    output.line(f"mlgate train: profiled {profile.rows:,} rows of {len(datasets)} Spark dataset(s) "
+                f"({len(profile.columns)} columns) as {PROFILE_ARTIFACT}")
+    return True
+
+
 def run_profile(config: Config, output: Output, github: GitHubContext, *, run_id: str,
                 data: Sequence[str], out: Path, tracking_uri: str | None) -> int:
     """`mlgate profile --run RUN_ID [--data PATH ...]`: write the reference profile of an existing run."""
+    from mlgate.commands.spark_data import spark_training, training_profile
     from mlgate.data.profile import expand
     from mlgate.registry import Registry
 
+    spark = [] if data else spark_training(config, data_deps(config))
     if data:
         files, dataset = expand(list(data)), match_dataset(config, expand(list(data)), None)
     else:
         files, dataset = training_data(config)
+    if spark:
+        registry = Registry.connect(resolve_uri(config, out, tracking_uri))
+        registry.run_tag(run_id, "mlflow.runName")
+        return _logged(output, registry, run_id, out, training_profile(config, output, spark),
+                       f"{len(spark)} Spark dataset(s)")
     if not files:
         raise BadInput("no data to profile", "--data names no file, and no `data:` entry (or train.deps) "
                        "names one that exists", "pass the training data: --data PATH [PATH ...]")
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
     registry.run_tag(run_id, "mlflow.runName")  # the run must exist (BadInput naming it otherwise)
-    profile = make_profile(config, files, dataset)
+    return _logged(output, registry, run_id, out, make_profile(config, files, dataset),
+                   f"{len(files)} file(s)")
+
+
+def _logged(output: Output, registry: Registry, run_id: str, out: Path, profile: Profile, read: str) -> int:
     path = output.wrote("profile", write_document(out / PROFILE_FILE, profile))
     registry.log_artifact(run_id, path, "mlgate")
-    output.line(f"mlgate profile: {profile.rows:,} rows of {len(files)} file(s), {len(profile.columns)} "
-                f"columns: logged as {profile_uri(run_id)} (also {path})")
+    output.line(f"mlgate profile: {profile.rows:,} rows of {read}, "
+                f"{len(profile.columns)} columns: logged as {profile_uri(run_id)} (also {path})")
     return EXIT_PASSED
 
 

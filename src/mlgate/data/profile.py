@@ -154,6 +154,13 @@ class Sketch:
             self.shift += 1
             self._merge(self.keys >> 1, self.counts, replace=True)
 
+    def load(self, shift: int, keys: Ints, counts: Ints) -> None:
+        """Start from bucket counts made elsewhere (Spark) at `shift`, merged down as `add` merges them."""
+        self.shift, self.keys, self.counts = shift, keys, counts
+        while len(self.keys) > MAX_BUCKETS:
+            self.shift += 1
+            self._merge(self.keys >> 1, self.counts, replace=True)
+
     def _merge(self, keys: Ints, counts: Ints, *, replace: bool = False) -> None:
         import numpy as np
 
@@ -464,6 +471,12 @@ def _start(name: str, series: pd.Series[Any], reference: Profile | None,
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return NumericColumn()
     return CategoricalColumn(limit=distinct_limit(width))
+
+
+def assemble(columns: dict[str, NumericColumn | CategoricalColumn], seen: dict[str, int], rows: int,
+             files: list[ProfiledFile], bins: int, top: int, reference: Profile | None) -> Profile:
+    """The document from filled accumulators (another engine's counts: engines/spark/profile.py)."""
+    return _finish(columns, seen, rows, files, bins, top, reference)
 
 
 def _finish(columns: dict[str, NumericColumn | CategoricalColumn], seen: dict[str, int], rows: int,

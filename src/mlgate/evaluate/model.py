@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 Task = Literal["binary", "multiclass", "regression"]
-Method = Literal["bootstrap", "delong", "mcnemar"]
+Method = Literal["bootstrap", "delong", "mcnemar", "asymptotic"]
 Role = Literal["candidate", "production", "baseline"]
 
 FloatArray = npt.NDArray[np.float64]

@@ -5,6 +5,8 @@
 - Accuracy: the paired difference of proportions from McNemar's discordant pairs (b rows only the
   candidate gets right, c only production): delta = (b - c)/n, with the Agresti-Min interval (a half
   added to each cell of the 2x2 table, then the Wald interval), which keeps its coverage when b + c is small.
+- Past evaluate/asymptotic.py's ASYMPTOTIC_ROWS (1,000,000), the mean-type metrics (log_loss, brier, mae,
+  mape, rmse): the normal approximation of the paired difference (its asymptotic variance), O(n).
 - Everything else: the paired bootstrap. Both models are evaluated on the SAME resampled rows. The
   resamples are count weights, a (resamples x rows) matrix made chunk by chunk (about a million weights a
   chunk, so memory stays bounded at any size), and each metric is a function of weighted sums: the sums are
@@ -36,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from mlgate.evaluate import asymptotic
 from mlgate.evaluate.metrics import (
     Encoded,
     MetricSpec,
@@ -494,7 +497,12 @@ def compare(specs: Sequence[MetricSpec], evalset: EvalSet, candidate: Scored, pr
                 results[i] = _paired(spec, points[i], mcnemar(enc.y, x_c, x_p, confidence), "mcnemar",
                                      confidence, n)
             elif spec.builtin:
-                stats.append((i, _statistic(spec, enc, x_c, x_p)))
+                stat = _statistic(spec, enc, x_c, x_p)
+                if isinstance(stat, _Mean) and asymptotic.applies(spec.name, n):  # large n: no resampling
+                    found = asymptotic.paired_mean(*stat.losses, confidence, root=stat.root)
+                    results[i] = _paired(spec, points[i], found, "asymptotic", confidence, n)
+                else:
+                    stats.append((i, stat))
             else:
                 looped.append((i, spec, y, x_c, x_p))
         except MetricUndefined as exc:

@@ -72,7 +72,8 @@ class Interval:
 @dataclass(frozen=True)
 class Paired:
     """One metric of candidate and production on the same evaluation rows: the values, the difference
-    candidate - production, and its confidence interval (`method`: bootstrap, delong or mcnemar)."""
+    candidate - production, and its confidence interval (`method`: bootstrap, delong, mcnemar or
+    asymptotic)."""
 
     candidate: float
     production: float

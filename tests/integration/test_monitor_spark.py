@@ -1,0 +1,197 @@
+"""The profile and `mlgate monitor` on Spark (local[2], the session-wide `spark` fixture): the same
+partitioned Parquet batch profiled and judged by both engines gives the same verdict, and a model trained
+on an `engine: spark` dataset gets its reference profile at `mlgate train` and is monitored where its data
+lies (a partition of the table)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from mlgate.config import MonitorSettings
+from mlgate.data.profile import profile_files
+from mlgate.documents import Profile
+from mlgate.monitor.drift import drift
+from tests.conftest import MlflowStore
+from tests.support.train_project import git, invoke, lineage, make_project, train_args, validate
+
+pytestmark = pytest.mark.spark
+
+PSI_TOLERANCE = 1e-9  # docs/spark.md: the same counts on both engines, so PSI agrees to float rounding
+
+
+def _frame(rows: int, seed: int, *, shift: float = 0.0, colours: tuple[str, ...] = ("red", "green", "blue"),
+           day: str = "2026-12-01") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    amount = rng.lognormal(3.0, 1.0, rows) + shift
+    amount[rng.random(rows) < 0.02] = np.nan
+    return pd.DataFrame({
+        "amount": amount,
+        "age": rng.integers(18, 90, rows),
+        "score": rng.normal(0.0, 1.0, rows) + shift / 10,
+        "colour": rng.choice(list(colours), rows),
+        "member": rng.random(rows) < 0.4,
+        "y": rng.integers(0, 2, rows),
+        "day": day,
+    })
+
+
+def _write(folder: Path, frame: pd.DataFrame) -> Path:
+    """Hive-partitioned by day, several part files per partition (as Spark writes a table)."""
+    for day, part in frame.groupby("day"):
+        target = folder / f"day={day}"
+        target.mkdir(parents=True, exist_ok=True)
+        for number, chunk in enumerate(np.array_split(part.drop(columns="day"), 3)):
+            chunk.to_parquet(target / f"part-{len(list(target.iterdir())):05d}-{number}.parquet", index=False)
+    return folder
+
+
+def _spark_profile(spark: Any, location: str, reference: Profile | None = None) -> Profile:
+    from mlgate.engines.spark.batch import Where, read_locations
+    from mlgate.engines.spark.profile import Source, profile_frame
+
+    frame = read_locations(spark, [Where(location, location)], "parquet", ",")
+    return profile_frame(frame, Source(location, "parquet"), bins=10, top_categories=50, reference=reference)
+
+
+def test_the_same_partitioned_batch_gets_the_same_profile_and_verdict_on_both_engines(
+        spark: Any, tmp_path: Path) -> None:
+    table = _write(tmp_path / "table", pd.concat([_frame(6000, 1, day="2026-12-01"),
+                                                  _frame(6000, 2, day="2026-12-02")]))
+    batch_day = "2026-12-06"
+    _write(table, _frame(5000, 3, shift=8.0, colours=("red", "green", "purple"), day=batch_day))
+    reference_files = sorted(table.glob("day=2026-12-0[12]/*.parquet"))
+    batch_files = sorted(table.glob(f"day={batch_day}/*.parquet"))
+
+    pandas_reference = profile_files(reference_files, dataset=None, bins=10, top_categories=50)
+    spark_reference = _spark_profile(spark, str(table / "day=2026-12-0[12]"))
+    assert spark_reference.rows == pandas_reference.rows == 12000
+    for name, column in pandas_reference.columns.items():  # the same counts, edges, quantiles, categories
+        assert spark_reference.columns[name] == column, name
+    assert "day" in spark_reference.columns  # the partition column, read from the table's root (basePath)
+
+    # the batch: one partition, on the reference's bins; judged by the same drift code
+    pandas_current = profile_files(batch_files, dataset=None, bins=10, top_categories=50,
+                                   reference=pandas_reference)
+    spark_current = _spark_profile(spark, str(table / f"day={batch_day}"), reference=pandas_reference)
+    settings = MonitorSettings.model_validate({"min_rows": 100, "features": {"day": {"ignore": True}}})
+    on_pandas = {f.name: f for f in drift(pandas_reference, pandas_current, settings).features}
+    on_spark = {f.name: f for f in drift(pandas_reference, spark_current, settings).features}
+    assert set(on_pandas) <= set(on_spark)
+    for name, feature in on_pandas.items():
+        assert on_spark[name].status == feature.status, name
+        if feature.psi is not None:
+            assert on_spark[name].psi == pytest.approx(feature.psi, abs=PSI_TOLERANCE), name
+    assert on_pandas["amount"].status == "fail" and on_pandas["colour"].status == "fail"  # it did drift
+    assert on_pandas["age"].status == "ok"
+
+
+def test_text_read_as_numbers_and_high_cardinality_match_pandas(spark: Any, tmp_path: Path) -> None:
+    """A reference numeric column that arrives as text (non_numeric counted), an id column (no values
+    listed), infinities and signed zeros: the same summary on both engines."""
+    rng = np.random.default_rng(5)
+    rows = 3000
+    values = rng.normal(0, 1e4, rows)
+    values[:6] = [np.inf, -np.inf, 0.0, -0.0, 5e-310, -5e-310]
+    reference = pd.DataFrame({"x": values, "id": [f"r{i}" for i in range(rows)]})
+    (tmp_path / "ref").mkdir()
+    reference.to_parquet(tmp_path / "ref" / "part-0.parquet", index=False)
+    batch = pd.DataFrame({"x": [str(v) for v in values[:2000]] + ["n/a"] * 50, "id": ["a"] * 2050})
+    (tmp_path / "batch").mkdir()
+    batch.to_parquet(tmp_path / "batch" / "part-0.parquet", index=False)
+
+    pandas_reference = profile_files([tmp_path / "ref" / "part-0.parquet"], dataset=None, bins=10,
+                                     top_categories=50)
+    spark_reference = _spark_profile(spark, str(tmp_path / "ref"))
+    assert spark_reference.columns == pandas_reference.columns
+    assert pandas_reference.columns["id"].categories is not None
+    assert pandas_reference.columns["id"].categories.counts == {}  # mostly distinct: none listed
+
+    pandas_current = profile_files([tmp_path / "batch" / "part-0.parquet"], dataset=None, bins=10,
+                                   top_categories=50, reference=pandas_reference)
+    spark_current = _spark_profile(spark, str(tmp_path / "batch"), reference=pandas_reference)
+    assert spark_current.columns["x"].numeric is not None
+    assert spark_current.columns["x"].numeric.non_numeric == 50
+    assert spark_current.columns == pandas_current.columns
+
+
+# --- end to end: train on a Spark dataset, monitor a partition ------------------------------------------
+
+
+@pytest.fixture
+def spark_project(spark: Any, git_repo: Path, mlflow_store: MlflowStore) -> Path:
+    config = make_project(git_repo, train={"deps": []}, commit=False)
+    _write(git_repo / "data" / "events", pd.concat([_frame(3000, 1, day="2026-12-01"),
+                                                   _frame(3000, 2, day="2026-12-02")]))
+    settings = yaml.safe_load(config.read_text())
+    settings["data"] = [{"path": "data/events", "engine": "spark",
+                         "checks": {"columns": {"age": {"type": "int", "min": 0, "max": 120}}}}]
+    settings["spark"] = {"master": "local[2]"}
+    settings["monitor"] = {"min_rows": 100, "features": {"day": {"ignore": True}}}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "project")
+    return config
+
+
+def _production(config: Path, out: Path, store: MlflowStore) -> str:
+    validate(config, out)
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    assert "profiled 6,000 rows of 1 Spark dataset(s)" in result.output
+    version = str(lineage(out)["registered"]["version"])
+    store.client().set_model_version_tag("churn", version, "mlgate.verdict", "passed")
+    result = invoke(config, "promote", "--version", version, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return str(lineage(out)["run"]["run_id"])
+
+
+def test_a_spark_datasets_model_gets_its_reference_at_train_and_is_monitored(
+        spark_project: Path, git_repo: Path, mlflow_store: MlflowStore) -> None:
+    out = git_repo / ".mlgate"
+    run_id = _production(spark_project, out, mlflow_store)
+    client = mlflow_store.client()
+    assert "mlgate/profile.json" in [a.path for a in client.list_artifacts(run_id, "mlgate")]
+    reference = json.loads((out / "profile.json").read_text())
+    assert reference["rows"] == 6000 and {"amount", "colour", "day"} <= set(reference["columns"])
+
+    # a healthy day, read where it lies: the partition filter in the path
+    _write(git_repo / "data" / "events", _frame(2000, 7, day="2026-12-05"))
+    result = invoke(spark_project, "monitor", "--out", str(out), "--data", "data/events/day=2026-12-05")
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] in ("healthy", "warned") and document["rows"] == 2000
+    assert document["feed"]["passed"] is True
+    assert document["files"] == ["data/events/day=2026-12-05"]
+
+    # a drifted day: exit 1, the features that moved named
+    _write(git_repo / "data" / "events", _frame(2000, 8, shift=8.0, colours=("purple",), day="2026-12-06"))
+    result = invoke(spark_project, "monitor", "--out", str(out), "--data", "data/events/day=2026-12-06")
+    assert result.exit_code == 1, result.output
+    document = json.loads((out / "monitor.json").read_text())
+    failed = {f["name"] for f in document["features"] if f["status"] == "fail"}
+    assert document["status"] == "drifted" and {"amount", "colour"} <= failed
+
+
+def test_a_spark_batch_failing_its_entrys_checks_is_a_broken_feed(
+        spark_project: Path, git_repo: Path, mlflow_store: MlflowStore) -> None:
+    out = git_repo / ".mlgate"
+    _production(spark_project, out, mlflow_store)
+    bad = _frame(1000, 9, day="2026-12-07")
+    bad.loc[:9, "age"] = 500
+    _write(git_repo / "data" / "events", bad)
+    result = invoke(spark_project, "monitor", "--out", str(out), "--data", "data/events/day=2026-12-07")
+    assert result.exit_code == 1, result.output
+    document = json.loads((out / "monitor.json").read_text())
+    assert document["status"] == "invalid-data"
+    failures = document["feed"]["files"][0]["failures"]
+    assert any(f["column"] == "age" and f["failing_rows"] == 10 for f in failures), failures
+    missing = invoke(spark_project, "monitor", "--out", str(out), "--data", "data/events/day=2030-01-01")
+    assert missing.exit_code == 2, missing.output
+    assert "Traceback" not in missing.output

@@ -120,8 +120,10 @@ def test_seed_params_and_mlgate_variables_reach_the_command(git_repo: Path, mlfl
     assert seen["MLGATE_PARAMS"] == str(git_repo / "params.yaml")
     assert seen["MLGATE_METRICS"] == str(git_repo / "metrics.json")
     assert seen["MLGATE_MODEL"] == str(git_repo / "model")
-    assert seen["MLFLOW_TRACKING_URI"] == mlflow_store.uri
-    assert seen["MLFLOW_RUN_ID"] == lineage(git_repo / ".mlgate")["run"]["run_id"]
+    run_id = lineage(git_repo / ".mlgate")["run"]["run_id"]
+    # the throwaway store (train.tracking_credentials: none), never the registry's URI or its run
+    assert seen["MLFLOW_TRACKING_URI"].startswith("file:///") and "mlgate-sandbox-" in seen["MLFLOW_TRACKING_URI"]
+    assert seen["MLFLOW_RUN_ID"] != run_id and seen["MLGATE_RUN_ID"] == run_id
     assert lineage(git_repo / ".mlgate")["configuration"]["env"] == ["CUSTOM"]  # names only, never values
 
 

@@ -50,6 +50,9 @@ def passed_credentials(host_env: Mapping[str, str]) -> dict[str, str]:
     return {name: host_env[name] for name in PASS_THROUGH if name in host_env}
 
 
+_URL_USER = re.compile(r"//([^/@\s]+)@")
+
+
 def is_secret_name(name: str) -> bool:
     words = re.split(r"[^A-Z0-9]+", name.upper())
     return any(word.removesuffix("S").endswith(SECRET_WORDS) for word in words if word)
@@ -57,7 +60,11 @@ def is_secret_name(name: str) -> bool:
 
 def secret_values(*environments: Mapping[str, str]) -> list[str]:
     """The values of the secret-named variables of these environments (`Masker` drops the short ones)."""
-    return [value for env in environments for name, value in env.items() if is_secret_name(name)]
+    named = [value for env in environments for name, value in env.items() if is_secret_name(name)]
+    # the user:password of a URL in any variable (MLFLOW_TRACKING_URI=https://bot:pw@host)
+    in_urls = [m.group(1) for env in environments for value in env.values()
+               for m in _URL_USER.finditer(value)]
+    return named + in_urls
 
 
 class Masker:

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MlflowStore
 from tests.support.mlflow_server import BasicAuth, basic_auth, basic_auth_missing, mlflow_server
+from tests.support.podman import BusyboxImage, busybox_image, needs_podman  # noqa: F401
 from tests.support.train_project import git, lineage, make_project
 
 PASSWORD = "pw-Sandbox.Auth*77e1"
 
-pytestmark = pytest.mark.skipif(basic_auth_missing() is not None, reason=basic_auth_missing() or "")
+needs_basic_auth = pytest.mark.skipif(basic_auth_missing() is not None, reason=basic_auth_missing() or "")
 
 HOSTILE_PY = """\
 import json, os, sys
@@ -103,6 +105,7 @@ def train(repo: Path, url: str, target: str, credentials: str | None) -> subproc
                           capture_output=True, text=True, timeout=300, check=False)
 
 
+@needs_basic_auth
 def test_by_default_the_training_cannot_reach_the_registry(git_repo: Path, server: tuple[str, BasicAuth]) -> None:
     url, _ = server
     target = production_run(url)
@@ -125,6 +128,7 @@ def test_by_default_the_training_cannot_reach_the_registry(git_repo: Path, serve
                ":!metrics.json") == ""
 
 
+@needs_basic_auth
 def test_with_pass_the_training_holds_the_registry_and_lineage_says_so(git_repo: Path,
                                                                        server: tuple[str, BasicAuth]) -> None:
     url, _ = server
@@ -137,3 +141,79 @@ def test_with_pass_the_training_holds_the_registry_and_lineage_says_so(git_repo:
     tags, _, _ = run_data(url, target)
     assert tags.get("hacked_through_real") == "yes"
     assert lineage(git_repo / ".mlgate")["configuration"]["tracking_credentials"] == "pass"
+
+
+# --- the throwaway store is read as untrusted input; podman ------------------------------------------------
+
+LINK_SH = """\
+D="${MLFLOW_TRACKING_URI#file://}/0/$MLFLOW_RUN_ID"
+mkdir -p "$D/params" "$D/metrics"
+ln -s "$HOST_FILE" "$D/params/leak"
+echo "1700000000000 0.5 0" > "$D/metrics/innocent"
+sh train.sh
+"""
+
+
+def test_a_symlink_in_the_throwaway_store_is_not_followed(git_repo: Path, mlflow_store: MlflowStore,
+                                                          tmp_path: Path) -> None:
+    """The command links a param of its throwaway run to a host file (here a stand-in for /proc/self/environ,
+    read by mlgate's own process): mlgate carries nothing from that store and says why."""
+    from tests.support.train_project import invoke
+
+    host_file = tmp_path / "host-secret.txt"
+    host_file.write_text("GITHUB_TOKEN=ghs_host0secret0value")
+    config = make_project(git_repo, train={"command": "sh link.sh", "env": {"HOST_FILE": str(host_file)}},
+                          commit=False)
+    (git_repo / "link.sh").write_text(LINK_SH)
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "links")
+    result = invoke(config, "train", "--runtime", "local", "--out", str(git_repo / ".mlgate"))
+    assert result.exit_code == 0, result.output
+    assert "not carried to the run: it holds a symbolic link (0/" in result.output
+    run = mlflow_store.client().get_run(lineage(git_repo / ".mlgate")["run"]["run_id"])
+    assert "leak" not in run.data.params and "innocent" not in run.data.metrics
+    assert "ghs_host0secret0value" not in json.dumps([run.data.params, run.data.tags])
+
+
+BUSYBOX_SH = """\
+sh train.sh
+env > model/env.txt
+D="${MLFLOW_TRACKING_URI#file://}/0/$MLFLOW_RUN_ID/metrics"
+mkdir -p "$D" && echo "1700000000000 0.5 0" > "$D/from_container"
+if [ -e "$REAL_DB" ]; then echo visible > model/store.txt; else echo absent > model/store.txt; fi
+"""
+
+
+@pytest.mark.podman
+@needs_podman
+@pytest.mark.parametrize("credentials", [None, "pass"])
+def test_in_podman_the_container_gets_the_throwaway_store_not_the_registry(
+        git_repo: Path, mlflow_store: MlflowStore, busybox_image: BusyboxImage,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch, credentials: str | None) -> None:
+    """The registry's password and its SQLite file are out of the container's reach by default (the store's
+    folder is not mounted); the throwaway store is, and what the command logged there reaches the run."""
+    from tests.support.train_project import invoke
+
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "podman-secret-pw")
+    settings: dict[str, object] = {"command": "sh busybox.sh", "env": {"REAL_DB": str(mlflow_store.db)}}
+    if credentials:
+        settings["tracking_credentials"] = credentials
+    config = make_project(git_repo, image=busybox_image.reference, runtime="podman", train=settings, commit=False)
+    (git_repo / "busybox.sh").write_text(BUSYBOX_SH)
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "busybox")
+    result = invoke(config, "train", "--out", str(git_repo / ".mlgate"))
+    assert result.exit_code == 0, result.output
+    seen = (git_repo / "model" / "env.txt").read_text()
+    document = lineage(git_repo / ".mlgate")
+    run = mlflow_store.client().get_run(document["run"]["run_id"])
+    if credentials is None:
+        assert "podman-secret-pw" not in seen and "MLFLOW_TRACKING_URI=file:///" in seen
+        assert (git_repo / "model" / "store.txt").read_text().strip() == "absent"
+        assert run.data.metrics["from_container"] == 0.5
+        assert document["configuration"]["tracking_credentials"] == "none"
+    else:
+        assert "MLFLOW_TRACKING_PASSWORD=podman-secret-pw" in seen
+        assert f"MLFLOW_TRACKING_URI={mlflow_store.uri}" in seen
+        assert (git_repo / "model" / "store.txt").read_text().strip() == "visible"
+        assert document["configuration"]["tracking_credentials"] == "pass"

@@ -219,23 +219,24 @@ def run_train(config: Config, output: Output, github: GitHubContext, *, runtime:
         warn_not_validated(output, f"{', '.join(stale[:10])} changed since `mlgate validate` checked it", out)
     document.configuration.tracking_credentials = settings.tracking_credentials
     uri = resolve_uri(config, out, tracking_uri)
-    tracking = open_run(config, settings, uri, document)
-    output.wrote("lineage", lineage.write(out, document))
     sandbox = None if settings.tracking_credentials == "pass" else open_sandbox(with_run=True)
-    job = make_job(config, settings, chosen, out, tracking, sandbox)
     try:
-        produced = train_and_check(config, output, settings, job, document)
-        predictions = score_candidate(config, output, job, document, evalset) if evalset else None
-        log_training_profile(config, output, tracking.registry, tracking.run_id, out)
-        produced = with_carried(output, produced, sandbox)
-        finish(config, settings, out, tracking, document, produced, register=register,
-               predictions=predictions)
-    except MlgateError as exc:
-        fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
-        raise
-    except KeyboardInterrupt:
-        fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
-        raise
+        tracking = open_run(config, settings, uri, document)
+        output.wrote("lineage", lineage.write(out, document))
+        job = make_job(config, settings, chosen, out, tracking, sandbox)
+        try:
+            produced = train_and_check(config, output, settings, job, document)
+            predictions = score_candidate(config, output, job, document, evalset) if evalset else None
+            log_training_profile(config, output, tracking.registry, tracking.run_id, out)
+            produced = with_carried(output, produced, sandbox)
+            finish(config, settings, out, tracking, document, produced, register=register,
+                   predictions=predictions)
+        except MlgateError as exc:
+            fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
+            raise
+        except KeyboardInterrupt:
+            fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
+            raise
     finally:
         if sandbox is not None:
             sandbox.close()

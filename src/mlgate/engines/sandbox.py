@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate.errors import ServiceError
 from mlgate.train.secrets import throwaway_store_env
 
 FOLDER_PREFIX = "mlgate-sandbox-"
@@ -71,17 +72,29 @@ class Carried:
 
 def open_sandbox(*, with_run: bool) -> Sandbox:
     """A fresh throwaway store outside the repository; with a run for a training (`MLFLOW_RUN_ID`)."""
-    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
+    except OSError as exc:
+        raise _cannot(exc) from exc
     if not with_run:
         return Sandbox(folder)
     try:
         with _file_store(folder) as store:
             run = store.create_run(experiment_id="0", user_id="mlgate", start_time=int(time.time() * 1000),
                                    tags=[], run_name="training")
-    except Exception:
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _cannot(exc) from exc
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return Sandbox(folder, str(run.info.run_id), "0")
+
+
+def _cannot(exc: OSError) -> ServiceError:
+    return ServiceError("cannot make the throwaway MLflow store the training command logs to",
+                        f"{exc.strerror or exc} ({tempfile.gettempdir()})",
+                        "free space in the temporary folder, or point TMPDIR at a writable folder")
 
 
 def carried(sandbox: Sandbox) -> Carried:

@@ -53,7 +53,7 @@ def command(name: str, message: str, properties: Mapping[str, str | int | None] 
         if value is not None and value != ""
     )
     head = f"::{name} {props}" if props else f"::{name}"
-    return f"{head}::{escape_data(defuse(message))}"
+    return f"{head}::{escape_data(_no_legacy(redact_urls(message)))}"
 
 
 def defuse(text: str) -> str:

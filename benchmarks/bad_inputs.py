@@ -12,6 +12,7 @@ right exit code", and each kind that did not, with the first line of its message
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -74,6 +75,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
+    fsize: int | None = None  # RLIMIT_FSIZE of the mlgate process (a file-size limit, `ulimit -f`)
     # what must also hold afterwards (the case's folder, its output): None when it does, else what broke
     check: Callable[[Path, str], str | None] | None = None
 
@@ -209,8 +211,10 @@ def cases() -> list[Case]:
                                                        "  a: {dtype: str}\n"})
     add("schema Python file fails", dat, 2, val,
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
+    c.extend(races_cases())
+    c += confine_cases()
     c += sandbox_cases()
-    return c
+    return c + rules_cases() + trust_cases()
 
 
 # --- issue 20's sandbox kinds: PR code and the registry, what PR code prints -----------------------------
@@ -313,10 +317,336 @@ def sandbox_cases() -> list[Case]:
     ]
 
 
+HOST_SECRET = "host-secret-outside-the-repository\n"
+
+
+def _host(folder: Path) -> Path:
+    """A file outside the case's folder (the repository), standing for /etc/shadow."""
+    host = folder.parent / f"{folder.name}.host" / "shadow"
+    host.parent.mkdir(parents=True, exist_ok=True)
+    host.write_text(HOST_SECRET)
+    return host
+
+
+def _link(rel: str, to_folder: bool = False) -> Callable[[Path], None]:
+    """A setup: `rel` in the repository becomes a symlink to the host file (or its folder)."""
+    def setup(folder: Path) -> None:
+        host = _host(folder)
+        (folder / rel).unlink(missing_ok=True)
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).symlink_to(host.parent if to_folder else host)
+    return setup
+
+
+def _work_dir_links_out(folder: Path) -> None:
+    """`.mlgate` committed as a symlink to a host folder."""
+    shutil.rmtree(folder / ".mlgate", ignore_errors=True)
+    (folder / ".mlgate").symlink_to(_host(folder).parent)
+
+
+def _training_links_metrics(folder: Path) -> None:
+    host = _host(folder)
+    command = f"python train.py && rm metrics.json && ln -s {host} metrics.json"
+    (folder / "mlgate.yaml").write_text(config_with(replace=("python train.py", command)))
+
+
+def _template_includes_environ(folder: Path) -> None:
+    _compare_first(folder)
+    (folder / "env.md.j2").symlink_to("/proc/self/environ")
+    (folder / "t.md.j2").write_text('{% extends "report.md.j2" %}{% block notes %}{% include "env.md.j2" %}'
+                                    "{% endblock %}")
+    (folder / "mlgate.yaml").write_text(config_with("report: {template: t.md.j2}\n"))
+
+
+def confine_cases() -> list[Case]:
+    """Confinement (issue 20 item 5) and the file-system faults of item 8."""
+    c: list[Case] = []
+    cfg, grp, train, val = "mlgate.yaml", "confine", ["train", "--no-register"], ["validate", "--all"]
+
+    def runtime_args(*args: str) -> dict[str, str | bytes]:
+        listed = ", ".join(f'"{a}"' for a in args)
+        return {cfg: config_with(replace=("runtime: local", f"runtime: local\n  runtime_args: [{listed}]"))}
+
+    def add(name: str, expected: int, args: list[str], **kwargs: object) -> None:
+        c.append(Case(name, grp, expected, args, **kwargs))  # type: ignore[arg-type]
+
+    evaluate = "evaluate: {data: data/x.csv, label: b, command: 'true', task: binary, predictions: %s}\n"
+    add("config evaluate.predictions an absolute host path", 2, val,
+        files={cfg: config_with(evaluate % "/etc/passwd")})
+    add("config train.params ../ out of the repository", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: ../params.yaml"))})
+    add("config data path through a symlinked folder leading out", 2, val,
+        files={cfg: config_with(replace=("data/*.csv", "ext/*.csv"))}, setup=_link("ext", to_folder=True))
+    add("train.params a symlink to a host file", 2, train,
+        files={cfg: config_with(replace=("runtime: local", "runtime: local\n  params: params.yaml"))},
+        setup=_link("params.yaml"))
+    add("data file a symlink to a host file", 2, val, setup=_link("data/x.csv"))
+    add("work-dir document a symlink to a host file", 2, ["report", "--no-post"],
+        setup=lambda d: (_compare_first(d), _link(".mlgate/verdict.json")(d)))
+    add("work directory .mlgate a symlink to a host folder", 2, val, setup=_work_dir_links_out)
+    add("training writes metrics.json as a symlink out", 2, train, setup=_training_links_metrics)
+    add("report template includes a symlink to /proc/self/environ", 2, ["report", "--no-post"],
+        env={"GITHUB_TOKEN": "ghs_must_not_leak"}, setup=_template_includes_environ)
+    add("runtime_args -v /:/host", 2, train, files=runtime_args("-v", "/:/host"))
+    add("runtime_args --privileged", 2, train, files=runtime_args("--privileged"))
+    add("runtime_args -e GITHUB_TOKEN", 2, train, files=runtime_args("-e", "GITHUB_TOKEN"))
+    add("runtime_args --network=host", 2, train, files=runtime_args("--network=host"))
+    add("runtime_args short bundle -itv", 2, train, files=runtime_args("-itv", "/:/host"))
+    add("runtime_args a stray image word", 2, train, files=runtime_args("alpine:latest"))
+    add("file-size limit (ulimit -f) on validation.json", 3, val, fsize=200)
+    return c
+
+
+# --- the gate's rules come from the base (issue 20, item 4) -------------------------------------------
+
+STRICT = config_with(replace=("min: 0.5", "min: 0.95"))  # the candidate's acc 0.9 fails it
+
+
+def _pull_request(base: dict[str, str], pr: dict[str, str], event: bool = False) -> Callable[[Path], None]:
+    """A git repository: `main` with the `base` files committed, then the branch `pr` with the `pr` files
+    (checked out). With `event`: a pull_request payload at event.json naming main's commit as its base."""
+    def setup(folder: Path) -> None:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=folder,
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        git("init", "-q", "-b", "main")
+        for name, text in base.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "base")
+        git("checkout", "-qb", "pr")
+        for name, text in pr.items():
+            (folder / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-qm", "pr")
+        if event:
+            payload = {"pull_request": {"number": 2, "base": {"sha": git("rev-parse", "main"), "ref": "main"},
+                                        "head": {"sha": git("rev-parse", "HEAD"), "ref": "pr"}}}
+            (folder / "event.json").write_text(json.dumps(payload))
+    return setup
+
+
+def rules_cases() -> list[Case]:
+    """A PR that loosens its own rules to turn a failing gate green: judged by the base's (exit 1)."""
+    cfg, grp = "mlgate.yaml", "rules"
+    by_hand = [*COMPARE, "--rules-from", "main"]
+    event = {"GITHUB_EVENT_PATH": "event.json", "GITHUB_EVENT_NAME": "pull_request"}
+    loosened = {
+        "lowers min": STRICT.replace("min: 0.95", "min: 0.5"),
+        "sets severity: warn": STRICT.replace("min: 0.95", "min: 0.95, severity: warn"),
+        "drops the gated metric": STRICT.replace("metrics:\n  acc: {direction: maximize, min: 0.95}\n", "metrics: {}\n"),
+        "sets min: -1e308": STRICT.replace("min: 0.95", "min: -1e308"),
+    }
+    c = [Case(f"rules: PR {what} (--rules-from main)", grp, 1, by_hand,
+              setup=_pull_request({cfg: STRICT}, {cfg: text})) for what, text in loosened.items()]
+    c.append(Case("rules: PR lowers min (base from the pull_request event)", grp, 1, COMPARE, env=event,
+                  setup=_pull_request({cfg: STRICT}, {cfg: loosened["lowers min"]}, event=True)))
+    base_line = config_with("baseline: {metrics: base.json}\n", ("min: 0.5", "beat_baseline_by: 0.0"))
+    c.append(Case("rules: PR edits the baseline file", grp, 1, by_hand,
+                  setup=_pull_request({cfg: base_line, "base.json": '{"acc": 0.95}'}, {"base.json": '{"acc": 0.1}'})))
+    c.append(Case("rules: base's mlgate.yaml an alias bomb (the PR's own rules, noted)", grp, 1, by_hand,
+                  setup=_pull_request({cfg: bomb(9) + CONFIG}, {cfg: STRICT})))
+    c.append(Case("rules: base commit not in the clone", grp, 2, [*COMPARE, "--rules-from", "0" * 40],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from an option", grp, 2, [*COMPARE, "--rules-from", "--output=x"],
+                  setup=_pull_request({cfg: STRICT}, {cfg: CONFIG})))
+    c.append(Case("rules: --rules-from outside a git repository", grp, 2, by_hand))
+    return c
+
+
+def _registry_with_lease(folder: Path, *, expired: bool, takeover: bool) -> None:
+    """The store as a concurrent promote leaves it: churn v1 @production, v2 gated against it, and the
+    promotion lease (live, or expired with another promote's takeover marker made just now)."""
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{folder / '.mlgate' / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    passed = {"mlgate.verdict": "passed", "mlgate.data.validation": "passed",
+              "mlgate.verdict.production_version": "1"}
+    client.create_registered_model("churn")
+    for _ in range(2):
+        client.create_model_version("churn", source="s3://mlgate-race/model", tags=passed)
+    client.set_registered_model_alias("churn", "production", "1")
+    now = time.time()
+    client.create_registered_model("mlgate-lease-churn", tags={
+        "mlgate.lease.version": "3", "mlgate.lease.holder": "racer", "mlgate.lease.nonce": "feed",
+        "mlgate.lease.created_at": f"{now:.3f}", "mlgate.lease.expires_at": f"{now + (-5 if expired else 600):.3f}"})
+    if takeover:
+        client.create_registered_model("mlgate-lease-churn-takeover-feed",
+                                       tags={"mlgate.lease.created_at": f"{now:.3f}"})
+
+
+def races_cases() -> list[Case]:
+    """Races, as the state one process meets (a race itself needs several processes at once: those are in
+    tests/integration/test_promote_race.py, test_compare_production_moved.py and test_monitor_issue.py)."""
+    promote = ["promote", "--version", "2"]
+    return [
+        Case("promote while another promote holds the lease", "races", 1, promote,
+             setup=lambda d: _registry_with_lease(d, expired=False, takeover=False)),
+        Case("promote while another takes over an expired lease", "races", 3, promote,
+             setup=lambda d: _registry_with_lease(d, expired=True, takeover=True)),
+    ]
+
+
 def _compare_first(folder: Path) -> None:
     """A verdict to report: compare the good metrics first."""
     subprocess.run([sys.executable, "-m", "mlgate", *COMPARE], cwd=folder, env=clean_env({}), capture_output=True,
                    timeout=120, check=False)
+
+
+# --- what the registry returns (helper trust, issue 20 items 3 and 8, issue 21 item 5) -----------------
+
+TRUST_CONFIG = textwrap.dedent("""\
+    model: {name: churn}
+    metrics:
+      accuracy: {direction: maximize}
+    train:
+      command: python train.py
+      runtime: local
+    evaluate:
+      data: holdout.csv
+      label: y
+      id: sample_id
+      task: binary
+      command: python score.py
+      max_harmful_flip_pct: 5
+    """)
+TRUST_SCORE = textwrap.dedent("""\
+    import csv, os
+    SLOPE = float(open("slope.txt").read())
+    assert os.path.isfile(os.path.join(os.environ["MLGATE_MODEL"], "model.txt"))
+    rows = list(csv.DictReader(open(os.environ["MLGATE_EVAL_DATA"], newline="")))
+    with open(os.environ["MLGATE_PREDICTIONS"], "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["sample_id", "prediction", "score"] + [f"c{i}" for i in range(int(os.environ.get("WIDE", "0")))])
+        for row in rows:
+            score = min(1.0, float(row["x"]) / 10 * SLOPE)
+            out.writerow([row["sample_id"], int(score >= 0.5), round(score, 6)] + [0] * int(os.environ.get("WIDE", "0")))
+    """)
+
+
+def _holdout(n: int) -> str:
+    return "sample_id,x,y\n" + "".join(f"s{i},{i % 10},{int(i % 10 >= 5)}\n" for i in range(n))
+
+
+def _sh(folder: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(list(args), cwd=folder, env=clean_env(env or {}), capture_output=True, text=True,
+                          timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} failed: {(done.stdout + done.stderr)[-400:]}")
+    return done.stdout
+
+
+def _mlflow(folder: Path, code: str) -> None:
+    """Python run against the case's store, as someone with write access to the registry."""
+    preamble = ("import json, pathlib, sys\nfrom mlflow.tracking import MlflowClient\n"
+                f"client = MlflowClient(tracking_uri='sqlite:///{folder / '.mlgate' / 'mlflow.db'}')\n"
+                "prod = json.loads(pathlib.Path('production-lineage.json').read_text())\n"
+                "run = prod['run']['run_id']\n"
+                "def put(artifact, content):\n"
+                "    folder, _, name = artifact.rpartition('/')\n"
+                "    local = pathlib.Path('attacker') / name\n"
+                "    local.parent.mkdir(exist_ok=True)\n"
+                "    local.write_bytes(content if isinstance(content, bytes) else content.encode())\n"
+                "    client.log_artifact(run, str(local), folder or None)\n")
+    _sh(folder, sys.executable, "-c", preamble + code)
+
+
+def _trust_project(folder: Path, *, new_rows: bool) -> None:
+    """Production trained at the first commit (slope 1) and promoted; the PR (slope 0.9: 2 of 20 rows flip
+    to wrong) trained; with new_rows the holdout changes too (production must be scored again)."""
+    (folder / "mlgate.yaml").write_text(TRUST_CONFIG)
+    (folder / "score.py").write_text(TRUST_SCORE)
+    (folder / "slope.txt").write_text("1.0")
+    (folder / "holdout.csv").write_text(_holdout(20))
+    (folder / ".gitignore").write_text(".mlgate/\nmodel/\nmetrics.json\npredictions.csv\nattacker/\n"
+                                       "production-lineage.json\n")
+    _sh(folder, "git", "init", "-q", "-b", "main")
+    _sh(folder, "git", "add", "-A")
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "production")
+    _sh(folder, sys.executable, "-m", "mlgate", "train")
+    shutil.copy(folder / ".mlgate" / "lineage.json", folder / "production-lineage.json")
+    _mlflow(folder, "client.set_registered_model_alias('churn', 'production', prod['registered']['version'])\n")
+    (folder / "slope.txt").write_text("0.9")
+    if new_rows:
+        (folder / "holdout.csv").write_text(_holdout(30))
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "the PR")
+    _sh(folder, sys.executable, "-m", "mlgate", "train")
+
+
+def _tampered_lineage(change: str) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        _trust_project(folder, new_rows=True)
+        _mlflow(folder, f"doc = dict(prod)\n{change}\nput('mlgate/lineage.json', json.dumps(doc))\n")
+    return setup
+
+
+def _hostile_path(climbing: bool) -> Callable[[Path], None]:
+    """model.path aimed at a folder of the case (in the temporary directory, beside mlgate's worktrees):
+    absolute, or climbing out of the worktree's checkout with `..`."""
+    def setup(folder: Path) -> None:
+        host = folder / "host-dir"
+        host.mkdir()
+        (host / "precious.txt").write_text("keep me\n")
+        path = f"../../{host.resolve().relative_to(Path(tempfile.gettempdir()).resolve())}" if climbing \
+            else str(host.resolve())
+        _tampered_lineage(f"doc['model'] = dict(doc['model'], path={path!r})")(folder)
+    return setup
+
+
+def _changed_model_file(folder: Path) -> None:
+    _trust_project(folder, new_rows=True)
+    _mlflow(folder, "put('mlgate/model/model.txt', 'a backdoored model')\n")
+
+
+def _inverted_cache(folder: Path) -> None:
+    _trust_project(folder, new_rows=False)
+    _mlflow(folder, (
+        "names = [a.path for a in client.list_artifacts(run, 'mlgate/predictions')]\n"
+        "rows = [line.split(',') for line in open('holdout.csv').read().splitlines()[1:]]\n"
+        "put(names[0], 'sample_id,prediction,score\\n' + ''.join(\n"
+        "    f'{r[0]},{1 - int(int(r[1]) >= 5)},{1 - int(r[1]) / 10}\\n' for r in rows))\n"))
+
+
+def _commit_gone(folder: Path) -> None:
+    _trust_project(folder, new_rows=True)
+    git = ("git", "-c", "user.name=t", "-c", "user.email=t@t")
+    _sh(folder, *git, "checkout", "-q", "--orphan", "rewritten")
+    _sh(folder, *git, "commit", "-qm", "history rewritten")
+    _sh(folder, *git, "branch", "-D", "main")
+    _sh(folder, *git, "reflog", "expire", "--expire=now", "--all")
+    _sh(folder, *git, "gc", "-q", "--prune=now")
+
+
+def _wide_scorer(folder: Path) -> None:
+    (folder / "mlgate.yaml").write_text(TRUST_CONFIG)
+    (folder / "score.py").write_text(TRUST_SCORE)
+    (folder / "slope.txt").write_text("1.0")
+    (folder / "holdout.csv").write_text(_holdout(20))
+    (folder / ".gitignore").write_text(".mlgate/\nmodel/\nmetrics.json\npredictions.csv\n")
+    _sh(folder, "git", "init", "-q", "-b", "main")
+    _sh(folder, "git", "add", "-A")
+    _sh(folder, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a wide scorer")
+
+
+def trust_cases() -> list[Case]:
+    """A production run rewritten by someone with write access to the registry; its commit gone; a scorer
+    that writes 200,000 columns. Each project is trained (and promoted) in its setup: slow kinds."""
+    group = "registry"
+    evaluate = ["evaluate"]
+    return [
+        Case("lineage model.path a host folder", group, 2, evaluate, setup=_hostile_path(climbing=False)),
+        Case("lineage model.path ../../host folder", group, 2, evaluate, setup=_hostile_path(climbing=True)),
+        Case("lineage code.commit HEAD", group, 2, evaluate,
+             setup=_tampered_lineage("doc['code'] = dict(doc['code'], commit='HEAD')")),
+        Case("lineage 11,000 model files", group, 2, evaluate, setup=_tampered_lineage(
+            "doc['model'] = dict(doc['model'], files={f'f{i}': '0' * 64 for i in range(11000)})")),
+        Case("model file changed on the run", group, 3, evaluate, setup=_changed_model_file),
+        Case("cached predictions inverted (a regression must fail)", group, 1, ["compare"],
+             setup=_inverted_cache),
+        Case("production commit gone after a force-push", group, 2, evaluate, setup=_commit_gone),
+        Case("scorer writes 200,000 columns", group, 2, ["train"], env={"WIDE": "200000"}, setup=_wide_scorer),
+    ]
 
 
 # --- running them -----------------------------------------------------------------------------------
@@ -376,6 +706,8 @@ def run(case: Case, root: Path, store: Path | None, timeout: float, memory: int)
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if case.fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (case.fsize, case.fsize))
 
     env = clean_env({k: (str(folder / v) if k == "GITHUB_EVENT_PATH" else v) for k, v in case.env.items()})
     started = time.monotonic()

@@ -6,7 +6,11 @@ setup action's actions/cache restores). Only the install is timed, not the creat
 uv is the version the setup action pins (installed from PyPI into a temporary folder unless `--uv` names
 one). pip and uv read no configuration of this machine (PIP_CONFIG_FILE=/dev/null, UV_NO_CONFIG=1).
 
-    python benchmarks/install_speed.py [--repeat N] [--uv PATH] [--tools pip,uv,uv-compile]
+    python benchmarks/install_speed.py [--repeat N] [--uv PATH] [--tools pip,uv,uv-compile] [--source DIR]
+
+`--source` installs another checkout (e.g. a `git worktree` of an older commit: the venv's size before a
+change of the dependencies). Besides the times it prints the venv's size after each install and the ratio of
+uv's cold install to pip's (the README's first command uses uv).
 
 Prints a markdown table (median seconds of N runs, packages installed). pip compiles every module to
 bytecode while installing and uv does not (a module is compiled on its first import instead): `uv-compile`
@@ -52,12 +56,20 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, done.stdout + done.stderr
 
 
+SIZES: dict[str, int] = {}
+
+
+def venv_bytes(venv: Path) -> int:
+    return sum(p.lstat().st_size for p in venv.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def pip_install(work: Path, cache: Path, env: dict[str, str]) -> tuple[float, int]:
     venv = work / "venv-pip"
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
     seconds, log = timed([str(venv / "bin" / "python"), "-m", "pip", "install", "--cache-dir", str(cache),
                           str(ROOT)], env)
+    SIZES["pip"] = venv_bytes(venv)
     installed = re.search(r"Successfully installed (.*)", log)
     return seconds, len(installed.group(1).split()) if installed else 0
 
@@ -68,6 +80,7 @@ def uv_install(work: Path, cache: Path, uv: str, env: dict[str, str], *compile_:
     subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env)
     seconds, log = timed([uv, "pip", "install", *compile_, "--python", str(venv / "bin" / "python"), str(ROOT)],
                          {**env, "UV_CACHE_DIR": str(cache)})
+    SIZES["uv-compile" if compile_ else "uv"] = venv_bytes(venv)
     installed = re.search(r"Installed (\d+) packages?", log)
     return seconds, int(installed.group(1)) if installed else 0
 
@@ -77,7 +90,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--uv", help="a uv binary (default: the pinned version, from PyPI)")
     parser.add_argument("--tools", default="pip,uv,uv-compile", help="which installers, comma-separated")
+    parser.add_argument("--source", type=Path, default=None, help="the checkout to install (default: this one)")
     args = parser.parse_args()
+    global ROOT
+    ROOT = (args.source or ROOT).resolve()
     env = clean_env()
     tools = args.tools.split(",")
     with tempfile.TemporaryDirectory(prefix="mlgate-install-") as tmp:
@@ -107,12 +123,17 @@ def main() -> None:
                     print(f"# {tool} {state} run {i + 1}: {seconds:.1f} s, {count} packages", file=sys.stderr)
         print(f"mlgate base install, Python {sys.version.split()[0]}, pip {pip_version}, {uv_version}, "
               f"{os.cpu_count()} cores, median of {args.repeat}\n")
-        print("| installer | cold cache | warm cache | packages |")
-        print("|---|---|---|---|")
+        print(f"source: {ROOT}\n")
+        print("| installer | cold cache | warm cache | packages | venv size |")
+        print("|---|---|---|---|---|")
         for tool in tools:
             cold = statistics.median(rows[f"{tool} cold"])
             warm = statistics.median(rows[f"{tool} warm"])
-            print(f"| {tool} | {cold:.1f} s | {warm:.1f} s | {counts[tool]} |")
+            size = SIZES.get(tool, 0) / 1e6
+            print(f"| {tool} | {cold:.1f} s | {warm:.1f} s | {counts[tool]} | {size:.0f} MB |")
+        if "pip" in tools and "uv" in tools:
+            ratio = statistics.median(rows["uv cold"]) / statistics.median(rows["pip cold"])
+            print(f"\nuv cold / pip cold: {ratio:.2f} (target <= 0.25)")
 
 
 if __name__ == "__main__":

@@ -133,3 +133,6 @@ def mlflow_server_url(_mlflow_template: Path, tmp_path_factory: pytest.TempPathF
 
 # The fake GitHub REST API (tests/support/github_server.py): `github_server` yields a running FakeGitHub.
 from tests.support.github_server import github_server  # noqa: E402, F401
+
+# The fake GitLab REST API v4 (tests/support/gitlab_server.py): `gitlab_server` yields a running FakeGitLab.
+from tests.support.gitlab_server import gitlab_server  # noqa: E402, F401

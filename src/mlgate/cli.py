@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from mlgate import __version__
-from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, InternalError, MlgateError
+from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, MlgateError, crashed
 from mlgate.output import Output, guard_stray_text
 
 if TYPE_CHECKING:
     from mlgate.config import Config
+    from mlgate.forge import CiContext, Forge
     from mlgate.github.context import GitHubContext
 
 F = TypeVar("F", bound=Callable[..., Any])
-ISSUES_URL = "https://github.com/mlgate/mlgate/issues"
 
 
 @dataclass
@@ -33,6 +33,7 @@ class AppContext:
 
     config_path: Path
     output: Output
+    forge_name: str | None = None  # --forge: github or gitlab; None: by the environment
 
     @cached_property
     def config(self) -> Config:
@@ -47,6 +48,18 @@ class AppContext:
 
         return GitHubContext.from_env()
 
+    @cached_property
+    def forge(self) -> Forge:
+        """The host we post on (GitHub, GitLab), from --forge or the environment: read once."""
+        from mlgate.commands.forge import forge_from_env
+
+        return forge_from_env(self.forge_name)
+
+    @property
+    def ci(self) -> CiContext:
+        """The forge's CI context: pull/merge request, commits, run URL."""
+        return self.forge.context
+
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -58,9 +71,19 @@ def out_option(func: F) -> F:
         default=Path(".mlgate"),
         show_default=True,
         envvar="MLGATE_OUT",
+        callback=_confined_out,
         help="Work directory every stage reads and writes "
         "(validation.json, lineage.json, verdict.json, report.md). Env: MLGATE_OUT.",
     )(func)
+
+
+def _confined_out(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """--out may lie anywhere the workflow says, but never through a symlink leading out of the repository
+    holding it (a committed `.mlgate -> /host/dir` would have mlgate delete and write host files)."""
+    from mlgate.safepath import resolved_inside
+
+    resolved_inside(value, what="--out")
+    return value
 
 
 def tracking_option(func: F) -> F:
@@ -76,6 +99,15 @@ def tracking_option(func: F) -> F:
 def runtime_option(help_text: str) -> Callable[[F], F]:
     return click.option("--runtime", type=click.Choice(["auto", "docker", "podman", "local"]), default=None,
                         envvar="MLGATE_RUNTIME", help=f"{help_text} Env: MLGATE_RUNTIME.")
+
+
+def rules_option(func: F) -> F:
+    return click.option(
+        "--rules-from", default=None, envvar="MLGATE_RULES_FROM",
+        help="Judge by the rules (model, metrics, baseline, evaluate's statistics) of the config at this "
+        "git ref. Default: the pull request's base commit from the GitHub event; outside a pull request, "
+        "the config's own. Env: MLGATE_RULES_FROM.",
+    )(func)
 
 
 class MlgateGroup(click.Group):
@@ -106,15 +138,17 @@ class MlgateGroup(click.Group):
 
             silence_stdout()
             finish(ctx, EXIT_PASSED)
-        except Exception as exc:  # an unknown failure is a bug of ours
+        except Exception as exc:  # an unknown failure is a bug of ours, unless the disk failed
+            from mlgate.safepath import disk_fault_in_chain
+
+            fault = disk_fault_in_chain(exc)
+            if fault is not None:  # a full disk, a read-only file system, a file-size limit: exit 3
+                report_error(ctx, fault)
+                finish(ctx, fault.exit_code)
             import traceback
 
             traceback.print_exc()
-            report_error(ctx, InternalError(
-                f"mlgate crashed unexpectedly: {type(exc).__name__}: {exc}",
-                "this is a bug in mlgate, not in your project",
-                f"please report it at {ISSUES_URL} with the traceback above",
-            ))
+            report_error(ctx, crashed(exc))
             finish(ctx, EXIT_INTERNAL)
         finish(ctx, code if isinstance(code, int) else EXIT_PASSED)
 
@@ -166,8 +200,12 @@ def report_error(ctx: click.Context, exc: MlgateError) -> None:
     envvar="MLGATE_CONFIG",
     help="The config file (env: MLGATE_CONFIG).",
 )
+@click.option("--forge", "forge_name", type=click.Choice(["github", "gitlab"]), default=None,
+              envvar="MLGATE_FORGE",
+              help="The host to read the CI context from and post on. Default: gitlab when GITLAB_CI=true, "
+              "else github (env: MLGATE_FORGE).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path) -> None:
+def cli(ctx: click.Context, config_path: Path, forge_name: str | None) -> None:
     """mlgate: an evaluation gate for ML projects in CI.
 
     Validate the data a PR changed, train in a pinned container, compare with the production model,
@@ -176,7 +214,7 @@ def cli(ctx: click.Context, config_path: Path) -> None:
     Exit codes: 0 passed, 1 the gate failed, 2 bad input, 3 an outside service or runtime failed,
     4 an internal error of mlgate.
     """
-    ctx.obj = AppContext(config_path=config_path, output=Output.from_env())
+    ctx.obj = AppContext(config_path=config_path, output=Output.from_env(), forge_name=forge_name)
     guard_stray_text()  # warnings and log records of other libraries are defused too
 
 
@@ -199,7 +237,7 @@ def validate(app: AppContext, base_ref: str | None, all_datasets: bool, spark_ma
     """Validate the datasets a pull request changed (writes validation.json)."""
     from mlgate.commands.validate import run_validate
 
-    return run_validate(app.config, app.output, app.github, base_ref=base_ref, all_datasets=all_datasets,
+    return run_validate(app.config, app.output, app.ci, base_ref=base_ref, all_datasets=all_datasets,
                         out=out, spark_master=spark_master)
 
 
@@ -219,22 +257,24 @@ def train(app: AppContext, runtime: str | None, register: bool, force: bool, out
     """Train in the pinned container, record the four pins (writes lineage.json), register the candidate."""
     from mlgate.commands.train import run_train
 
-    return run_train(app.config, app.output, app.github, runtime=runtime, register=register, out=out,
+    return run_train(app.config, app.output, app.ci, runtime=runtime, register=register, out=out,
                      tracking_uri=tracking_uri, force=force)
 
 
 @cli.command()
 @runtime_option("Override the runtime production (and the baseline) are scored in (their recorded image "
                 "digest is still used).")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
-def evaluate(app: AppContext, runtime: str | None, out: Path, tracking_uri: str | None) -> int:
+def evaluate(app: AppContext, runtime: str | None, rules_from: str | None, out: Path,
+             tracking_uri: str | None) -> int:
     """Score production on the same evaluation data, in its own environment (writes evaluation.json)."""
     from mlgate.commands.evaluate import run_evaluate
 
     return run_evaluate(app.config, app.output, app.github, out=out, tracking_uri=tracking_uri,
-                        runtime=runtime, config_name=app.config_path.name)
+                        runtime=runtime, config_name=app.config_path.name, rules_from=rules_from)
 
 
 @cli.command()
@@ -269,8 +309,8 @@ def promote(app: AppContext, version: str | None, commit: str | None, force: boo
     """Move the production alias to a candidate version (after merge)."""
     from mlgate.commands.promote import run_promote
 
-    return run_promote(app.config, app.output, app.github, version=version, commit=commit, force=force,
-                       out=out, tracking_uri=tracking_uri)
+    return run_promote(app.config, app.output, app.ci, version=version, commit=commit, force=force,
+                       out=out, tracking_uri=tracking_uri, forge=app.forge)
 
 
 @cli.command()
@@ -282,17 +322,18 @@ def promote(app: AppContext, version: str | None, commit: str | None, force: boo
               "Env: MLGATE_CANDIDATE_METRICS.")
 @click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
               help="Exit 1 when a metric with severity fail fails. Env: MLGATE_FAIL.")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
 def compare(app: AppContext, candidate_run: str | None, candidate_metrics: Path | None,
-            fail_on_regression: bool, out: Path, tracking_uri: str | None) -> int:
+            fail_on_regression: bool, rules_from: str | None, out: Path, tracking_uri: str | None) -> int:
     """Compare the candidate's metrics with production and the baseline (writes verdict.json)."""
     from mlgate.commands.compare import run_compare
 
     return run_compare(app.config, app.output, github=app.github, candidate_run=candidate_run,
                        candidate_metrics=candidate_metrics, fail_on_regression=fail_on_regression, out=out,
-                       tracking_uri=tracking_uri)
+                       tracking_uri=tracking_uri, rules_from=rules_from, config_name=app.config_path.name)
 
 
 @cli.command()
@@ -311,8 +352,37 @@ def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Pat
     """Render report.md from the work directory; post it on the PR and set the commit status."""
     from mlgate.commands.report import run_report
 
-    return run_report(app.config, app.output, app.github, post=post_setting(post), bundle_dir=bundle_dir,
-                      out=out, tracking_uri=tracking_uri)
+    return run_report(app.config, app.output, app.ci, post=post_setting(post), bundle_dir=bundle_dir,
+                      out=out, tracking_uri=tracking_uri, forge=app.forge)
+
+
+@cli.command()
+@click.option("--base", "base_ref", default=None, envvar="MLGATE_BASE_REF",
+              help="Git ref to diff the data against (validate's --base). Env: MLGATE_BASE_REF.")
+@runtime_option("Override train.runtime (and the runtime production is scored in).")
+@click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
+              help="Exit 1 when a metric with severity fail fails (compare's --fail). Env: MLGATE_FAIL.")
+@click.option("--post/--no-post", default=None,
+              help="Post the comment and status on GitHub (report's --post). Default: on inside GitHub "
+              "Actions (env: MLGATE_POST = true, false or auto).")
+@click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="MLGATE_BUNDLE",
+              help="Write a report bundle for `mlgate publish` instead of posting (fork PRs). "
+              "Env: MLGATE_BUNDLE.")
+@rules_option
+@out_option
+@tracking_option
+@pass_app
+def gate(app: AppContext, base_ref: str | None, runtime: str | None, fail_on_regression: bool,
+         post: bool | None, bundle_dir: Path | None, rules_from: str | None, out: Path,
+         tracking_uri: str | None) -> int:
+    """The pull-request loop in one process: validate, train, evaluate, compare, report."""
+    from mlgate.commands.gate import GateOptions, Hosts, run_gate
+
+    options = GateOptions(out=out, tracking_uri=tracking_uri, base_ref=base_ref, runtime=runtime,
+                          fail_on_regression=fail_on_regression, post=post_setting(post),
+                          bundle_dir=bundle_dir, config_name=app.config_path.name, rules_from=rules_from)
+    return run_gate(app.config, app.output, Hosts(github=app.github, ci=app.ci, forge=app.forge), options)
 
 
 def post_setting(post: bool | None) -> bool | None:
@@ -344,7 +414,7 @@ def publish(app: AppContext, bundle_dir: Path) -> int:
     """Post a report bundle from a privileged workflow_run job (the fork-safe second stage)."""
     from mlgate.commands.publish import run_publish
 
-    return run_publish(app.output, app.github, bundle_dir=bundle_dir)
+    return run_publish(app.output, app.github, bundle_dir=bundle_dir, config_path=app.config_path)
 
 
 @cli.command()
@@ -365,9 +435,9 @@ def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: b
     """Compare a batch of production data with production's reference profile (writes monitor.json)."""
     from mlgate.commands.monitor import run_monitor
 
-    return run_monitor(app.config, app.output, app.github, data=data, dataset=dataset,
+    return run_monitor(app.config, app.output, app.ci, data=data, dataset=dataset,
                        post=post_setting(post), out=out, tracking_uri=tracking_uri,
-                       config_name=app.config_path.name)
+                       config_name=app.config_path.name, forge=app.forge)
 
 
 @cli.command()

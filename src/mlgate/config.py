@@ -12,8 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from mlgate import safepath
 from mlgate.errors import BadInput
 from mlgate.parse import read_yaml
 
@@ -56,12 +65,13 @@ class Baseline(_Frozen):
     metrics: str | None = None
     alias: str | None = None
     run_id: str | None = None
+    constant: bool = False  # the best constant prediction, scored by mlgate on the evaluation rows
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Baseline:
-        given = [k for k in ("metrics", "alias", "run_id") if getattr(self, k)]
+        given = [k for k in ("metrics", "alias", "run_id", "constant") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of metrics (a file), alias, or run_id")
+            raise ValueError("give exactly one of metrics (a file), alias, run_id, or constant: true")
         return self
 
 
@@ -205,8 +215,9 @@ class FeatureThresholds(_Frozen):
     js_fail: float | None = Field(default=None, ge=0, le=1)
     unseen_warn: float | None = Field(default=None, ge=0, le=1)  # share of values never seen in the reference
     unseen_fail: float | None = Field(default=None, ge=0, le=1)
-    null_change_warn: float | None = Field(default=None, ge=0, le=1)  # change of the null share
-    null_change_fail: float | None = Field(default=None, ge=0, le=1)
+    # the change of the null share (of the rows), up or down: 5 points warn, 20 fail (null to switch off)
+    null_change_warn: float | None = Field(default=0.05, ge=0, le=1)
+    null_change_fail: float | None = Field(default=0.2, ge=0, le=1)
     ignore: bool = False
 
 
@@ -244,6 +255,8 @@ class Config(_Frozen):
 
     # Where the file was read from; paths in the config are relative to its folder.
     root: Path = Field(default=Path("."), exclude=True)
+    # The base commit whose rules this config carries (mlgate.rules); None: its own. Never read from a file.
+    _rules_commit: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _primary_is_gated(self) -> Config:
@@ -255,10 +268,51 @@ class Config(_Frozen):
             )
         return self
 
-    def resolve(self, relative: str) -> Path:
-        """A path from the config, made absolute against the config's folder."""
+    def resolve(self, relative: str, key: str = "a path in mlgate.yaml") -> Path:
+        """A path from the config, made absolute against the config's folder; BadInput (exit 2) when it
+        leads outside the repository, lexically or through a symlink (checked again at every use: the
+        training command may have made a link since the config was read)."""
         path = Path(relative)
-        return path if path.is_absolute() else self.root / path
+        path = path if path.is_absolute() else self.root / path
+        return safepath.inside(path, safepath.repository(self.root), key, relative)
+
+    def paths(self) -> list[tuple[str, str]]:
+        """Every path-typed setting, as (key, the path as written): each must stay inside the repository.
+        A dataset given as a URL (`s3://…`, read by Spark) is no local path."""
+        found: list[tuple[str, str | None]] = []
+        for i, dataset in enumerate(self.data):
+            if "://" not in dataset.path:
+                found.append((f"data[{i}].path", dataset.path))
+            if dataset.schema_path:
+                found.append((f"data[{i}].schema", _file_part(dataset.schema_path)))
+        if self.baseline:
+            found.append(("baseline.metrics", self.baseline.metrics))
+        if self.train:
+            train = self.train
+            found += [("train.params", train.params), ("train.metrics", train.metrics),
+                      ("train.model", train.model), ("train.lockfile", train.lockfile)]
+            found += [(f"train.deps[{i}]", dep) for i, dep in enumerate(train.deps)]
+        if self.evaluate:
+            found += [("evaluate.data", self.evaluate.data),
+                      ("evaluate.predictions", self.evaluate.predictions)]
+        found.append(("report.template", self.report.template))
+        return [(key, value) for key, value in found if value]
+
+    def check_paths(self) -> None:
+        """Refuse (BadInput, exit 2, naming the key and the path) any path setting leading outside the
+        repository (the git work tree holding mlgate.yaml, else its folder)."""
+        for key, value in self.paths():
+            self.resolve(value, key)
+
+    def with_rules_commit(self, commit: str | None) -> Config:
+        """A copy that says its rules are those of mlgate.yaml at the base `commit` (see mlgate.rules)."""
+        copy = self.model_copy()
+        copy._rules_commit = commit
+        return copy
+
+    @property
+    def rules_commit(self) -> str | None:
+        return self._rules_commit
 
     def primary_metric(self) -> str | None:
         return self.framing.primary_metric or next(iter(self.metrics), None)
@@ -289,7 +343,7 @@ def load_config(path: Path) -> Config:
 def parse_config(raw: Mapping[str, Any], *, source: str, root: Path) -> Config:
     """Validate already-parsed settings."""
     try:
-        return Config.model_validate({**raw, "root": root})
+        config = Config.model_validate({**raw, "root": root})
     except ValidationError as exc:
         raise BadInput(
             f"{source}: invalid config",
@@ -297,6 +351,14 @@ def parse_config(raw: Mapping[str, Any], *, source: str, root: Path) -> Config:
             "fix the fields named above (see docs/config.md)",
             file=source,
         ) from exc
+    config.check_paths()
+    return config
+
+
+def _file_part(spec: str) -> str:
+    """The file of a schema given as `path/to/file.py:Name` (as mlgate.data.schema reads it)."""
+    head, sep, _ = spec.rpartition(":")
+    return head if sep and head.endswith(".py") else spec
 
 
 def _describe(exc: ValidationError) -> str:

@@ -240,11 +240,16 @@ class Registered(Part):
 
 
 class Ci(Part):
-    """The GitHub context of the run."""
+    """The CI context of the run: the pull (merge) request, its head, the run's (job's) page; on GitLab also
+    the project (CI_PROJECT_PATH) and the pipeline's page."""
+
+    omit_none = ("repository", "pipeline_url")
 
     pr: int | None
     head_sha: str | None
     run_url: str | None
+    repository: str | None = None
+    pipeline_url: str | None = None
 
 
 class Lineage(Document):
@@ -306,22 +311,27 @@ class Side(Part):
 
 
 class Interval(Part):
-    """A confidence interval of the difference candidate - production on the same evaluation rows."""
+    """A confidence interval on the same evaluation rows: of the difference candidate - production
+    (`interval`), or of the candidate's own value (`value_interval`, a first model judged alone)."""
 
     low: float
     high: float
     confidence: float = Field(gt=0, lt=1)
     method: Literal["bootstrap", "delong", "mcnemar"]
     n: int = Field(ge=0)
+    left_out: int = Field(default=0, ge=0)  # bootstrap resamples left out: empty, or the metric undefined
 
 
 class MetricResult(Part):
     """The decision for one gated metric (or the row `data`: the validation of the data; the row
     `evaluation`: production could not be re-scored), with reasons. The same-data comparison adds the
     non-inferiority `decision`, the `interval` it rests on, the `rows_to_decide` an inconclusive one, and
-    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions)."""
+    `comparison` (same-data, or logged-metrics for a metric mlgate does not compute from predictions).
+    With `evaluate:`, `logged` is the value the training logged (information: no rule reads it), and
+    `value_interval` the interval of a candidate's own value judged alone (no production yet)."""
 
-    omit_none = ("decision", "interval", "rows_to_decide", "comparison")
+    omit_none = ("decision", "interval", "rows_to_decide", "comparison", "logged", "value_interval",
+                 "tolerance", "sensitivity")
 
     name: str
     direction: Literal["maximize", "minimize"] | None  # None for the row `data`, which is no metric
@@ -338,6 +348,10 @@ class MetricResult(Part):
     interval: Interval | None = None
     rows_to_decide: int | None = Field(default=None, ge=0)
     comparison: Literal["same-data", "logged-metrics"] | None = None
+    logged: MetricValue = None
+    value_interval: Interval | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+    sensitivity: float | None = Field(default=None, ge=0)
 
 
 class SliceResult(Part):
@@ -394,13 +408,36 @@ class HistoryPoint(Part):
     aliases: list[str]
 
 
+class RuleChange(Part):
+    """A rule of mlgate.yaml the pull request changes: its key and both values, as shown."""
+
+    key: str = Field(max_length=500)
+    base: str = Field(max_length=2000)
+    pr: str = Field(max_length=2000)
+
+
+class RulesUsed(Part):
+    """Which rules judged a pull request (mlgate.rules): the base commit's mlgate.yaml (`base`), or the PR's
+    own when the base has none (`pr-first`) or cannot be used (`pr-base-invalid`), and what the PR changes."""
+
+    omit_none = ("note", "problem")
+
+    source: Literal["base", "pr-first", "pr-base-invalid"]
+    ref: str | None
+    commit: str | None = Field(pattern=r"^[0-9a-f]{40}$")
+    path: str | None
+    changes: list[RuleChange] = Field(default_factory=list)
+    note: str | None = None  # what the report and the log say about them
+    problem: str | None = Field(default=None, max_length=500)  # pr-base-invalid: why the base's is not used
+
+
 class Verdict(Document):
     """verdict.json, written by `mlgate compare`. Version 2 added the same-data comparison (`comparison`,
     `evaluation_data`, `slices`, `flips`, and per metric `decision`, `interval`, `rows_to_decide`,
     `comparison`); a version 1 file reads as a comparison of logged metrics."""
 
     file_name = "verdict.json"
-    omit_none = ("evaluation_data", "flips")
+    omit_none = ("evaluation_data", "flips", "rules")
     newest = VERDICT_VERSION
 
     schema_version: int = Field(default=VERDICT_VERSION, ge=1, le=VERDICT_VERSION)
@@ -424,6 +461,7 @@ class Verdict(Document):
     evaluation_data: str | None = None
     slices: list[SliceResult] = Field(default_factory=list)
     flips: Flips | None = None
+    rules: RulesUsed | None = None  # in a pull request: the rules it was judged by (mlgate.rules)
 
 
 # --- profile.json -----------------------------------------------------------------------------------
@@ -570,6 +608,11 @@ class LiveMetric(Part):
     decision: Literal["ok", "fell", "inconclusive"] | None
     status: Literal["pass", "warn", "fail", "not-judged"]
     reason: str
+    # what `recorded` is: production's value on the evaluation rows (mlgate scored it there, with its
+    # interval recorded_low/high; the decision is on the unpaired difference), or the value its run logged
+    reference: Literal["evaluation-rows", "logged"] = "logged"
+    recorded_low: float | None = None
+    recorded_high: float | None = None
 
 
 class LivePerformance(Part):
@@ -640,25 +683,29 @@ class EvaluatedModel(Part):
     version), artifact (the candidate's, downloaded from its run), unavailable (it could not be scored:
     `error` says why, and compare falls back to the logged metrics)."""
 
-    omit_none = ("error",)
+    omit_none = ("error", "sha256")
 
     run_id: str | None
     version: str | None
     source: Literal["scored", "cached", "artifact", "unavailable"]
     file: str | None  # relative to the work directory: predictions/<role>.<ext>; None when unavailable
     error: str | None = None
+    sha256: str | None = None  # of the predictions file, when mlgate wrote or checked it (scored, cached)
 
 
 class Evaluation(Document):
     """evaluation.json, written by `mlgate evaluate`: every model's predictions on the same rows."""
 
     file_name = "evaluation.json"
+    omit_none = ("rules_commit",)
 
     data: EvaluationData
     task: Literal["binary", "multiclass", "regression"]
     candidate: EvaluatedModel
     production: EvaluatedModel | None  # None: no model holds the production alias yet
     baseline: EvaluatedModel | None  # None: no baseline, or a baseline metrics file (nothing to score)
+    # the base commit whose rules chose what to score (mlgate.rules); None: the config's own
+    rules_commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
 
 
 # --- the report bundle ------------------------------------------------------------------------------

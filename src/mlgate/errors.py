@@ -74,3 +74,15 @@ class InternalError(MlgateError):
 
     exit_code = EXIT_INTERNAL
     title = "mlgate: internal error"
+
+
+ISSUES_URL = "https://github.com/mlgate/mlgate/issues"
+
+
+def crashed(exc: BaseException) -> InternalError:
+    """An unexpected exception as the internal error a person reads (print the traceback first)."""
+    return InternalError(
+        f"mlgate crashed unexpectedly: {type(exc).__name__}: {exc}",
+        "this is a bug in mlgate, not in your project",
+        f"please report it at {ISSUES_URL} with the traceback above",
+    )

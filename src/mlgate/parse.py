@@ -15,6 +15,7 @@ Each refusal, like a syntax error, is BadInput (exit 2) naming the file and, whe
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from mlgate import safepath
 from mlgate.errors import BadInput
 
 MAX_DEPTH = 100  # nested lists and mappings; no file mlgate reads needs more than a few
@@ -49,16 +51,19 @@ def read_json(path: Path, source: str, fix: str, *, file: str | None = None,
     return load_json(read_text(path, source, fix, file=shown, limit=limit), source, fix, file=shown)
 
 
-def read_text(path: Path, source: str, fix: str, *, file: str | None = None, limit: int) -> str:
-    """The file as UTF-8 text (a byte order mark is dropped), refused over `limit` bytes."""
+def read_text(path: Path, source: str, fix: str, *, file: str | None = None, limit: int,
+              root: Path | None = None) -> str:
+    """The file as UTF-8 text (a byte order mark is dropped), refused over `limit` bytes. A symlink is
+    followed only inside `root` (default: the repository holding the file; see mlgate.safepath)."""
     shown = str(path) if file is None else file
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise BadInput(f"{source} is {size} bytes, over the {limit} bytes mlgate reads",
-                           "a file this large is not one mlgate expects there, and would take long to parse",
-                           fix, file=shown)
-        data = path.read_bytes()
+        with safepath.open_read(path, root, source) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise BadInput(f"{source} is {size} bytes, over the {limit} bytes mlgate reads",
+                               "a file this large is not one mlgate expects there, and would take long to "
+                               "parse", fix, file=shown)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise BadInput(f"cannot read {source}", exc.strerror or str(exc),
                        "check that the path names a readable file", file=shown) from exc

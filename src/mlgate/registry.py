@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from mlgate import safepath
 from mlgate.documents import mlflow_run_url
 from mlgate.errors import BadInput, ServiceError
 from mlgate.gate.model import Side
-from mlgate.parse import read_json
+from mlgate.parse import MAX_JSON_BYTES, read_json
+from mlgate.train.recorded import relative_inside
 
 Role = Literal["candidate", "production", "baseline"]
 
@@ -173,6 +175,7 @@ class Registry:
 
     def __init__(self, client: MlflowClient, uri: str) -> None:
         self._client = client
+        self._repos: dict[str, Any] = {}  # run id -> the artifact repository of its artifact location
         self.uri = uri  # as given: the training command logs to it; never print it, print `shown`
         self.shown = redact(uri)
 
@@ -364,23 +367,22 @@ class Registry:
         return points
 
     def run_lineage(self, run_id: str) -> dict[str, Any]:
-        """The lineage.json `mlgate train` logged with the run; BadInput if the run or the file is missing."""
+        """The lineage.json `mlgate train` logged with the run; BadInput if the run or the file is missing.
+        Parsed only: the caller checks it (commands/reproduce.recorded_lineage, train/recorded.py)."""
         fix = ("pass the run id `mlgate train` printed (lineage.json: run.run_id), and check "
                "MLFLOW_TRACKING_URI")
-        run = self._run(run_id, "no run has this id in this tracking store", fix)
-        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
-            # MLflow's download hides the ImportError behind "Failed to download artifacts"
-            raise s3_client_missing(f"downloading the lineage of run {run_id}", run.info.artifact_uri)
+        self._run(run_id, "no run has this id in this tracking store", fix)
         missing = BadInput(f"MLflow run {run_id!r} at {self.shown} has no mlgate lineage "
                            f"({LINEAGE_ARTIFACT})", "only runs made by `mlgate train` record their pins", fix)
-        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         with tempfile.TemporaryDirectory(prefix="mlgate-lineage-") as folder:
             try:
-                with self._service(f"downloading the lineage of run {run_id}"):
-                    local = self._client.download_artifacts(run_id, LINEAGE_ARTIFACT, folder)
+                local = self.download_artifact(run_id, LINEAGE_ARTIFACT, Path(folder),
+                                               max_bytes=MAX_JSON_BYTES)
             except ServiceError as exc:
                 raise missing from exc
-            data = read_json(Path(local), f"the lineage of MLflow run {run_id} ({LINEAGE_ARTIFACT})",
+            if local is None or not local.is_file():
+                raise missing
+            data = read_json(local, f"the lineage of MLflow run {run_id} ({LINEAGE_ARTIFACT})",
                              "re-run `mlgate train`; this artifact is written by mlgate",
                              file=LINEAGE_ARTIFACT)
         if not isinstance(data, dict):
@@ -470,6 +472,7 @@ class Registry:
 
     def log_artifact(self, run_id: str, local: Path, artifact_path: str | None = None) -> None:
         """Upload a file, or a directory's content, to the run's artifacts."""
+        safepath.check_tree(local)  # nothing a symlink leads to outside the repository is uploaded
         with self._service(f"uploading {local.name} to run {run_id}"):
             if local.is_dir():
                 self._client.log_artifacts(run_id, str(local), artifact_path)
@@ -508,47 +511,132 @@ class Registry:
         with self._service(f"pointing {name}@{alias} at version {version}"):
             self._client.set_registered_model_alias(name, alias, version)
 
+    # --- markers: registered models used as named locks (promote's lease, commands/lease.py) ----------
+    # Creating a registered model is atomic on every store: its name is unique (a primary key on SQL stores,
+    # the same on a tracking server), so of any number of processes creating one name exactly one succeeds.
+
+    def create_marker(self, name: str, tags: dict[str, str], description: str) -> bool:
+        """Create the registered model `name` with its tags in one call; False when it exists already."""
+        from mlflow.exceptions import MlflowException
+
+        with self._service(f"creating the registered model {name}"):
+            try:
+                self._client.create_registered_model(name, tags=tags, description=description)
+            except MlflowException as exc:
+                if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+                    raise
+                return False
+        return True
+
+    def marker(self, name: str) -> dict[str, str] | None:
+        """The tags of the registered model `name`, None when there is none."""
+        found = self._lookup(f"reading the registered model {name}",
+                             lambda client: client.get_registered_model(name))
+        return None if found is None else {str(k): str(v) for k, v in (found.tags or {}).items()}
+
+    def markers(self, prefix: str) -> dict[str, dict[str, str]]:
+        """The registered models whose name starts with `prefix`, and their tags."""
+        query = f"name LIKE '{_quote(prefix)}%'"
+        with self._service(f"searching registered models named {prefix}*"):
+            found = list(self._client.search_registered_models(filter_string=query, max_results=100))
+        return {str(m.name): {str(k): str(v) for k, v in (m.tags or {}).items()} for m in found
+                if str(m.name).startswith(prefix)}
+
+    def delete_marker(self, name: str) -> bool:
+        """Delete the registered model `name`; False when it was not there."""
+        found = self._lookup(f"deleting the registered model {name}",
+                             lambda client: client.delete_registered_model(name) or True)
+        return bool(found)
+
     # --- artifacts: the predictions cache and production's model files (evaluate) --------------------
+    #
+    # Every read goes to the run's OWN artifact location through an artifact repository built with this
+    # store's URI, never through `runs:/<id>/<path>` (the client's download_artifacts/list_artifacts):
+    # MLflow 3 resolves `runs:/<id>/<name>` to the run's LoggedModel of that name as well (a user's
+    # `log_model(..., "model")`), merges its files into the download, and looks it up with a client built
+    # without the tracking URI (an empty mlflow.db in the working directory).
+
+    def _artifacts(self, run_id: str, doing: str) -> Any:
+        """The artifact repository of the run's artifact location (cached per run)."""
+        cached = self._repos.get(run_id)
+        if cached is not None:
+            return cached
+        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
+                        "check the run id (mlflow runs list) and MLFLOW_TRACKING_URI")
+        location = str(run.info.artifact_uri)
+        if location.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            # MLflow's download hides the ImportError behind "Failed to download artifacts"
+            raise s3_client_missing(doing, location)
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        with self._service(doing):
+            repo = get_artifact_repository(location, tracking_uri=self.uri, registry_uri=self.uri)
+        self._repos[run_id] = repo
+        return repo
+
+    def _listing(self, run_id: str, folder: str | None) -> list[Any]:
+        """The FileInfo entries directly in a run's artifact folder (the root for None)."""
+        doing = f"listing the artifacts of run {run_id}"
+        repo = self._artifacts(run_id, doing)
+        with self._service(doing):
+            return list(repo.list_artifacts(folder or None))
+
+    def artifact_size(self, run_id: str, artifact_path: str) -> int | None:
+        """The size in bytes the store gives for a run's artifact file (0 when it gives none; -1 for a
+        folder); None when the run has nothing at `artifact_path`."""
+        parent, _, _name = artifact_path.rstrip("/").rpartition("/")
+        for info in self._listing(run_id, parent):
+            if str(info.path).rstrip("/") == artifact_path.rstrip("/"):
+                return -1 if info.is_dir else int(info.file_size or 0)
+        return None
 
     def has_artifact(self, run_id: str, artifact_path: str) -> bool:
         """Whether the run has a file or folder at `artifact_path` (e.g. `mlgate/predictions/x.csv`)."""
-        parent, _, _name = artifact_path.rstrip("/").rpartition("/")
-        with self._service(f"listing the artifacts of run {run_id}"):
-            found = self._client.list_artifacts(run_id, parent or None)
-        return any(str(info.path).rstrip("/") == artifact_path.rstrip("/") for info in found)
+        return self.artifact_size(run_id, artifact_path) is not None
 
-    def download_artifact(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
+    def download_artifact(self, run_id: str, artifact_path: str, dest: Path, *,
+                          max_bytes: int | None = None) -> Path | None:
         """Download a run's artifact (a file or a folder) into the folder `dest`; the local path, or None
-        when the run has no such artifact."""
-        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
-                        "check the run id and MLFLOW_TRACKING_URI")
+        when the run has no such artifact. A file over `max_bytes` (as listed, and as downloaded) is
+        BadInput, before or right after its download."""
         doing = f"downloading {artifact_path} of run {run_id}"
-        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
-            raise s3_client_missing(doing, run.info.artifact_uri)
-        if not self.has_artifact(run_id, artifact_path):
+        why = relative_inside(artifact_path)
+        if why:  # a path read back from the registry (a tag, lineage) never leaves the run's artifacts
+            raise BadInput(f"the artifact path {artifact_path[:200]!r} of MLflow run {run_id} {why}",
+                           "mlgate reads only artifacts inside the run's own artifact location",
+                           f"find out who changed run {run_id} or the tag that names this path")
+        size = self.artifact_size(run_id, artifact_path)
+        if size is None:
             return None
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(run_id, artifact_path, size, max_bytes)
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         dest.mkdir(parents=True, exist_ok=True)
+        repo = self._artifacts(run_id, doing)
         with self._service(doing):
-            return Path(self._client.download_artifacts(run_id, artifact_path, str(dest)))
+            local = Path(repo.download_artifacts(artifact_path, str(dest)))
+        if max_bytes is not None and local.is_file() and local.stat().st_size > max_bytes:
+            raise _too_large(run_id, artifact_path, local.stat().st_size, max_bytes)
+        return local
 
     def artifact_names(self, run_id: str, folder: str) -> list[str]:
         """The names of the files directly in a run's artifact folder ([] when there is none)."""
-        with self._service(f"listing the artifacts of run {run_id}"):
-            found = self._client.list_artifacts(run_id, folder)
+        found = self._listing(run_id, folder)
         return [str(info.path).rsplit("/", 1)[-1] for info in found if not info.is_dir]
 
     def run_json(self, run_id: str, path: str, what: str) -> Any | None:
         """The JSON artifact `path` of a run, parsed (bounded, as every JSON file); None when missing."""
-        run = self._run(run_id, "the run id is wrong, or the run lives in another tracking store",
-                        "check the run id (mlflow runs list) and MLFLOW_TRACKING_URI")
-        if run.info.artifact_uri.startswith("s3://") and importlib.util.find_spec("boto3") is None:
-            raise s3_client_missing(f"downloading {what} of run {run_id}", run.info.artifact_uri)
-        if not self.has_artifact(run_id, path):
-            return None
-        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         with tempfile.TemporaryDirectory(prefix="mlgate-artifact-") as folder:
-            with self._service(f"downloading {what} of run {run_id}"):
-                local = self._client.download_artifacts(run_id, path, folder)
-            return read_json(Path(local), f"{what} of MLflow run {run_id} ({path})",
+            local = self.download_artifact(run_id, path, Path(folder), max_bytes=MAX_JSON_BYTES)
+            if local is None:
+                return None
+            return read_json(local, f"{what} of MLflow run {run_id} ({path})",
                              "write it again: `mlgate profile --run RUN_ID --data ...`", file=path)
+
+
+def _too_large(run_id: str, artifact_path: str, size: int, limit: int) -> BadInput:
+    return BadInput(f"the artifact {artifact_path} of MLflow run {run_id} is {size:,} bytes, over the "
+                    f"{limit:,} bytes mlgate reads there",
+                    "what the tracking store returns is bounded like any input: mlgate never wrote a file "
+                    "this large there", f"find out who changed run {run_id}; train or score it again",
+                    file=artifact_path)

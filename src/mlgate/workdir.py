@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from mlgate import safepath
 from mlgate.errors import BadInput
 
 VALIDATION = "validation.json"
@@ -37,31 +36,16 @@ def begin(out: Path, name: str) -> None:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write a file atomically: a crash or bad input never leaves it half-written.
+    """Write a file atomically and never through a symlink (mlgate.safepath.write_atomic): a crash, bad
+    input, a full disk or a size limit never leaves it half-written.
 
     The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        return safepath.write_atomic(path, text.encode("utf-8"))
     except (NotADirectoryError, FileExistsError, PermissionError) as exc:
         raise BadInput(f"cannot write {path}", f"{type(exc).__name__}: {exc.strerror or exc}",
                        "pass an --out directory you can write to (not a file, nor inside one)") from exc
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def write_document(path: Path, document: BaseModel) -> Path:

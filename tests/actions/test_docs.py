@@ -108,7 +108,7 @@ def test_the_readme_starts_with_the_two_commands() -> None:
     """The README's first code blocks are the demo and the test command, before anything else."""
     blocks = re.findall(r"^```sh\n(.*?)^```", README.read_text(), re.M | re.S)
     assert blocks[:2] == [
-        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/mlgate demo\n",
+        "python3 -m venv .venv && .venv/bin/pip install uv && .venv/bin/uv pip install -p .venv -e . && .venv/bin/mlgate demo\n",
         ".ci/run\n",
     ]
     assert README.read_text().index("```sh") < README.read_text().index("\n## ")

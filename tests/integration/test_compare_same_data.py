@@ -89,7 +89,9 @@ def test_compare_decides_on_the_same_rows_with_intervals_slices_and_flips(
     assert report.exit_code == 0, report.output
     seen = gfm.text(gfm.render((out / "report.md").read_text()))
     assert "Same data: this PR's model and production were scored on the same 30 rows" in seen
-    assert "❔ inconclusive (warn)" in seen and "Flips: 3 of 30 rows from right to wrong (10.00%)" in seen
+    assert "❔ inconclusive, leans fail" in seen and "; counts as warn" in seen
+    assert "Flips: 3 of 30 rows from right to wrong (10.00%)" in seen
+    assert seen.splitlines()[2].startswith("passed with warnings: accuracy -0.10 [-0.21, +0.02] vs production")
 
 
 def test_harmful_flips_beyond_the_limit_fail_the_gate(git_repo: Path, mlflow_store: MlflowStore) -> None:
@@ -212,3 +214,50 @@ def test_compare_of_a_candidate_run_in_a_fresh_work_directory_reads_its_logged_p
     doc = verdict(fresh)
     assert doc["comparison"] == "same-data" and doc["candidate"]["run_id"] == run_id
     assert json.loads((fresh / "evaluation.json").read_text())["candidate"]["source"] == "artifact"
+
+
+def test_a_first_model_is_judged_on_the_evaluation_rows_not_its_logged_value(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    # no production yet; the training logs accuracy 0.91 (above the minimum 0.905), while the scorer v2 gets
+    # 27 of the 30 evaluation rows right (0.9, below it): the evaluation rows decide
+    config = make_eval_project(git_repo, rows=30, version=2, evaluate={"min_slice_rows": 10})
+    settings = yaml.safe_load(config.read_text())
+    settings["metrics"]["accuracy"]["min"] = 0.905
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "commit", "-qam", "a floor")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 1, result.output
+    doc = verdict(out)
+    assert doc["comparison"] == "same-data" and doc["production"] is None
+    accuracy = rows(doc)["accuracy"]
+    assert (accuracy["candidate"], accuracy["logged"], accuracy["status"]) == (pytest.approx(0.9), 0.91, "fail")
+    assert accuracy["reasons"] == ["0.9 is below the minimum 0.905"]
+    assert accuracy["value_interval"]["low"] < 0.9 < accuracy["value_interval"]["high"]
+    assert accuracy["value_interval"]["n"] == 30
+    assert invoke(config, "report", "--out", str(out)).exit_code == 0
+    report = (out / "report.md").read_text()
+    assert "**Evaluation rows:** no production model yet" in report
+    assert "logged by training on its own split: 0.91" in report
+    assert not (git_repo / "mlflow.db").exists()
+
+
+def test_a_constant_baseline_is_scored_on_the_evaluation_rows_and_compared_paired(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    # no user code: the positive share (15 of 30) as the score, ROC AUC 0.5; the PR's model ranks perfectly
+    config = make_eval_project(git_repo, rows=30, version=2, evaluate={"min_slice_rows": 10})
+    settings = yaml.safe_load(config.read_text())
+    settings["baseline"] = {"constant": True}
+    settings["metrics"]["roc_auc"]["beat_baseline_by"] = 0.2
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "commit", "-qam", "a constant baseline")
+    out = git_repo / ".mlgate"
+    assert invoke(config, *train_args(out)).exit_code == 0
+    result = invoke(config, "compare", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    doc = verdict(out)
+    assert doc["baseline"]["source"] == "the best constant prediction on the evaluation rows"
+    auc = rows(doc)["roc_auc"]
+    assert (auc["candidate"], auc["baseline"], auc["status"]) == (1.0, 0.5, "pass")
+    assert auc["baseline_delta"] == 0.5

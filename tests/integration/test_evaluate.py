@@ -22,6 +22,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def evaluation(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "evaluation.json").read_text())
     return data
@@ -108,7 +114,8 @@ def test_evaluate_scores_production_at_its_own_commit_then_uses_the_cache(
     assert doc["data"]["version"]["kind"] == "sha256"
     assert doc["candidate"]["source"] == "scored" and doc["candidate"]["file"] == "predictions/candidate.csv"
     assert doc["production"] == {"run_id": production_run, "version": "1", "source": "scored",
-                                 "file": "predictions/production.csv"}
+                                 "file": "predictions/production.csv",
+                                 "sha256": sha256(out / "predictions" / "production.csv")}
     assert doc["baseline"] is None
     assert git(git_repo, "worktree", "list").count("\n") == 0  # the worktree is gone
     schema = json.loads((Path(__file__).parents[2] / "docs/schemas/evaluation.schema.json").read_text())
@@ -231,7 +238,8 @@ def test_a_baseline_alias_is_scored_the_same_way(git_repo: Path, mlflow_store: M
     doc = evaluation(out)
     assert doc["production"]["source"] == "scored"
     assert doc["baseline"] == {"run_id": run_id, "version": "1", "source": "cached",  # the same run, scored
-                               "file": "predictions/baseline.csv"}                   # for production just now
+                               "file": "predictions/baseline.csv",                   # for production just now
+                               "sha256": sha256(out / "predictions" / "baseline.csv")}
     assert len(read_csv(out / "predictions" / "baseline.csv")) == 25
 
 
@@ -267,3 +275,28 @@ def test_evaluation_data_changed_since_training_is_bad_input(git_repo: Path, mlf
     result = invoke(config, "evaluate", "--out", str(out))
     assert result.exit_code == 2, result.output
     assert "the evaluation data data/holdout.csv changed since `mlgate train` scored the candidate" in result.output
+
+
+def test_the_bases_rules_choose_what_evaluate_scores_and_compare_sees_other_rules(
+        git_repo: Path, mlflow_store: MlflowStore) -> None:
+    """In a pull request the baseline (a rule) is the base's: a PR that adds its own is not scored; compare
+    judging by other rules than evaluation.json's evaluates again."""
+    config = make_eval_project(git_repo)
+    out = git_repo / ".mlgate"
+    promote_first(config, out, mlflow_store)
+    base = git(git_repo, "rev-parse", "HEAD")
+    mlflow_store.client().set_registered_model_alias("churn", "weak", "1")
+    config.write_text(config.read_text() + "baseline: {alias: weak}\n")
+    git(git_repo, "commit", "-qam", "a weak baseline of the PR's choosing")
+    assert invoke(config, *train_args(out)).exit_code == 0
+
+    result = invoke(config, "evaluate", "--out", str(out), "--rules-from", base)
+    assert result.exit_code == 0, result.output
+    assert "this PR changes the gate: baseline (not set) → alias weak" in result.output
+    doc = evaluation(out)
+    assert doc["baseline"] is None and doc["rules_commit"] == base
+
+    compared = invoke(config, "compare", "--out", str(out))  # its own rules: not what evaluate used
+    assert "other rules' evaluation.json" in compared.output, compared.output
+    doc = evaluation(out)
+    assert doc["baseline"]["version"] == "1" and "rules_commit" not in doc

@@ -34,7 +34,8 @@ def test_the_lifecycle_of_one_issue(github_server: FakeGitHub) -> None:
     assert github_server.issues() == []
 
     opened, requests = _run(github_server, "fail", "psi 0.4")
-    assert opened.action == "opened" and requests == 2  # list, create
+    # list by creator, by label (none by either), create, list again (did a concurrent run open one too?)
+    assert opened.action == "opened" and requests == 4
     [issue] = github_server.issues()
     assert issue["body"].startswith(MARKER) and issue["body"].endswith("psi 0.4")
     assert [label["name"] for label in issue["labels"]] == ["mlgate", "drift"]
@@ -89,7 +90,8 @@ def test_body_limit(github_server: FakeGitHub) -> None:
 def test_retrain_is_dispatched_once_per_episode(github_server: FakeGitHub) -> None:
     github_server.add_workflow("retrain.yml")
     opened, requests = _run(github_server, "fail", retrain_workflow="retrain.yml")
-    assert opened.dispatched == "retrain.yml@main" and requests == 4  # list, repo (default branch), dispatch, create
+    # 2 lists, create, list again, repo (default branch), dispatch: only the run whose issue is kept dispatches
+    assert opened.dispatched == "retrain.yml@main" and requests == 6
     assert github_server.dispatches() == [{"workflow": "retrain.yml", "ref": "main", "inputs": {}}]
     _run(github_server, "fail", "still", retrain_workflow="retrain.yml", retrain_ref="main")
     assert len(github_server.dispatches()) == 1  # still the same episode
@@ -147,3 +149,65 @@ def test_the_title_follows_the_status_unless_a_person_changed_it(github_server: 
     client.repository(ctx).get_issue(opened.number or 0).edit(title="Iris drifts: see the new sensor")
     run("fail", "mlgate monitor: iris drifted")
     assert github_server.issue(opened.number or 0)["title"] == "Iris drifts: see the new sensor"
+
+
+# --- whose issue, and races (issue 20, item 7) ------------------------------------------------------------
+
+
+def test_a_persons_issue_with_the_marker_and_label_is_never_taken(github_server: FakeGitHub) -> None:
+    """A person's issue that carries the marker and the label, before the bot's exists, is left alone."""
+    planted = github_server.add_issue("Drift: iris", f"{MARKER}\nmine", labels=["mlgate", "drift"])
+    opened, _ = _run(github_server, "fail", "psi 0.4")
+    assert opened.action == "opened" and opened.number != planted["number"]
+    assert github_server.issue(planted["number"])["body"] == f"{MARKER}\nmine"
+    assert github_server.issue(planted["number"])["state"] == "open"
+    assert github_server.issue(opened.number or 0)["user"]["type"] == "Bot"
+
+
+def test_the_issue_is_found_after_a_person_removed_its_labels(github_server: FakeGitHub) -> None:
+    ours = github_server.add_issue("mlgate monitor: iris", f"{MARKER}\nold", bot=True)  # no labels left
+    synced, _ = _run(github_server, "fail", "new")
+    assert (synced.action, synced.number) == ("updated", ours["number"])
+    assert len(github_server.issues()) == 1
+    assert [label["name"] for label in github_server.issue(ours["number"])["labels"]] == ["mlgate", "drift"]
+
+
+def test_two_runs_at_once_converge_to_the_oldest_issue_and_one_dispatch(github_server: FakeGitHub) -> None:
+    """Both runs find no issue and open one at the same instant (the fake server holds both creates until
+    both have arrived): the newer issue is closed with a link to the older, and only one retraining runs."""
+    import threading
+
+    github_server.add_workflow("retrain.yml")
+    github_server.hold("POST", r"/issues$", parties=2)
+    found: list[Synced] = []
+    runs = [threading.Thread(target=lambda: found.append(
+        _run(github_server, "fail", "psi 0.4", retrain_workflow="retrain.yml", retrain_ref="main")[0]))
+        for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(60)
+    issues = github_server.issues()
+    assert len(issues) == 2  # both were opened: the race happened
+    oldest, newer = issues
+    assert oldest["state"] == "open" and newer["state"] == "closed"
+    assert f"#{oldest['number']}" in github_server.comments(newer["number"])[-1]["body"]
+    assert len(github_server.dispatches()) == 1
+    assert sorted(s.number or 0 for s in found) == [oldest["number"]] * 2
+    assert sorted(s.action for s in found) == ["opened", "updated"]
+
+
+def test_a_locked_issue_is_named_and_its_body_still_updated(github_server: FakeGitHub) -> None:
+    ours = github_server.add_issue("mlgate monitor: iris", f"{MARKER}\n<!-- mlgate-status: fail -->\nold",
+                                   labels=["mlgate", "drift"], bot=True, locked=True)
+    ctx = _ctx(github_server)
+    warnings: list[str] = []
+    want = Wanted(marker=MARKER, title="Drift: iris", body="psi 0.15", status="warn", labels=("mlgate", "drift"),
+                  change_comment=lambda old, new: f"{old} -> {new}")
+    synced = sync(ctx, client.repository(ctx), want, warnings.append)
+    assert synced.action == "updated"
+    assert github_server.issue(ours["number"])["body"].endswith("psi 0.15")  # edited although no comment
+    assert status_of(github_server.issue(ours["number"])["body"]) == ("warn", False)
+    assert github_server.comments(ours["number"]) == []
+    assert any(f"issue #{ours['number']} is locked" in w for w in warnings), warnings
+    assert not any("rate limit" in w for w in warnings)

@@ -51,6 +51,8 @@ def project(git_repo: Path, mlflow_store: MlflowStore) -> Path:
     """The eval project, trained on data like the batches, whose training logs RECORDED; in production."""
     config = make_eval_project(git_repo)
     write(git_repo / "data" / "train.csv", rows(ROWS, row_id=False))
+    # the evaluation rows are like the batches: production's metrics there are the live reference
+    write(git_repo / "data" / "holdout.csv", rows(ROWS))
     train_sh = (git_repo / "train.sh").read_text().replace(
         """printf '{"accuracy": 0.91, "test": {"auc": 0.87}, "note": "n/a"}'""",
         f"printf '{json.dumps(RECORDED)}'")
@@ -105,12 +107,17 @@ def test_a_labelled_batch_like_the_training_data_holds(project: Path, git_repo: 
     assert (live["label"], live["scored"], live["rows"], live["unlabelled"]) == ("y", True, ROWS - 40, 40)
     metrics = by_name(document)
     accuracy = metrics["accuracy"]
-    assert accuracy["recorded"] == 0.91 and accuracy["decision"] == "ok" and accuracy["status"] == "pass"
+    # the reference is production's accuracy on the evaluation rows (1 - 11/120 wrong groups), not the 0.91
+    # its run logged
+    assert accuracy["reference"] == "evaluation-rows" and accuracy["recorded"] == pytest.approx(109 / 120)
+    assert accuracy["recorded_low"] < accuracy["recorded"] < accuracy["recorded_high"]
+    assert accuracy["decision"] == "ok" and accuracy["status"] == "pass"
     assert accuracy["low"] < accuracy["current"] < accuracy["high"] and accuracy["low"] >= 0.86
     assert accuracy["method"] == "bootstrap" and accuracy["n"] == ROWS - 40
     assert metrics["latency_ms"]["status"] == "not-judged"
     assert "cannot compute latency_ms from predictions" in metrics["latency_ms"]["reason"]
-    assert metrics["log_loss"]["status"] == "not-judged"  # production logged none
+    # production's run logged no log_loss: on the evaluation rows mlgate has its value, so it is judged
+    assert metrics["log_loss"]["reference"] == "evaluation-rows" and metrics["log_loss"]["status"] == "pass"
     assert document["schema_changes"] == {"missing": [], "new": [], "changed_kind": []}
     assert "Live performance" in (out / "monitor.md").read_text()
     schema_check(document)
@@ -125,12 +132,27 @@ def test_a_batch_whose_labels_are_corrupted_fell_exit_1(project: Path, git_repo:
     accuracy = by_name(document)["accuracy"]
     assert accuracy["decision"] == "fell" and accuracy["status"] == "fail"
     assert accuracy["high"] < 0.86
-    assert accuracy["reason"].startswith("accuracy fell from 0.91 to 0.6 [0.")
-    assert "accuracy fell from 0.91 to 0.6 [" in result.output
-    assert "accuracy fell from 0.91" in document["summary"]
+    assert accuracy["reason"].startswith("accuracy fell from 0.908 [")
+    assert "on the evaluation rows to 0.6 [0." in accuracy["reason"]
+    assert "accuracy fell from 0.908 [" in result.output
+    assert "accuracy fell from 0.908" in document["summary"]
     report = (out / "monitor.md").read_text()
-    assert "Live performance" in report and "accuracy fell from 0.91 to 0.6" in report
+    assert "Live performance" in report and "accuracy fell from 0.908 \\[" in report
+    assert report.splitlines()[1] == "## ❌ mlgate monitor · churn: performance fell"
     schema_check(document)
+
+
+def test_monitor_on_the_evaluation_rows_themselves_is_healthy(project: Path, git_repo: Path) -> None:
+    # the one measure: the evaluation rows as a batch are production's reference itself, no drift, no fall
+    out = git_repo / ".mlgate"
+    result, document = monitor(project, out, git_repo / "data" / "holdout.csv")
+    assert result.exit_code == 0, result.output
+    assert document["status"] == "healthy", document["summary"]
+    metrics = by_name(document)
+    for name in ("accuracy", "roc_auc"):
+        assert metrics[name]["reference"] == "evaluation-rows" and metrics[name]["decision"] == "ok"
+        assert metrics[name]["current"] == pytest.approx(metrics[name]["recorded"])
+    assert not (git_repo / "mlflow.db").exists()
 
 
 def test_serving_data_without_label_or_id_is_drift_only(project: Path, git_repo: Path) -> None:

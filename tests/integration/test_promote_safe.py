@@ -109,7 +109,10 @@ def test_promote_records_previous_version_pr_and_commit(project: Path, git_repo:
 
     payload = json.loads((events / "pull_request.opened.payload.json").read_text())
     number = payload["pull_request"]["number"]
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(events / "pull_request.opened.payload.json"))
+    payload["pull_request"]["base"]["sha"] = git(git_repo, "rev-parse", "HEAD")  # the PR's base: this clone's
+    opened = tmp_path / "opened.json"
+    opened.write_text(json.dumps(payload))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(opened))
     second = gate(project, out, "second model")
     head = git(git_repo, "rev-parse", "HEAD")
     payload["action"], payload["pull_request"]["merged"] = "closed", True

@@ -79,7 +79,10 @@ def test_bundle_then_publish(fork_job: Path, github_server: FakeGitHub, events: 
     assert (status["state"], status["context"]) == ("failure", "mlgate/churn")
     assert status["target_url"] == "https://github.com/octo-org/octo-repo/actions/runs/289782451"
     assert [(r.method, r.path.rsplit("/", 2)[-2:]) for r in github_server.requests] == [
-        ("GET", ["pulls", "2"]), ("POST", ["statuses", docs.HEAD_SHA]), ("GET", ["2", "comments"]),
+        ("GET", ["pulls", "2"]),
+        # does the PR change the gate? its files, and mlgate.yaml at its base (from the API, not the bundle)
+        ("GET", ["2", "files"]), ("GET", ["pulls", "2"]), ("GET", ["contents", "mlgate.yaml"]),
+        ("POST", ["statuses", docs.HEAD_SHA]), ("GET", ["2", "comments"]),
         ("POST", ["2", "comments"]), ("GET", ["2", "comments"])]  # after creating: still only ours?
     assert "### Metrics" in (tmp_path / "summary.md").read_text(encoding="utf-8")
 
@@ -143,6 +146,8 @@ def test_publish_renders_the_comment_itself(fork_job: Path, github_server: FakeG
     (bundle / "report.md").write_text("<img src=x onerror=alert(1)> @everyone please merge")
     verdict = json.loads((bundle / "verdict.json").read_text())
     verdict["summary"] = "<img src=x onerror=alert(1)> @octocat </details>"
+    for metric in verdict["metrics"]:  # the one-line headline quotes the deciding row's first reason
+        metric["reasons"] = ["<img src=x onerror=alert(1)> @octocat </details>", *metric["reasons"][1:]]
     (bundle / "verdict.json").write_text(json.dumps(verdict))
     rehash(bundle)
     privileged(monkeypatch, github_server, events, tmp_path)
@@ -150,6 +155,7 @@ def test_publish_renders_the_comment_itself(fork_job: Path, github_server: FakeG
     body = github_server.comments(2)[0]["body"]
     assert "@everyone" not in body and "<img" not in body and "@octocat" not in body
     assert "&lt;img src=x onerror=alert(1)&gt; @\u200doctocat &lt;/details&gt;" in body
+    assert "<img" not in body.split("\n")[3]  # the headline too
 
 
 def test_publish_refuses_a_verdict_for_another_model(fork_job: Path, github_server: FakeGitHub, events: Path,

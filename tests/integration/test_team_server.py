@@ -73,14 +73,15 @@ def test_the_whole_gate_against_postgres_and_s3(team: TeamServer, github_server:
     keys = team.s3_keys("mlflow/")
     stored = [k.split(f"{run_id}/artifacts/", 1)[1] for k in keys if f"/{run_id}/artifacts/" in k]
     assert {"mlgate/lineage.json", "mlgate/metrics.json"} <= set(stored), keys
-    assert any(name.startswith("model/") for name in stored), stored
+    assert any(name.startswith("mlgate/model/") for name in stored), stored
     back = Path(client.download_artifacts(run_id, "", str(tmp_path / "back")))
     assert json.loads((back / "mlgate" / "lineage.json").read_text())["run"]["run_id"] == run_id
-    model_files = {p.relative_to(back / "model") for p in (back / "model").rglob("*") if p.is_file()}
+    model_files = {p.relative_to(back / "mlgate" / "model") for p in (back / "mlgate" / "model").rglob("*")
+                   if p.is_file()}
     made = {p.relative_to(gate["repo"] / "model") for p in (gate["repo"] / "model").rglob("*") if p.is_file()}
     assert model_files == made and made
     for name in made:
-        assert (back / "model" / name).read_bytes() == (gate["repo"] / "model" / name).read_bytes()
+        assert (back / "mlgate" / "model" / name).read_bytes() == (gate["repo"] / "model" / name).read_bytes()
     local_log = gate["repo"] / ".mlgate" / "train.log"  # the training's own output (the example is quiet)
     assert (back / "mlgate" / "train.log").read_bytes() == local_log.read_bytes()
     source = client.get_model_version(MODEL, version).source

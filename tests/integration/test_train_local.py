@@ -78,7 +78,7 @@ def test_train_records_the_four_pins_logs_and_registers(git_repo: Path, mlflow_s
     # artifacts next to the database, never in the cwd's ./mlruns
     artifacts = Path(run.info.artifact_uri.removeprefix("file://"))
     assert artifacts.is_relative_to(mlflow_store.db.parent / "mlartifacts")
-    assert (artifacts / "model" / "weights.txt").read_bytes() == weights.read_bytes()
+    assert (artifacts / "mlgate" / "model" / "weights.txt").read_bytes() == weights.read_bytes()
     assert json.loads((artifacts / "mlgate" / "lineage.json").read_text())["registered"]["version"] == "1"
     assert (artifacts / "mlgate" / "train.log").is_file()
     assert not (Path.cwd() / "mlruns").exists()

@@ -1,6 +1,9 @@
 """A small local HTTP server that answers like the GitHub REST API, for the real PyGithub client.
 
-It covers what mlgate calls: repositories, pull requests, the pull requests of a commit, issue comments
+It covers what mlgate calls: repositories, pull requests (and their files: `GET .../pulls/{n}/files`, paginated,
+at most 3000 as GitHub lists; seed them with `add_pull(..., files=[(path, status[, previous])])`), file contents
+at a commit (`GET .../contents/{path}?ref=`, seeded with `add_content(sha, path, text)`), the pull requests of a
+commit, issue comments
 (list with Link-header pagination, create, edit, delete), commit statuses, issues (list with the state,
 labels and creator filters, create, get, edit: body, state, state_reason, labels), labels (list, get,
 create, add to an issue; a label an issue is given that does not exist yet is created, as GitHub does) and
@@ -115,6 +118,8 @@ class Pull:
     state: str = "open"
     head_repo: str | None = None  # another full name for a fork PR
     title: str = "Update the model"
+    # the files it changes, as GET .../pulls/{n}/files lists them: (filename, status[, previous_filename])
+    files: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +135,7 @@ class Repo:
     workflows: dict[str, list[str] | None] = field(default_factory=dict)
     branches: set[str] = field(default_factory=lambda: {"main"})
     dispatches: list[dict[str, Any]] = field(default_factory=list)
+    contents: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (commit sha, path) -> bytes
 
     def next_number(self) -> int:
         """Issues and pull requests share one sequence of numbers."""
@@ -169,6 +175,11 @@ class FakeGitHub:
             self.repo(repo).pulls[number] = pull
         return pull
 
+    def add_content(self, sha: str, path: str, text: str, *, repo: str = DEFAULT_REPO) -> None:
+        """A file at a commit, served by GET .../contents/{path}?ref={sha}."""
+        with self.lock:
+            self.repo(repo).contents[(sha, path)] = text.encode()
+
     def add_comment(self, number: int, body: str, *, user: str = "octocat", bot: bool = False,
                     repo: str = DEFAULT_REPO) -> dict[str, Any]:
         """Seed one comment on issue/PR `number` (by a user, or by github-actions[bot] with bot=True)."""
@@ -183,11 +194,14 @@ class FakeGitHub:
                              repo=repo)
 
     def add_issue(self, title: str, body: str = "", *, labels: list[str] | None = None, bot: bool = False,
-                  user: str = "octocat", state: str = "open", repo: str = DEFAULT_REPO) -> dict[str, Any]:
-        """Seed an issue (by github-actions[bot] with bot=True, else by `user`)."""
+                  user: str = "octocat", state: str = "open", locked: bool = False,
+                  repo: str = DEFAULT_REPO) -> dict[str, Any]:
+        """Seed an issue (by github-actions[bot] with bot=True, else by `user`); a `locked` one refuses
+        comments with 403, as GitHub does for the bot."""
         author = BOT if bot else {"login": user, "id": 583231, "type": "User"}
         with self.lock:
             issue = self._new_issue(self.repo(repo), title, body or None, labels or [], author)
+            issue["locked"] = locked
             if state == "closed":
                 issue.update(state="closed", state_reason="completed", closed_at=self._now())
             return dict(issue)
@@ -357,6 +371,7 @@ class FakeGitHub:
             "id": 279147437 + pull.number, "node_id": f"PR_{pull.number}", "number": pull.number,
             "html_url": f"{self.html}/{repo.full_name}/pull/{pull.number}",
             "issue_url": f"{self.url}/repos/{repo.full_name}/issues/{pull.number}",
+            "changed_files": len(pull.files),
             "state": pull.state, "title": pull.title, "locked": False, "draft": False, "merged": False,
             "user": self._user({"login": "Codertocat", "id": 21031067, "type": "User"}),
             "head": {"label": f"{head_repo['owner']['login']}:{pull.head_ref}", "ref": pull.head_ref,
@@ -534,6 +549,39 @@ def _get_pull(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, nu
     return (200, fake.pull_json(repo, pull), {}) if pull else _NOT_FOUND
 
 
+def _pull_files(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, number: str) -> Response:
+    pull = repo.pulls.get(int(number))
+    if pull is None:
+        return _NOT_FOUND
+    items = []
+    for filename, status, *previous in pull.files[:3000]:  # GitHub lists at most 3000 files
+        item: dict[str, Any] = {
+            "sha": f"{abs(hash(filename)):040x}"[:40], "filename": filename, "status": status,
+            "additions": 1, "deletions": 1, "changes": 2,
+            "blob_url": f"{fake.html}/{repo.full_name}/blob/{pull.head_sha}/{filename}",
+            "raw_url": f"{fake.html}/{repo.full_name}/raw/{pull.head_sha}/{filename}",
+            "contents_url": f"{fake.url}/repos/{repo.full_name}/contents/{filename}?ref={pull.head_sha}",
+            "patch": "@@ -1 +1 @@"}
+        if previous:
+            item["previous_filename"] = previous[0]
+        items.append(item)
+    return _page(fake, f"/repos/{repo.full_name}/pulls/{number}/files", items, query)
+
+
+def _get_contents(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, path: str) -> Response:
+    import base64
+
+    ref = query.get("ref", "")
+    data = repo.contents.get((ref, path))
+    if data is None:
+        return _NOT_FOUND
+    url = f"{fake.url}/repos/{repo.full_name}/contents/{path}?ref={ref}"
+    return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1],
+                 "path": path, "content": base64.encodebytes(data).decode(), "sha": f"{abs(hash(data)):040x}"[:40],
+                 "url": url, "git_url": url, "html_url": f"{fake.html}/{repo.full_name}/blob/{ref}/{path}",
+                 "download_url": None, "_links": {"self": url}}, {}
+
+
 def _commit_pulls(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, sha: str) -> Response:
     pulls = [fake.pull_json(repo, p) for p in repo.pulls.values() if p.head_sha == sha]
     return _page(fake, f"/repos/{repo.full_name}/commits/{sha}/pulls", pulls, query)
@@ -550,6 +598,10 @@ def _create_comment(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: A
         return _invalid("IssueComment", "body", "body can't be blank")
     if len(text) > MAX_COMMENT:
         return _invalid("IssueComment", "body", f"body is too long (maximum is {MAX_COMMENT} characters)")
+    issue = repo.issues.get(int(number))
+    if issue is not None and issue.get("locked"):
+        return 403, {"message": "Unable to create comment because issue is locked.", "documentation_url": DOCS,
+                     "status": "403"}, {}
     return 201, fake._new_comment(repo, int(number), text, BOT), {}
 
 
@@ -777,6 +829,8 @@ def _dispatch(fake: FakeGitHub, repo: Repo, query: dict[str, str], body: Any, ke
 _ROUTES = [
     (r"GET ", _get_repo),
     (r"GET /pulls/(\d+)", _get_pull),
+    (r"GET /pulls/(\d+)/files", _pull_files),
+    (r"GET /contents/(.+)", _get_contents),
     (r"GET /issues", _list_issues),
     (r"POST /issues", _create_issue),
     (r"GET /issues/(\d+)", _get_issue),

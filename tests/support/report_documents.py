@@ -172,13 +172,17 @@ def interval(low: float, high: float, *, method: str = "bootstrap", n: int = 569
 def paired_metric(name: str, candidate: float, production: float, low: float, high: float, *, status: str,
                   decision: str, reasons: list[str], method: str = "bootstrap", n: int = 569,
                   direction: str = "maximize", severity: str = "fail", rows_to_decide: int | None = None,
-                  baseline: float | None = None) -> dict[str, Any]:
+                  baseline: float | None = None, tolerance: float | None = None) -> dict[str, Any]:
+    """A same-data row; with `tolerance`, as this mlgate writes it (the tolerance and the sensitivity, the
+    interval's half-width); without, as an older verdict.json has it."""
     delta = round(candidate - production, 6)
     row = metric(name, candidate, production, status=status, direction=direction, baseline=baseline,
                  delta=delta, delta_pct=round(delta / production * 100, 4), reasons=reasons, severity=severity)
     row.update(decision=decision, interval=interval(low, high, method=method, n=n), comparison="same-data")
     if rows_to_decide is not None:
         row["rows_to_decide"] = rows_to_decide
+    if tolerance is not None:
+        row.update(tolerance=tolerance, sensitivity=round((high - low) / 2, 9))
     return row
 
 
@@ -195,10 +199,10 @@ def same_data_verdict(*, slice_fails: bool = True) -> dict[str, Any]:
                       "on the same 569 rows)")
     doc["metrics"] = [
         paired_metric("roc_auc", 0.921, 0.922, -0.009, 0.006, status="pass", decision="pass", method="delong",
-                      baseline=0.75, reasons=["non-inferior: its 95% interval (delong, 569 rows) rules out a "
+                      baseline=0.75, tolerance=0.01, reasons=["non-inferior: its 95% interval (delong, 569 rows) rules out a "
                                               "regression beyond the tolerated 0.01"]),
         paired_metric("accuracy", 0.912, 0.916, -0.018, 0.011, status="warn", decision="inconclusive",
-                      method="mcnemar", rows_to_decide=2310,
+                      method="mcnemar", rows_to_decide=2310, tolerance=0.005,
                       reasons=["inconclusive: the difference -0.004 [-0.018, +0.011] (95% mcnemar, 569 rows) "
                                "neither rules out nor shows a regression beyond the tolerated 0.005; about "
                                "2,310 evaluation rows would decide it"]),
@@ -209,15 +213,15 @@ def same_data_verdict(*, slice_fails: bool = True) -> dict[str, Any]:
     female = (paired_metric("roc_auc", 0.861, 0.902, -0.07, -0.015, status="fail", decision="fail", n=212,
                             reasons=["0.861 is lower than production (0.902) by more than the tolerated "
                                      "0.01: the difference -0.041 [-0.07, -0.015] (95% bootstrap, 212 rows)"],
-                            severity="fail")
+                            severity="fail", tolerance=0.01)
               if slice_fails else
               paired_metric("roc_auc", 0.9, 0.902, -0.006, 0.004, status="pass", decision="pass", n=212,
-                            reasons=["non-inferior"], severity="warn"))
+                            reasons=["non-inferior"], severity="warn", tolerance=0.01))
     doc["slices"] = [
         {"column": "sex", "value": "F", "n": 212, "judged": True, "status": female["status"], "metrics": [female]},
         {"column": "sex", "value": "M", "n": 345, "judged": True, "status": "pass", "metrics": [
             paired_metric("roc_auc", 0.93, 0.929, -0.004, 0.007, status="pass", decision="pass", n=345,
-                          reasons=["non-inferior"], severity="warn")]},
+                          reasons=["non-inferior"], severity="warn", tolerance=0.01)]},
         {"column": "sex", "value": "(missing)", "n": 12, "judged": False, "status": None, "metrics": []},
     ]
     doc["flips"] = {"both_right": 510, "both_wrong": 37, "harmful": 13, "helpful": 9, "n": 569,

@@ -198,12 +198,14 @@ def make_repo(example: Path, root: Path, c: str) -> Path:
     return repo
 
 
-def pr_event(folder: Path, number: int, head_sha: str) -> Path:
-    """The real pull_request.synchronize payload, as PR `number` at `head_sha`."""
+def pr_event(folder: Path, number: int, head_sha: str, base_sha: str) -> Path:
+    """The real pull_request.synchronize payload, as PR `number` at `head_sha` off `base_sha` (the gate reads
+    its rules from mlgate.yaml there)."""
     event = json.loads((EVENTS / "pull_request.synchronize.payload.json").read_text())
     event["number"] = number
     event["pull_request"].update(number=number)
     event["pull_request"]["head"].update(sha=head_sha, ref=f"pr-{number}")
+    event["pull_request"]["base"].update(sha=base_sha, ref="main")
     path = folder / f"event-{number}.json"
     path.write_text(json.dumps(event))
     return path
@@ -234,7 +236,8 @@ def pr_gate(example: Path, root: Path, number: int, tracking_uri: str, github: F
     repo = make_repo(example, root, c=f"0.{number}")
     head = run(repo, "git", "rev-parse", "HEAD")
     github.add_pull(number, head_sha=head, head_ref=f"pr-{number}")
-    env = environment(tracking_uri, github, pr_event(root, number, head))
+    base = run(repo, "git", "rev-parse", "HEAD~1")
+    env = environment(tracking_uri, github, pr_event(root, number, head, base))
     logs = []
     for command in steps:
         done = mlgate(repo, env, *command)

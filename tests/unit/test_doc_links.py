@@ -161,3 +161,13 @@ def test_a_broken_link_is_found(tmp_path: Path) -> None:
         "img/missing.png: img/missing.png does not exist",
         "missing-ref.md: missing-ref.md does not exist",
     ]
+
+
+@pytest.mark.parametrize("name", ["config.md", "stages.md"])
+def test_the_contents_list_every_section(name: str) -> None:
+    """docs/config.md and docs/stages.md open with a contents line linking every `## ` section."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / name).read_text(encoding="utf-8")
+    contents = page[page.index("Contents:"):].split("\n\n", 1)[0]
+    sections = [line[3:] for line in prose_lines(page) if line.startswith("## ")]
+    missing = [s for s in sections if f"(#{slugify(s)})" not in contents]
+    assert sections and missing == [], missing

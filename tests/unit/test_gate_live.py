@@ -43,3 +43,19 @@ def test_no_tolerance_and_bounds_on_the_point_value() -> None:
     below = judge_live(rule, 0.91, 0.89, 0.91, 0.93)  # the interval holds, the point value is under min
     assert below.decision == "ok" and below.status == "fail" and "below the minimum 0.9" in below.reason
     assert judge_live(rule, 0.91, 0.91, 0.905, 0.93).decision == "inconclusive"
+
+
+def test_against_the_evaluation_rows_the_difference_of_two_estimates_decides() -> None:
+    from mlgate.gate.live import judge_against_reference
+
+    rule = Rule("rmse", "minimize", max_regression=0.06)
+    # the wine-quality case: the batch is the evaluation rows themselves: no change, within the tolerance
+    # (two unpaired estimates: the difference's interval is about sqrt(2) times either one's)
+    same = judge_against_reference(rule, 0.796, 0.759, 0.832, 0.796, 0.759, 0.832, 0.95)
+    assert (same.decision, same.status) == ("ok", "pass")
+    assert "the difference 0 [-0.0516, +0.0516]" in same.reason  # sqrt(2) x the half-width 0.0365
+    fell = judge_against_reference(rule, 0.796, 0.786, 0.806, 0.95, 0.94, 0.96, 0.95)
+    assert (fell.decision, fell.status) == ("fell", "fail")
+    assert fell.reason.startswith("rmse rose from 0.796 [0.786, 0.806] on the evaluation rows to 0.95 [")
+    unsure = judge_against_reference(rule, 0.796, 0.759, 0.832, 0.86, 0.82, 0.90, 0.95)
+    assert (unsure.decision, unsure.status) == ("inconclusive", "warn")

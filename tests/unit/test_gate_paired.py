@@ -67,6 +67,7 @@ def test_an_interval_within_the_tolerance_passes_on_the_same_data_not_the_logged
     assert row.interval is not None and (row.interval.low, row.interval.high, row.interval.n) == (-0.004, 0.002, 500)
     assert row.reasons == ("non-inferior: its 95% interval (bootstrap, 500 rows) rules out a regression beyond the "
                            "tolerated 0.005",)
+    assert row.logged == 0.70  # information only: the decision above ignores it
     assert result.comparison == "same-data" and result.status == "passed"
     assert summary(result) == ("passed: roc_auc 0.899 (-0.001 [-0.004, +0.002] vs production on the same 500 "
                                "rows)")
@@ -156,10 +157,12 @@ def test_without_evidence_nothing_changes() -> None:
     assert result.slices == () and result.flips is None
 
 
-def test_without_production_the_evidence_is_not_used() -> None:
+def test_without_production_the_candidate_is_judged_on_its_evaluation_rows_value() -> None:
+    # the logged 0.7 is below the minimum 0.8; on the evaluation rows the candidate scored 0.899
     result = verdict([AUC], auc(0.0, -0.002, 0.002), production=None)
-    assert result.comparison == "logged-metrics" and result.metrics[0].decision is None
-    assert result.metrics[0].reasons == ("0.7 is below the minimum 0.8",)
+    row = result.metrics[0]
+    assert result.comparison == "same-data" and row.decision is None and row.status == "pass"
+    assert (row.candidate, row.logged) == (pytest.approx(0.9), 0.70)
 
 
 def slice_(value: str, delta: float, low: float, high: float, n: int = 200) -> SliceEvidence:
@@ -227,10 +230,13 @@ def test_production_not_rescored_fails_unless_the_fallback_to_logged_metrics_is_
                                         "compared with the logged metrics")
 
 
-def test_the_candidate_that_is_production_is_never_judged_on_the_evidence() -> None:
+def test_the_candidate_that_is_production_is_never_judged_against_itself() -> None:
     result = evaluate("churn", [AUC], side("candidate", "1", roc_auc=0.9), side("production", "1", roc_auc=0.9),
                       None, evidence=auc(-0.03, -0.04, -0.02))
-    assert result.metrics[0].status == "pass" and result.comparison == "logged-metrics"
+    row = result.metrics[0]
+    assert row.status == "pass" and row.decision is None and row.interval is None
+    # its value is still the one on the evaluation rows (the one measure), not the logged 0.9
+    assert result.comparison == "same-data" and row.candidate == pytest.approx(0.87) and row.logged == 0.9
 
 
 def test_a_same_data_verdict_is_a_valid_verdict_document() -> None:

@@ -167,9 +167,15 @@ def test_numbers_outside_the_reference_range_are_unseen() -> None:
 def test_null_share_change() -> None:
     reference = prof(1000, x=numeric([0, 450, 450, 0], nulls=100))
     current = prof(1000, x=numeric([0, 200, 200, 0], nulls=600))
-    (x,) = drift(reference, current, SETTINGS).features  # no null thresholds by default
+    (x,) = drift(reference, current, SETTINGS).features  # the default thresholds: 0.05 warn, 0.2 fail
     assert (x.null_reference, x.null_current, x.null_change) == (0.1, 0.6, 0.5)
-    assert x.status == "ok" and x.psi == pytest.approx(0.0)  # the values' distribution did not change
+    assert x.psi == pytest.approx(0.0)  # the values' distribution did not change; their share did
+    assert x.status == "fail" and x.reasons == ("null share change 0.5 >= 0.2 (fail)",)
+    small = prof(1000, x=numeric([0, 440, 440, 0], nulls=120))  # 2 points more nulls: noise, not drift
+    (x,) = drift(reference, small, SETTINGS).features
+    assert x.status == "ok"
+    off = MonitorSettings(min_rows=100, default=FeatureThresholds(null_change_warn=None, null_change_fail=None))
+    assert drift(reference, current, off).features[0].status == "ok"
     limits = MonitorSettings(min_rows=100, default=FeatureThresholds(null_change_warn=0.1, null_change_fail=0.4))
     (x,) = drift(reference, current, limits).features
     assert x.status == "fail" and x.reasons == ("null share change 0.5 >= 0.4 (fail)",)
@@ -178,8 +184,9 @@ def test_null_share_change() -> None:
 def test_a_column_that_became_all_null() -> None:
     reference = prof(1000, x=numeric([0, 500, 500, 0]))
     current = prof(1000, x=numeric([0, 0, 0, 0], nulls=1000))
-    (x,) = drift(reference, current, SETTINGS).features
-    assert x.status == "not-judged" and x.reasons == ("no values in the current data",) and x.null_change == 1.0
+    (x,) = drift(reference, current, SETTINGS).features  # by default a column gone all null fails
+    assert x.status == "fail" and x.null_change == 1.0
+    assert x.reasons == ("null share change 1 >= 0.2 (fail)", "no values in the current data")
     limits = MonitorSettings(min_rows=100, default=FeatureThresholds(null_change_fail=0.5))
     (x,) = drift(reference, current, limits).features
     assert x.status == "fail" and x.reasons == ("null share change 1 >= 0.5 (fail)", "no values in the current data")

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlgate.report.monitor import render_monitor
 from tests.support import gfm
-from tests.unit.test_report_monitor import HOSTILE, _doc
+from tests.unit.test_report_monitor import HOSTILE, _doc, _feature
 
 
 def _metric(name: str, **kwargs: Any) -> dict[str, Any]:
@@ -41,3 +41,17 @@ def test_a_production_that_could_not_be_scored_says_why_and_no_live_section_with
                                                                 metrics=[]))).text))
     assert "Production could not be scored on the batch's labelled rows: its run has no model" in text
     assert "Live performance" not in render_monitor(_doc()).text
+
+
+def test_a_warning_from_live_performance_alone_is_not_called_drift() -> None:
+    """The headline says "drift" only for drift: an inconclusive live metric and no drifted feature."""
+    unsure = _metric("roc_auc", decision="inconclusive", status="warn", reference="evaluation-rows",
+                     recorded_low=0.96, recorded_high=0.98)
+    calm = _doc(status="warned", summary="roc_auc is 0.91 ...", live=_live(metrics=[unsure]),
+                features=[_feature("x", "ok")], schema_changes={"missing": [], "new": [], "changed_kind": []})
+    rendered = render_monitor(calm)
+    assert rendered.title == "mlgate monitor: churn performance may have fallen (inconclusive)"
+    assert "drift" not in rendered.text.splitlines()[1]
+    assert "on the evaluation rows" in gfm.text(gfm.render(rendered.text))
+    drifting = _doc(status="warned", live=_live(metrics=[unsure]), features=[_feature("x", "warn")])
+    assert render_monitor(drifting).title == "mlgate monitor: churn drift below the fail thresholds"

@@ -367,7 +367,8 @@ def test_github_links_only_ours(name: str) -> None:
 @pytest.mark.parametrize("name", REPORTS)
 def test_mermaid_chart_numbers_follow_mermaids_grammar(name: str) -> None:
     charts = [html.unescape(c) for c in _MERMAID.findall(gfm.render(REPORTS[name]()))]
-    if name in ("data-only", "first-model"):
+    # on the same rows the logged history (other data) is not charted: the change bars are
+    if name in ("data-only", "first-model", "same-data", "same-data-slices-pass"):
         assert charts == []
         return
     assert len(charts) == 1, name

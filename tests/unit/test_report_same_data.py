@@ -28,9 +28,15 @@ def test_the_metrics_table_shows_the_interval_the_inconclusive_status_and_the_lo
     found = tables(GFM.parse(same_data()))
     metrics = next(t for t in found if t[0][0] == "Metric")
     assert [r[0] for r in metrics[1:]] == ["roc_auc ↑", "accuracy ↑", "latency_ms ↓ (logged)"]
-    assert [r[4] for r in metrics[1:]] == ["-0.001 [-0.009, +0.006]", "-0.004 [-0.018, +0.011]", "+1.5 (+13.6%)"]
-    assert [r[5] for r in metrics[1:]] == ["✅ pass", "❔ inconclusive (warn)", "✅ pass"]
-    assert "about 2,310 evaluation rows would decide it" in metrics[2][6]
+    # one rounding per row: the decimals its sensitivity (the interval's half-width) resolves
+    assert [r[4] for r in metrics[1:]] == ["-0.0010 [-0.0090, +0.0060]", "-0.004 [-0.018, +0.011]",
+                                           "+1.5 (+13.6%)"]
+    assert [r[5] for r in metrics[1:]] == ["±0.0075", "±0.015", "—"]
+    assert [r[6] for r in metrics[1:]] == [
+        "✅ pass", "❔ inconclusive, leans pass (45% beyond); counts as warn", "✅ pass"]
+    assert "about 2,310 rows would decide it" in metrics[2][7]
+    # every interval printed once: the Why column does not repeat it
+    assert "[-0.018" not in metrics[2][7] and "0.011]" not in metrics[2][7]
 
 
 def test_the_comparison_line_says_same_data_or_logged_metrics() -> None:
@@ -47,18 +53,20 @@ def test_the_comparison_line_says_same_data_or_logged_metrics() -> None:
 def test_a_failing_slice_shows_the_slices_open_and_passing_slices_are_collapsed() -> None:
     failing = same_data()
     assert headings(GFM.parse(failing)) == ["❌ mlgate · churn: failed", "Metrics", "Slices",
-                                            "roc_auc over the last production versions", "Notes"]
+                                            "Change against the tolerance", "Notes"]
     slices = next(t for t in tables(GFM.parse(failing)) if t[0][0] == "Slice")
     assert slices == [
         ["Slice", "Rows", "Metric", "This PR", "Production", "Change", "Status"],
-        ["sex = F", "212", "roc_auc", "0.861", "0.902", "-0.041 [-0.07, -0.015]", "❌ fail"],
-        ["sex = M", "345", "roc_auc", "0.93", "0.929", "+0.001 [-0.004, +0.007]", "✅ pass"],
+        ["sex = F", "212", "roc_auc", "0.861", "0.902", "-0.041 [-0.070, -0.015]", "❌ fail"],
+        ["sex = M", "345", "roc_auc", "0.9300", "0.9290", "+0.0010 [-0.0040, +0.0070]", "✅ pass"],
         ["sex = (missing)", "12", "—", "—", "—", "—", "not judged: too few rows"],
     ]
-    assert "Slices: ❌ 1 failing of 2 judged (1 not judged: too few rows)" in gfm.text(gfm.render(failing))
+    # the counts add up: slices (1 + 1 + 1 of 3) and slice metrics (1 + 1 of 2)
+    assert ("Slices: ❌ 1 failing, ✅ 1 passing, 1 not judged (too few rows) of 3 (2 slice metrics: 1 fail, "
+            "1 pass)") in gfm.text(gfm.render(failing))
     passing = gfm.render(same_data(slice_fails=False))
     (summary,) = re.findall(r"<summary>(✅ Slices[^<]*)</summary>", passing)
-    assert summary == "✅ Slices: all 2 judged pass (1 not judged: too few rows)"
+    assert summary == "✅ Slices: 2 passing, 1 not judged (too few rows) of 3 (2 slice metrics: 2 pass)"
     assert "<h3>Slices</h3>" not in passing
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from mlgate.commands.production_check import require_scored, rescore_if_moved
+from mlgate.commands.ruleset import judged_by, recorded
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, Validation, read_document
@@ -56,6 +58,7 @@ def load_metrics_file(path: Path, missing: tuple[str, str] = CANDIDATE_FILE) -> 
 def run_compare(
     config: Config, output: Output, *, candidate_run: str | None, candidate_metrics: Path | None,
     fail_on_regression: bool, out: Path, tracking_uri: str | None, github: GitHubContext | None = None,
+    rules_from: str | None = None, config_name: str = "mlgate.yaml",
 ) -> int:
     training_failed = None
     if not candidate_run and not candidate_metrics:
@@ -72,7 +75,12 @@ def run_compare(
                        "run `mlgate train` first (with the same --out), or pass --candidate-run (an MLflow "
                        "run) or --candidate-metrics (a JSON/YAML file)")
     validation = _validation(out)  # a malformed one is bad input before anything is written
+    # in a pull request, the rules of the base's mlgate.yaml judge it (mlgate.rules), not the PR's own
+    rules = judged_by(config, output, github or GitHubContext(), rules_from=rules_from,
+                      config_name=config_name, out=out, stage="compare")
+    config = rules.config
     # a metrics file has no predictions: the same-data comparison needs the candidate's run (mlgate train)
+    rescore_if_moved(config, output, github, out=out, tracking_uri=tracking_uri, candidate_run=candidate_run)
     evidence, scoring_failed = _evidence(config, output, github, out, tracking_uri, candidate_run)
     begin(out, VERDICT)
     uri = resolve_uri(config, out, tracking_uri)
@@ -80,6 +88,7 @@ def run_compare(
     candidate = _candidate(config, registry, candidate_run, candidate_metrics)
     model = config.model
     production = registry.alias_side(model.name, model.production_alias, "production")
+    require_scored(config, out, candidate_run, production)  # the verdict names what it scored
     baseline = _baseline(config, registry)
     data = data_check(validation, registry.run_tag(candidate_run, DATA_TAG) if candidate_run else None)
     verdict = evaluate(model.name, rules_from_config(config), candidate, production, baseline,
@@ -89,7 +98,7 @@ def run_compare(
         verdict = dataclasses.replace(verdict, notes=(training_failed, *verdict.notes))
     if config.evaluate is not None and candidate_metrics is not None:
         verdict = dataclasses.replace(verdict, notes=(METRICS_FILE_NOTE, *verdict.notes))
-    body = _verdict_body(config, verdict, registry)
+    body = _verdict_body(config, verdict, registry).model_copy(update={"rules": recorded(rules)})
     path = output.wrote("verdict", write_document(out / VERDICT, body))
     if candidate_run and candidate.version:
         registry.set_version_tags(model.name, candidate.version, {
@@ -187,6 +196,8 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
     spec = config.baseline
     if spec is None:
         return None
+    if spec.constant:
+        return constant_side(config)
     if spec.metrics:
         path = config.resolve(spec.metrics)
         missing = (f"baseline.metrics in the config names it (relative to the config's folder, "
@@ -209,6 +220,17 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
                        f"set it (MlflowClient().set_registered_model_alias) or change baseline in "
                        f"{config.root / 'mlgate.yaml'}")
     return side
+
+
+def constant_side(config: Config) -> Side:
+    """`baseline: {constant: true}`: the best constant prediction, which mlgate scores on the evaluation rows
+    (so it needs `evaluate:`)."""
+    if config.evaluate is None:
+        raise BadInput("baseline.constant needs evaluate: in mlgate.yaml",
+                       "the constant baseline is scored by mlgate on the evaluation rows, and there are none",
+                       "add an evaluate: section (data, label, command), or give baseline.metrics, alias or "
+                       "run_id")
+    return Side(role="baseline", source="the best constant prediction on the evaluation rows", metrics={})
 
 
 def _verdict_body(config: Config, verdict: Verdict, registry: Registry) -> VerdictDocument:

@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mlgate import safepath
 from mlgate.commands.reproduce import choose_runtime, recorded_lineage
+from mlgate.commands.worktrees import TREE, locked_folder, prune_stale
 from mlgate.config import Config, EvaluateSettings, load_config
 from mlgate.config import tracking_uri as resolve_uri
-from mlgate.documents import EvaluatedModel, Evaluation, EvaluationData, Lineage, read_document
+from mlgate.documents import EvaluatedModel, Evaluation, EvaluationData, Lineage, ModelFiles, read_document
 from mlgate.errors import EXIT_PASSED, BadInput, MlgateError, ServiceError
+from mlgate.evaluate.bounds import check_bounds, max_bytes
+from mlgate.evaluate.cached import file_sha256, sha_tag
 from mlgate.evaluate.model import EvalSet, Role
 from mlgate.evaluate.predictions import (
     CACHE_FOLDER,
@@ -43,6 +47,8 @@ from mlgate.evaluate.predictions import (
 from mlgate.evaluate.scoring import Scoring, ScoringJob, run_scoring
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output, one_line
+from mlgate.train.lineage import LEGACY_MODEL_ARTIFACT, MODEL_ARTIFACT
+from mlgate.train.recorded import TamperedLineage, inside
 from mlgate.workdir import EVALUATION, LINEAGE, begin, write_document
 
 if TYPE_CHECKING:
@@ -50,6 +56,11 @@ if TYPE_CHECKING:
 
 FETCH_FIX = ("check out the whole history: actions/checkout with `fetch-depth: 0` (or "
              "`git fetch --unshallow`), so production's commit is in the clone")
+
+
+class CommitMissing(BadInput):
+    """The commit a model was trained at is not in this clone (a shallow clone, or gone after a
+    force-push): exit 2 saying what to fetch, or the logged metrics with `on_production_error: logged`."""
 
 
 class Unscorable(Exception):
@@ -107,6 +118,7 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     data = EvaluationData(path=rel_path(config.resolve(settings.data), config.root), version=version,
                           rows=evalset.n)
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
+    _prune_worktrees(config.root)
     stage = Stage(config, settings, output, registry, out, evalset, cache_key(version), runtime, config_name,
                   candidate_run)
     candidate = _candidate(stage)
@@ -114,18 +126,24 @@ def evaluate_stage(config: Config, output: Output, github: GitHubContext, *, out
     baseline = _baseline(stage)
     document = Evaluation(data=data, task=settings.task, candidate=candidate,
                           production=production if production is None else score_target(stage, production),
-                          baseline=baseline if baseline is None else score_target(stage, baseline))
+                          baseline=baseline if baseline is None else score_target(stage, baseline),
+                          rules_commit=config.rules_commit)
     output.wrote("evaluation", write_document(out / EVALUATION, document))
     return document
 
 
 def run_evaluate(config: Config, output: Output, github: GitHubContext, *, out: Path,
                  tracking_uri: str | None, runtime: str | None = None,
-                 config_name: str = "mlgate.yaml") -> int:
+                 config_name: str = "mlgate.yaml", rules_from: str | None = None) -> int:
     """The `mlgate evaluate` command: 0 when every model that can be scored was.
 
     Without `evaluate:` in the config there is nothing to score: it says so and exits 0 (the root action
-    runs this stage for every project)."""
+    runs this stage for every project). In a pull request, the base's rules choose production and the
+    baseline (mlgate.rules), as they do for compare."""
+    from mlgate.commands.ruleset import judged_by
+
+    config = judged_by(config, output, github, rules_from=rules_from, config_name=config_name, out=out,
+                       stage="evaluate").config
     if config.evaluate is None:
         begin(out.resolve(), EVALUATION)
         output.line("mlgate evaluate: no evaluate: section in the config: nothing to score (compare uses the "
@@ -218,8 +236,8 @@ def _production(stage: Stage) -> Target | None:
 
 def _baseline(stage: Stage) -> Target | None:
     spec, model = stage.config.baseline, stage.config.model
-    if spec is None or spec.metrics:
-        return None  # a metrics file: nothing to score
+    if spec is None or spec.metrics or spec.constant:
+        return None  # a metrics file, or the constant mlgate scores itself (compare): nothing to score
     if spec.run_id:
         return Target("baseline", spec.run_id, None, f"the baseline run {spec.run_id}")
     assert spec.alias is not None
@@ -241,9 +259,9 @@ def score_target(stage: Stage, target: Target) -> EvaluatedModel:
         cached = _download_cached(stage, run_id, target.role) if stage.cache else None
         if cached is not None:
             stage.output.line(f"mlgate evaluate: {target.role} {target.label}: cached predictions for this "
-                              "evaluation data (no scoring run)")
+                              "evaluation data (no scoring run), their sha256 the one mlgate recorded")
             return EvaluatedModel(run_id=run_id, version=target.version, source="cached",
-                                  file=_in_out(stage, cached))
+                                  file=_in_out(stage, cached), sha256=file_sha256(cached))
         path = _score(stage, target, run_id)
     except Unscorable as exc:
         reason = str(exc)
@@ -251,14 +269,15 @@ def score_target(stage: Stage, target: Target) -> EvaluatedModel:
                           "the comparison with it falls back to its logged metrics")
         return EvaluatedModel(run_id=run_id, version=target.version, source="unavailable", file=None,
                               error=reason)
-    except ServiceError as exc:
+    except (ServiceError, CommitMissing) as exc:
         if stage.settings.on_production_error != "logged":
             raise
         stage.output.warn(f"{exc.what} (evaluate.on_production_error: logged: the comparison with "
                           f"{target.role} falls back to its logged metrics)")
         return EvaluatedModel(run_id=run_id, version=target.version, source="unavailable", file=None,
                               error=exc.message())
-    return EvaluatedModel(run_id=run_id, version=target.version, source="scored", file=_in_out(stage, path))
+    return EvaluatedModel(run_id=run_id, version=target.version, source="scored", file=_in_out(stage, path),
+                          sha256=file_sha256(path))
 
 
 def _download_cached(stage: Stage, run_id: str, role: Role) -> Path | None:
@@ -268,13 +287,33 @@ def _download_cached(stage: Stage, run_id: str, role: Role) -> Path | None:
              if n.startswith(stage.key + ".")]
     if not names:
         return None
+    artifact = f"{CACHE_FOLDER}/{names[0]}"
+    # the sha256 mlgate recorded when it wrote the file (evaluate/cached.py): anything else is scored again
+    recorded = stage.registry.run_tag(run_id, sha_tag(stage.key))
+    if recorded is None:
+        stage.output.warn(f"the cached predictions {artifact} of run {run_id} carry no sha256 recorded by "
+                          f"mlgate (run tag {sha_tag(stage.key)}): they are not used; scoring again")
+        return None
     with tempfile.TemporaryDirectory(prefix="mlgate-cached-") as tmp:
-        local = stage.registry.download_artifact(run_id, f"{CACHE_FOLDER}/{names[0]}", Path(tmp))
-        if local is None:
+        try:
+            local = stage.registry.download_artifact(run_id, artifact, Path(tmp),
+                                                     max_bytes=max_bytes(stage.evalset.n))
+        except BadInput as exc:
+            stage.output.warn(f"the cached predictions of run {run_id} are not used ({exc.what}); "
+                              "scoring again")
+            return None
+        if local is None or not local.is_file():
+            return None
+        found = file_sha256(local)
+        if found != recorded.strip().lower():
+            stage.output.warn(
+                f"the cached predictions {artifact} of run {run_id} do not have the sha256 mlgate recorded "
+                f"when it wrote them (recorded {recorded[:16]}…, found {found[:16]}…): they were changed on "
+                "the run after mlgate wrote them, and are not used; scoring again")
             return None
         target = predictions_file(stage.out, role, names[0])
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(local, target)
+        safepath.copy_file(local, target)  # never through a symlink the PR's commands left in --out
     try:
         _check(stage, target, role)
     except BadInput as exc:
@@ -300,8 +339,8 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
         assert settings is not None
         if lineage.model is None:
             raise Unscorable(f"its run {run_id} recorded no model files")
-        model_path = old_root / lineage.model.path
-        _place_model(stage, run_id, model_path, lineage.model.files)
+        model_path = _model_path(old_root, lineage.model, run_id, commit)
+        _place_model(stage, run_id, model_path, lineage.model)
         try:
             runtime = choose_runtime(stage.output, lineage, stage.config, stage.runtime)
         except BadInput as exc:  # its run recorded a container runtime but no image: production's fault
@@ -324,7 +363,8 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
                     "with its logged metrics instead")
             target_file = predictions_file(stage.out, target.role, str(job.predictions_path))
             target_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(job.predictions_path, target_file)
+            _bounded(stage, job.predictions_path, target)
+            safepath.copy_file(job.predictions_path, target_file)
         except MlgateError as exc:
             exc.redact(job.masker.text)  # the secrets the command printed
             raise
@@ -340,6 +380,18 @@ def _score(stage: Stage, target: Target, run_id: str) -> Path:
     return target_file
 
 
+def _bounded(stage: Stage, path: Path, target: Target) -> None:
+    """The scoring's predictions file within bounds before it is copied (evaluate/bounds.py)."""
+    if not path.is_file():
+        return  # the check after the copy says the file is missing
+    try:
+        check_bounds(path, stage.evalset.n, rel_path(path, stage.config.root), "")
+    except BadInput as exc:
+        raise ServiceError(f"{target.role} {target.label}'s scoring wrote predictions mlgate cannot use",
+                           exc.what, "production's scoring (its commit's evaluate.command) must write one "
+                           "row per evaluation row; or set evaluate.on_production_error: logged") from exc
+
+
 def _run(job: ScoringJob, target: Target) -> Scoring:
     """Run the scoring; an engine or image that fails is said to be the target's re-scoring failing."""
     try:
@@ -353,8 +405,20 @@ def _run(job: ScoringJob, target: Target) -> Scoring:
 def _recorded(stage: Stage, target: Target, run_id: str) -> Lineage:
     try:
         return recorded_lineage(stage.registry.run_lineage(run_id), run_id)
+    except TamperedLineage:  # a lineage someone rewrote: refused, never a reason to fall back
+        raise
     except BadInput as exc:
         raise Unscorable(f"{exc.what} ({exc.why})") from exc
+
+
+def _prune_worktrees(root: Path) -> None:
+    """Remove the worktrees an mlgate killed while scoring left in this clone (none outside git)."""
+    try:
+        done = _git(root, "rev-parse", "--show-toplevel")
+    except ServiceError:
+        return
+    if done.returncode == 0:
+        prune_stale(Path(done.stdout.strip()))
 
 
 def _git_top(root: Path) -> Path:
@@ -367,13 +431,21 @@ def _git_top(root: Path) -> Path:
 
 
 def _require_commit(top: Path, commit: str, target: Target) -> None:
+    """The recorded commit (a full SHA: train/recorded.py) must be in the clone; else CommitMissing saying
+    exactly what to fetch."""
     if _git(top, "cat-file", "-e", f"{commit}^{{commit}}").returncode == 0:
         return
     shallow = _git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    raise BadInput(f"{target.role} {target.label} was trained at commit {commit[:12]}, which is not in this "
-                   "clone", "the clone is shallow: it holds only the latest commits" if shallow else
-                   "the commit is not in this repository's history here (another branch, or a shallow fetch)",
-                   FETCH_FIX)
+    logged = "; or set evaluate.on_production_error: logged to compare with its logged metrics instead"
+    if shallow:
+        raise CommitMissing(f"{target.role} {target.label} was trained at commit {commit}, which is not in "
+                            "this clone", "the clone is shallow: it holds only the latest commits",
+                            f"{FETCH_FIX}; or fetch just that commit: git fetch origin {commit}{logged}")
+    raise CommitMissing(f"{target.role} {target.label} was trained at commit {commit}, which is not in this "
+                        "clone", "the commit is in no branch fetched here: it is on another branch, or a "
+                        "force-push removed it from every branch",
+                        f"fetch it: git fetch origin {commit} (if the remote no longer has it, train "
+                        f"production again from a commit that exists and promote it){logged}")
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -388,20 +460,19 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @contextmanager
 def _worktree(top: Path, commit: str) -> Iterator[Path]:
     """A detached `git worktree` at the commit, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="mlgate-production-"))
-    tree = folder / "code"
-    done = _git(top, "worktree", "add", "--detach", str(tree), commit)
-    if done.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise ServiceError(f"cannot check out commit {commit[:12]} in a git worktree",
-                           (done.stderr.strip().splitlines() or ["git said nothing"])[-1],
-                           "check that the clone is writable and that git works")
-    try:
-        yield tree
-    finally:
-        _git(top, "worktree", "remove", "--force", str(tree))
-        shutil.rmtree(folder, ignore_errors=True)
-        _git(top, "worktree", "prune")
+    prune_stale(top)  # worktrees left by an mlgate killed while scoring (commands/worktrees.py)
+    with locked_folder() as folder:
+        tree = folder / TREE
+        done = _git(top, "worktree", "add", "--detach", str(tree), commit)
+        if done.returncode != 0:
+            raise ServiceError(f"cannot check out commit {commit[:12]} in a git worktree",
+                               (done.stderr.strip().splitlines() or ["git said nothing"])[-1],
+                               "check that the clone is writable and that git works")
+        try:
+            yield tree
+        finally:
+            _git(top, "worktree", "remove", "--force", str(tree))
+            _git(top, "worktree", "prune")
 
 
 def _old_config(path: Path, target: Target, commit: str) -> Config:
@@ -418,20 +489,61 @@ def _old_config(path: Path, target: Target, commit: str) -> Config:
     return old
 
 
-def _place_model(stage: Stage, run_id: str, model_path: Path, files: dict[str, str]) -> None:
-    """The run's `model` artifacts at model_path, as the training wrote them (a folder, or one file)."""
+def _model_path(old_root: Path, model: ModelFiles, run_id: str, commit: str) -> Path:
+    """Where the model goes in the worktree: lineage's model.path, which must stay inside it (symlinks of
+    that commit followed); train/recorded.py already refused absolute paths and `..`."""
+    found = inside(old_root, model.path)
+    if found is None or found == old_root.resolve():
+        raise TamperedLineage(
+            f"the lineage logged with MLflow run {run_id} cannot be trusted: model.path {model.path!r} "
+            f"leads outside the checkout of commit {commit[:12]}",
+            "mlgate places production's model files at model.path inside that checkout, never elsewhere",
+            f"find out who changed run {run_id}; point the alias at a version trained by `mlgate train`")
+    return found
+
+
+def _place_model(stage: Stage, run_id: str, model_path: Path, model: ModelFiles) -> None:
+    """The model files lineage lists, downloaded from the run (`mlgate/model/`, or `model/` of runs written
+    by an earlier mlgate), each checked against the sha256 lineage recorded, then placed at model_path as
+    the training wrote them (a folder, or one file). Only those files: nothing else the run holds."""
     with tempfile.TemporaryDirectory(prefix="mlgate-model-") as tmp:
-        local = stage.registry.download_artifact(run_id, "model", Path(tmp))
-        if local is None:
-            raise Unscorable(f"its run {run_id} has no model artifacts (`model/`)")
+        local = fetch_model_files(stage.registry, run_id, model, Path(tmp))
         shutil.rmtree(model_path, ignore_errors=True)
         model_path.unlink(missing_ok=True)
         model_path.parent.mkdir(parents=True, exist_ok=True)
-        single = local / model_path.name
-        if list(files) == [model_path.name] and single.is_file():  # train.model was one file
-            shutil.copyfile(single, model_path)
+        if list(model.files) == [model_path.name] and (local / model_path.name).is_file():  # one file
+            shutil.copyfile(local / model_path.name, model_path)
         else:
             shutil.copytree(local, model_path)
+
+
+def fetch_model_files(registry: Registry, run_id: str, model: ModelFiles, dest: Path) -> Path:
+    """Download the files lineage lists into `dest/files`, each one checked: a regular file with the
+    recorded sha256. Unscorable when the run has no model artifacts; a missing or changed file is a
+    ServiceError (exit 3) naming it."""
+    folder = next((path for path in (MODEL_ARTIFACT, LEGACY_MODEL_ARTIFACT)
+                   if registry.has_artifact(run_id, path)), None)
+    if folder is None:
+        raise Unscorable(f"its run {run_id} has no model artifacts ({MODEL_ARTIFACT}/)")
+    files = dest / "files"
+    fetched = dest / "fetched"
+    for name, want in sorted(model.files.items()):
+        got = registry.download_artifact(run_id, f"{folder}/{name}", fetched)
+        where = f"{folder}/{name} of run {run_id}"
+        if got is None or got.is_symlink() or not got.is_file():
+            raise ServiceError(f"the model file {where} is missing",
+                               "lineage lists it, with its sha256, among the files the training wrote",
+                               f"find out who changed run {run_id}; promote a version whose model is intact")
+        found = file_sha256(got)
+        if found != want:
+            raise ServiceError(f"the model file {where} does not have the sha256 lineage recorded",
+                               f"recorded {want}, downloaded {found}: the file was changed on the run after "
+                               "the training wrote it, and nothing is scored with it",
+                               f"find out who changed run {run_id}; promote a version whose model is intact")
+        (files / name).parent.mkdir(parents=True, exist_ok=True)
+        got.replace(files / name)
+    files.mkdir(parents=True, exist_ok=True)
+    return files
 
 
 def _cache(stage: Stage, run_id: str, path: Path) -> None:
@@ -441,6 +553,9 @@ def _cache(stage: Stage, run_id: str, path: Path) -> None:
         shutil.copyfile(path, Path(tmp) / file_name)
         try:
             stage.registry.log_artifact(run_id, Path(tmp) / file_name, folder)
+            # the sha256 of what mlgate wrote: a cached file is used only with it (evaluate/cached.py)
+            stage.registry.log_run(run_id, params={}, metrics={},
+                                   tags={sha_tag(stage.key): file_sha256(Path(tmp) / file_name)})
         except MlgateError as exc:
             stage.output.warn(f"could not cache the predictions on run {run_id} ({exc.what}); the next "
                               "`mlgate evaluate` scores it again")

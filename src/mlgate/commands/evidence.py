@@ -15,13 +15,14 @@ from pathlib import Path
 from mlgate.commands.evaluate import evaluate_stage
 from mlgate.config import Config, EvaluateSettings
 from mlgate.documents import Evaluation, read_document
+from mlgate.evaluate.constant import constant
 from mlgate.evaluate.flips import flips as count_flips
-from mlgate.evaluate.metrics import MetricSpec, metric_spec
+from mlgate.evaluate.metrics import MetricSpec, MetricUndefined, metric_spec, undefined_input
 from mlgate.evaluate.model import EvalSet, Flips, PairedMetric, Scored
-from mlgate.evaluate.paired import compare, paired_metrics
+from mlgate.evaluate.paired import compare, estimates, paired_metrics
 from mlgate.evaluate.predictions import load_predictions
 from mlgate.evaluate.slices import slice_metrics
-from mlgate.gate.model import Evidence, FlipEvidence, FlipRow, Interval, Paired, SliceEvidence
+from mlgate.gate.model import Estimate, Evidence, FlipEvidence, FlipRow, Interval, Paired, SliceEvidence
 from mlgate.github.context import GitHubContext
 from mlgate.output import Output
 from mlgate.workdir import EVALUATION
@@ -29,16 +30,17 @@ from mlgate.workdir import EVALUATION
 
 def same_data_evidence(config: Config, output: Output, github: GitHubContext, *, out: Path,
                        tracking_uri: str | None, candidate_run: str | None = None) -> Evidence | None:
-    """The evidence of the same-data comparison; None without `evaluate:` in the config, or without a
-    production model (the candidate alone is judged on its limits).
+    """The evidence of the same-data comparison; None without `evaluate:` in the config. Without a
+    production model, the candidate's own metrics on the evaluation rows (`own`), each with its interval.
 
     `candidate_run`: the run compare judges; evaluation.json of another candidate is not used."""
     settings = config.evaluate
     if settings is None:
         return None
     evaluation = read_document(out / EVALUATION, Evaluation) if (out / EVALUATION).is_file() else None
-    if evaluation is None or (candidate_run and evaluation.candidate.run_id != candidate_run):
-        why = "no" if evaluation is None else "another candidate's"
+    other_rules = evaluation is not None and evaluation.rules_commit != config.rules_commit
+    if evaluation is None or other_rules or (candidate_run and evaluation.candidate.run_id != candidate_run):
+        why = "no" if evaluation is None else "other rules'" if other_rules else "another candidate's"
         output.line(f"mlgate compare: {why} {EVALUATION} in {out}: scoring production on the evaluation data "
                     "first (mlgate evaluate)")
         evaluation = evaluate_stage(config, output, github, out=out, tracking_uri=tracking_uri,
@@ -50,15 +52,24 @@ def same_data_evidence(config: Config, output: Output, github: GitHubContext, *,
         return Evidence(production_error=error, fallback=True, inconclusive=settings.inconclusive, data=data)
     evalset, scored = load_predictions(config, out)
     candidate, production = scored.get("candidate"), scored.get("production")
-    if candidate is None or production is None:
+    if candidate is None:
         return None
     specs = _specs(config, settings)
+    baseline = scored.get("baseline")
+    if config.baseline is not None and config.baseline.constant:  # scored here, on the same rows
+        baseline = constant(evalset)
+    against = _against_baseline(specs, evalset, candidate, baseline, settings)
+    if production is None:  # the first model: judged alone on the evaluation rows, with its own intervals
+        return Evidence(own=_own(specs, evalset, candidate, settings),
+                        baseline=_baseline(specs, evalset, baseline, candidate, settings),
+                        baseline_paired=against, inconclusive=settings.inconclusive, data=data)
     found = paired_metrics(list(specs.values()), evalset, candidate, production,
                            confidence=settings.confidence, resamples=settings.resamples, seed=settings.seed)
     metrics = {m.name: _paired(m) for m in found}
     return Evidence(
         metrics=metrics,
-        baseline=_baseline(specs, evalset, scored.get("baseline"), production, settings),
+        baseline=_baseline(specs, evalset, baseline, production, settings),
+        baseline_paired=against,
         slices=_slices(specs, evalset, candidate, production, settings),
         flips=_flips(count_flips(evalset, candidate, production)) if settings.task != "regression" else None,
         inconclusive=settings.inconclusive,
@@ -80,9 +91,33 @@ def _specs(config: Config, settings: EvaluateSettings) -> dict[str, MetricSpec]:
     return {name: spec for name, spec in found.items() if spec is not None}
 
 
+def _own(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored,
+         settings: EvaluateSettings) -> dict[str, Estimate]:
+    """The candidate's metrics on the evaluation rows, each with the bootstrap interval of its value."""
+    found = estimates(list(specs.values()), evalset, candidate, confidence=settings.confidence,
+                      resamples=settings.resamples, seed=settings.seed)
+    out = {}
+    for spec, result in zip(specs.values(), found, strict=True):
+        if isinstance(result, MetricUndefined):
+            raise undefined_input(spec, result)
+        out[spec.name] = Estimate(result.value, result.low, result.high, result.confidence, result.n,
+                                  result.left_out)
+    return out
+
+
+def _against_baseline(specs: Mapping[str, MetricSpec], evalset: EvalSet, candidate: Scored,
+                      baseline: Scored | None, settings: EvaluateSettings) -> dict[str, Paired]:
+    """The candidate against a baseline scored on the same rows: paired, with intervals, like production."""
+    if baseline is None or not specs:
+        return {}
+    found = compare(list(specs.values()), evalset, candidate, baseline, confidence=settings.confidence,
+                    resamples=settings.resamples, seed=settings.seed)
+    return {m.name: _paired(m) for m in found if isinstance(m, PairedMetric)}
+
+
 def _paired(metric: PairedMetric) -> Paired:
     found = metric.interval
-    interval = Interval(found.low, found.high, found.confidence, found.method, metric.n)
+    interval = Interval(found.low, found.high, found.confidence, found.method, metric.n, found.left_out)
     return Paired(candidate=metric.candidate, production=metric.production, delta=metric.delta,
                   interval=interval)
 

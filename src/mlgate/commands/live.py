@@ -1,5 +1,5 @@
 """Live performance for `mlgate monitor`: production scored on a labelled batch, judged against its own
-recorded metrics.
+metrics on the evaluation rows (the one measure), or the metrics its run logged when those cannot be had.
 
 The batch files (several, any size) are streamed, chunk by chunk, into one CSV of the label, the id and the
 reference profile's columns (`out/live/batch.csv`), the rows without a label left out; above `MAX_ROWS`
@@ -8,7 +8,9 @@ labels and predictions in memory). Production is then scored on that file exactl
 scores it (commands/evaluate.py: its recorded commit in a git worktree, its image digest or local runtime,
 its model artifacts, that commit's evaluate.command), without the predictions cache of its run. Each gated
 metric mlgate computes from predictions gets a bootstrap interval of its value (evaluate/paired.estimates),
-judged against the value production's run logged (gate/live.py).
+judged against production's value on the evaluation rows (its cached predictions there, scored when
+missing; the unpaired difference with its interval) or, failing that, the value its run logged
+(gate/live.py).
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from mlgate.commands.evaluate import Stage, Target, score_target
 from mlgate.commands.evidence import _specs
 from mlgate.config import Config, Dataset, EvaluateSettings
 from mlgate.documents import LiveMetric, LivePerformance, Profile
-from mlgate.errors import BadInput
+from mlgate.errors import BadInput, MlgateError
 from mlgate.evaluate.metrics import MetricUndefined
 from mlgate.evaluate.model import MetricEstimate
 from mlgate.evaluate.paired import estimates
 from mlgate.evaluate.predictions import load_evalset, read_predictions, rel_path
-from mlgate.gate.live import LiveCheck, judge_live
+from mlgate.gate.live import LiveCheck, judge_against_reference, judge_live
 from mlgate.gate.model import Rule
 from mlgate.gate.values import as_number
 from mlgate.output import Output
@@ -94,27 +96,71 @@ def live_performance(config: Config, output: Output, registry: Registry, *, run_
                       resamples=live.resamples, seed=live.seed)
     by_name = dict(zip(specs, found, strict=True))
     recorded = registry.run_side(run_id, "production").metrics
-    metrics = [_metric(rule, by_name.get(rule.name), as_number(recorded.get(rule.name)), live, evalset.n)
+    on_rows = _on_evaluation_rows(config, output, registry, run_id, version, label, out, config_name)
+    metrics = [_metric(rule, by_name.get(rule.name), as_number(recorded.get(rule.name)), live, evalset.n,
+                       on_rows.get(rule.name))
                for rule in rules_from_config(config)]
     return LivePerformance(label=settings.label, rows=evalset.n, unlabelled=unlabelled, sampled_from=sampled,
                            scored=True, error=None, metrics=metrics)
 
 
+def _on_evaluation_rows(config: Config, output: Output, registry: Registry, run_id: str, version: str | None,
+                        label: str, out: Path, config_name: str) -> dict[str, MetricEstimate]:
+    """Production's gated metrics on the evaluation rows (evaluate.data), each with its bootstrap interval:
+    the one measure the batch is compared with. From the predictions cached on its run for this version of
+    the evaluation data, scored (and cached) when missing; {} when that cannot be done (the logged values
+    are then the reference, and the reasons say so)."""
+    from mlgate.evaluate.predictions import cache_key, data_version
+
+    settings = config.evaluate
+    assert settings is not None
+    try:
+        evalset = load_evalset(config)
+        folder = (out / LIVE_DIR / "reference").resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        key = cache_key(data_version(config))
+        stage = Stage(config, settings, output, registry, folder, evalset, key=key, runtime=None,
+                      config_name=config_name)
+        scored = score_target(stage, Target("production", run_id, version, label))
+        if scored.file is None:
+            return {}
+        predictions = read_predictions(folder / scored.file, evalset, "production", settings.task,
+                                       id_column=settings.id, rel=rel_path(folder / scored.file, config.root))
+        specs = _specs(config, settings)
+        found = estimates(list(specs.values()), evalset, predictions, confidence=settings.confidence,
+                          resamples=settings.resamples, seed=settings.seed)
+    except MlgateError as exc:
+        output.warn(f"production's metrics on the evaluation rows are unavailable ({exc.what}): live "
+                    "performance is judged against the metrics its run logged")
+        return {}
+    return {name: f for name, f in zip(specs, found, strict=True) if isinstance(f, MetricEstimate)}
+
+
 def _metric(rule: Rule, found: MetricEstimate | MetricUndefined | None, recorded: float | None,
-            settings: EvaluateSettings, n: int) -> LiveMetric:
+            settings: EvaluateSettings, n: int, on_rows: MetricEstimate | None = None) -> LiveMetric:
+    if on_rows is not None:
+        recorded = on_rows.value
+
     def make(estimate: MetricEstimate | None, check: LiveCheck | None, reason: str) -> LiveMetric:
         return LiveMetric(
             name=rule.name, direction=rule.direction, severity=rule.severity, recorded=recorded,
             current=estimate.value if estimate else None, low=estimate.low if estimate else None,
             high=estimate.high if estimate else None, confidence=settings.confidence, method="bootstrap",
             n=n, decision=check.decision if check else None, status=check.status if check else "not-judged",
-            reason=check.reason if check else reason)
+            reason=check.reason if check else reason,
+            reference="evaluation-rows" if on_rows is not None else "logged",
+            recorded_low=on_rows.low if on_rows is not None else None,
+            recorded_high=on_rows.high if on_rows is not None else None)
 
     if found is None:
         return make(None, None, f"mlgate cannot compute {rule.name} from predictions (give its rule a "
                                 "`function:`)")
     if isinstance(found, MetricUndefined):
         return make(None, None, f"{rule.name} has no value on the batch: {found}")
+    if on_rows is not None:
+        check = judge_against_reference(rule, on_rows.value, on_rows.low, on_rows.high, found.value,
+                                        found.low, found.high, settings.confidence)
+        return make(found, check, "")
     if recorded is None or not math.isfinite(recorded):
         return make(found, None, f"production's run logged no {rule.name} to compare with")
     return make(found, judge_live(rule, recorded, found.value, found.low, found.high), "")

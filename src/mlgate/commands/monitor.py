@@ -32,13 +32,12 @@ from mlgate.documents import (
     parse_document,
 )
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, ServiceError
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext, Forge, IssueSynced
 from mlgate.output import Output, one_line
 from mlgate.report.escape import safe_url
 from mlgate.workdir import write_document, write_text
 
 if TYPE_CHECKING:
-    from mlgate.github.issue import Synced
     from mlgate.registry import Registry, VersionInfo
     from mlgate.report.monitor import RenderedMonitor
 
@@ -206,9 +205,9 @@ def _names(columns: Sequence[str]) -> str:
     return ", ".join(_name(c) for c in columns[:10]) + (", …" if len(columns) > 10 else "")
 
 
-def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: Sequence[str],
+def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequence[str],
                 dataset: str | None, post: bool | None, out: Path, tracking_uri: str | None,
-                config_name: str = "mlgate.yaml") -> int:
+                config_name: str = "mlgate.yaml", forge: Forge | None = None) -> int:
     """The `mlgate monitor` command (see the module docstring for the exit codes)."""
     from mlgate.data.profile import expand
     from mlgate.registry import Registry
@@ -262,7 +261,7 @@ def run_monitor(config: Config, output: Output, github: GitHubContext, *, data: 
     _print(output, document, out)
     output.set_outputs({"status": status, "passed": str(document.passed).lower(), "issue-url": None})
     if post if post is not None else output.actions:
-        _post(config, output, github, document, rendered)
+        _post(config, output, github, document, rendered, forge)
     if unscored is not None:
         raise unscored
     return EXIT_PASSED if document.passed else EXIT_GATE_FAILED
@@ -293,7 +292,7 @@ def _live(config: Config, output: Output, registry: Registry, reference: Referen
     return live, status
 
 
-def _render(document: Monitor, github: GitHubContext) -> RenderedMonitor:
+def _render(document: Monitor, github: CiContext) -> RenderedMonitor:
     from mlgate.report.monitor import render_monitor
 
     return render_monitor(document, safe_url(github.run_url()))
@@ -330,10 +329,10 @@ def config_name(document: Monitor) -> str:
     return one_line(document.model.name)
 
 
-def _post(config: Config, output: Output, github: GitHubContext, document: Monitor,
-          rendered: RenderedMonitor) -> None:
-    from mlgate.github import client
-    from mlgate.github.issue import Wanted, room, sync
+def _post(config: Config, output: Output, github: CiContext, document: Monitor,
+          rendered: RenderedMonitor, forge: Forge | None = None) -> None:
+    from mlgate.commands.forge import forge_from_env
+    from mlgate.github.issue import Wanted, room
     from mlgate.report.monitor import comment
 
     status = ISSUE_STATUS[document.status]
@@ -350,13 +349,13 @@ def _post(config: Config, output: Output, github: GitHubContext, document: Monit
                                     else None),
                   retrain_ref=settings.retrain_ref,
                   change_comment=lambda old, new: comment(old, new, run_url))
-    synced = sync(github, client.repository(github), want, output.warn)
+    synced = (forge or forge_from_env()).sync_issue(want, output.warn)
     _announce(output, synced)
     if synced.dispatch_error is not None:
         raise synced.dispatch_error
 
 
-def _announce(output: Output, synced: Synced) -> None:
+def _announce(output: Output, synced: IssueSynced) -> None:
     output.set_output("issue-url", synced.url)
     said = {"opened": "opened", "updated": "updated", "unchanged": "left unchanged", "closed": "closed",
             "reopened": "reopened"}

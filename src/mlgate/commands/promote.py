@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate.commands.compare import GATED_AGAINST_TAG, NO_PRODUCTION
+from mlgate.commands.lease import Held, promotion_lease
 from mlgate.commands.profile import PROFILE_ARTIFACT, PROFILE_TAG, profile_uri
 from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, ServiceError
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext, Forge
 from mlgate.output import Output
 from mlgate.train.lineage import DATA_VALIDATION_TAG
 
@@ -124,7 +125,8 @@ def merge_clues(root: Path, commit: str) -> tuple[list[str], int | None]:
     return parents, int(match.group(1)) if match else None
 
 
-def find_by_commit(registry: Registry, config: Config, github: GitHubContext, commit: str) -> VersionInfo:
+def find_by_commit(registry: Registry, config: Config, github: CiContext, commit: str,
+                   forge: Forge | None = None) -> VersionInfo:
     """The newest version trained from the commit, from the PR it merged, or from the PR's head."""
     name, tried = config.model.name, []
     clues: list[tuple[str, str]] = [("mlgate.commit", commit), ("mlgate.head_sha", commit)]
@@ -132,6 +134,10 @@ def find_by_commit(registry: Registry, config: Config, github: GitHubContext, co
         head, number = github.pr_head_sha(), github.pr_number()
         clues += [("mlgate.head_sha", head), ("mlgate.commit", head)] if head else []
         clues += [("mlgate.pr", str(number))] if number is not None else []
+    elif forge is not None and (merged := forge.merged_change(commit)) is not None:  # GitLab: asks the API
+        head = merged.head_sha
+        clues += [("mlgate.head_sha", head), ("mlgate.commit", head)] if head else []
+        clues += [("mlgate.pr", str(merged.number))]
     parents, squashed = merge_clues(config.root, commit)
     for parent in parents:
         clues += [("mlgate.head_sha", parent), ("mlgate.commit", parent)]
@@ -147,19 +153,20 @@ def find_by_commit(registry: Registry, config: Config, github: GitHubContext, co
                    "(it names the PR's head)")
 
 
-def choose(registry: Registry, config: Config, github: GitHubContext, version: str | None,
-           commit: str | None) -> VersionInfo:
+def choose(registry: Registry, config: Config, github: CiContext, version: str | None,
+           commit: str | None, forge: Forge | None = None) -> VersionInfo:
     if version:
         return registry.get_version(config.model.name, version)
     commit = commit or github.sha
     if not commit:
         raise BadInput("which version to promote?", "neither --version nor --commit is given, and GITHUB_SHA "
                        "is not set", "pass --version N or --commit SHA")
-    return find_by_commit(registry, config, github, commit)
+    return find_by_commit(registry, config, github, commit, forge)
 
 
-def run_promote(config: Config, output: Output, github: GitHubContext, *, version: str | None,
-                commit: str | None, force: bool, out: Path, tracking_uri: str | None) -> int:
+def run_promote(config: Config, output: Output, github: CiContext, *, version: str | None,
+                commit: str | None, force: bool, out: Path, tracking_uri: str | None,
+                forge: Forge | None = None) -> int:
     """The `mlgate promote` command. 0 promoted (or already production), 1 refused."""
     from mlgate.registry import Registry
 
@@ -170,9 +177,19 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
         commit = commit or github.sha
     uri = resolve_uri(config, out, tracking_uri)
     registry = Registry.connect(uri)
-    target = choose(registry, config, github, version, commit)
-    current = registry.version_by_alias(model.name, model.production_alias)
+    target = choose(registry, config, github, version, commit, forge)
     output.set_output("version", target.version)
+    # Everything from reading production to the audit tags runs under the lease: one promote at a time.
+    with promotion_lease(registry, output, model.name, model.production_alias, target.version,
+                         github.who()) as held:
+        return _promote(config, output, github, registry, target, commit, force=force, held=held)
+
+
+def _promote(config: Config, output: Output, github: CiContext, registry: Registry, target: VersionInfo,
+             commit: str | None, *, force: bool, held: Held) -> int:
+    """Promotion proper, under the lease: the compare-and-set on production, the aliases, the audit tags."""
+    model = config.model
+    current = registry.version_by_alias(model.name, model.production_alias)
     if current is not None and current.version == target.version:
         output.line(f"{model.name} version {target.version} is already @{model.production_alias}; "
                     "nothing to do")
@@ -181,6 +198,7 @@ def run_promote(config: Config, output: Output, github: GitHubContext, *, versio
     forced = bool(verdict_problem(target) or data_problem(target))
     verdict = check_verdict(output, target, force=force)
     forced = check_production(output, target, current, model.production_alias, force=force) or forced
+    held.check(f"moving {model.name}@{model.production_alias}")
     if current is not None:
         registry.set_alias(model.name, model.previous_alias, current.version)
     registry.set_alias(model.name, model.production_alias, target.version)

@@ -6,18 +6,21 @@ from the bundle's data with the packaged template (never a template or code from
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from mlgate.commands.report import announce, post_report
+from mlgate.commands.review import HOLD, gate_changes, notice, repo_path
 from mlgate.documents import Verdict
 from mlgate.errors import EXIT_PASSED, BadInput
 from mlgate.github import client
 from mlgate.github.context import GitHubContext
+from mlgate.github.forge import GitHubForge
 from mlgate.github.publish import check_pr, find_pr
 from mlgate.output import Output
 from mlgate.report.bundle import read_bundle
 from mlgate.report.escape import safe_url
-from mlgate.report.render import render
+from mlgate.report.render import Rendered, render
 from mlgate.report.view import Context
 
 
@@ -39,8 +42,11 @@ def _check_model(model: str, verdict: Verdict | None) -> None:
                        "a bundle reports on one model", "publish only what `mlgate report --bundle` wrote")
 
 
-def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> int:
-    """Post a bundle written by `mlgate report --bundle` (the privileged workflow_run job)."""
+def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path,
+                config_path: Path = Path("mlgate.yaml")) -> int:
+    """Post a bundle written by `mlgate report --bundle` (the privileged workflow_run job).
+
+    `config_path`: mlgate.yaml's path in the repository (whether the PR changes its rules)."""
     meta, docs = read_bundle(bundle_dir)
     if github.repository != meta.repository:
         raise BadInput(f"the bundle is for {meta.repository}, this workflow runs in {github.repository}",
@@ -60,10 +66,24 @@ def run_publish(output: Output, github: GitHubContext, *, bundle_dir: Path) -> i
                        server_url=github.server_url, repository=github.repository, run_url=target,
                        head_sha=meta.head_sha, tracking_uri=meta.tracking_url)
     rendered = render(docs, view_ctx)
-    published = post_report(output, github, repo, rendered, meta.model, sha=meta.head_sha,
-                            pr_number=number, target_url=target)
+    # a PR that changes the gate's own files never gets `success` from here: a maintainer reviews them
+    in_repo = repo_path(config_path)
+    reasons = gate_changes(github, repo, number, meta.head_sha, in_repo) if number is not None else []
+    if reasons:
+        rendered = with_notice(rendered, notice(reasons))
+        output.warn(f"mlgate publish: this pull request changes the gate ({'; '.join(reasons)}): {HOLD}",
+                    title="mlgate: the gate's own files")
+    published = post_report(output, GitHubForge(github), rendered, meta.model, sha=meta.head_sha,
+                            pr_number=number, target_url=target, hold=HOLD if reasons else None)
     output.summary(rendered.text, rendered.fit_summary())
-    output.set_outputs({"passed": str(rendered.view.outcome.passed).lower(),
+    output.set_outputs({"passed": str(rendered.view.outcome.passed and not reasons).lower(),
                         "comment-url": published.comment_url, "report-path": ""})
-    announce(output, published, rendered.view.outcome.state)
+    announce(output, published, "pending" if reasons and rendered.view.outcome.passed
+             else rendered.view.outcome.state)
     return EXIT_PASSED
+
+
+def with_notice(rendered: Rendered, text: str) -> Rendered:
+    """The report with `text` right after its marker line (the comment is still found by the marker)."""
+    marker, _, rest = rendered.text.partition("\n")
+    return dataclasses.replace(rendered, text=f"{marker}\n{text}\n{rest}")

@@ -7,7 +7,6 @@ Exit 0 when rendering (and posting) worked, whatever the verdict: the verdict's 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
@@ -15,18 +14,13 @@ from pydantic import ValidationError
 from mlgate.config import Config
 from mlgate.documents import BundleMeta, Lineage, Validation, Verdict, read_document
 from mlgate.errors import EXIT_PASSED, BadInput
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext, Forge, Post, Published
 from mlgate.output import Output
 from mlgate.report.escape import md, safe_url
 from mlgate.report.outcome import MAX_DESCRIPTION, shorten
 from mlgate.report.render import Rendered, render
 from mlgate.report.view import Context, Documents, status_context
 from mlgate.workdir import LINEAGE, REPORT, VALIDATION, VERDICT, write_text
-
-if TYPE_CHECKING:
-    from github.Repository import Repository
-
-    from mlgate.github.publish import Published
 
 
 def load_documents(out: Path) -> Documents:
@@ -56,7 +50,7 @@ def link_base(config: Config, override: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def view_context(config: Config, gh: GitHubContext, tracking_uri: str | None) -> Context:
+def view_context(config: Config, gh: CiContext, tracking_uri: str | None) -> Context:
     return Context(
         model=config.model.name,
         decision=config.framing.decision,
@@ -69,8 +63,9 @@ def view_context(config: Config, gh: GitHubContext, tracking_uri: str | None) ->
     )
 
 
-def run_report(config: Config, output: Output, github: GitHubContext, *, post: bool | None,
-               bundle_dir: Path | None, out: Path, tracking_uri: str | None) -> int:
+def run_report(config: Config, output: Output, github: CiContext, *, post: bool | None,
+               bundle_dir: Path | None, out: Path, tracking_uri: str | None,
+               forge: Forge | None = None) -> int:
     if bundle_dir is not None and post:
         raise BadInput("--bundle and --post exclude each other",
                        "a bundle is posted later by `mlgate publish`, from a job that may write",
@@ -88,11 +83,17 @@ def run_report(config: Config, output: Output, github: GitHubContext, *, post: b
     if bundle_dir is not None:
         _bundle(config, output, github, ctx, docs, rendered, bundle_dir)
     elif post if post is not None else output.actions:
-        output.set_outputs({"comment-url": _post(config, output, github, rendered)})
+        output.set_outputs({"comment-url": _post(config, output, forge or _forge(), rendered)})
     return EXIT_PASSED
 
 
-def _head(gh: GitHubContext) -> str:
+def _forge() -> Forge:
+    from mlgate.commands.forge import forge_from_env
+
+    return forge_from_env()
+
+
+def _head(gh: CiContext) -> str:
     sha = gh.head_sha()
     if sha is None:
         raise BadInput("no commit to report on", "neither the GitHub event nor GITHUB_SHA names a commit",
@@ -100,42 +101,55 @@ def _head(gh: GitHubContext) -> str:
     return sha
 
 
-def _post(config: Config, output: Output, gh: GitHubContext, rendered: Rendered) -> str | None:
-    from mlgate.github import client
-    from mlgate.github.publish import find_pr
-
-    sha = _head(gh)
-    repo = client.repository(gh)
-    number = find_pr(gh, repo, sha)
-    published = post_report(output, gh, repo, rendered, config.model.name, sha=sha, pr_number=number)
-    announce(output, published, rendered.view.outcome.state)
+def _post(config: Config, output: Output, forge: Forge, rendered: Rendered) -> str | None:
+    sha = _head(forge.context)
+    number = forge.find_change(sha)
+    published = post_report(output, forge, rendered, config.model.name, sha=sha, pr_number=number)
+    announce(output, published, rendered.view.outcome.state, forge)
     return published.comment_url
 
 
-def post_report(output: Output, gh: GitHubContext, repo: Repository, rendered: Rendered, model: str, *,
-                sha: str, pr_number: int | None, target_url: str | None = None) -> Published:
-    """The commit status and the sticky comment for a rendered report (report --post, and publish)."""
-    from mlgate.github.publish import Post, post
+def post_report(output: Output, forge: Forge, rendered: Rendered, model: str, *,
+                sha: str, pr_number: int | None, target_url: str | None = None,
+                hold: str | None = None) -> Published:
+    """The commit status and the sticky comment for a rendered report (report --post, and publish).
 
+    `hold`: why the status may not be `success` (publish, a PR that changes the gate): `pending` instead."""
     outcome = rendered.view.outcome
-    where = safe_url(gh.summary_url())
-    body = rendered.comment(
-        where=f"the job summary of [the workflow run]({where}) and its `report.md`" if where else None)
-    what = Post(sha=sha, state=outcome.state, description=shorten(outcome.description(), MAX_DESCRIPTION),
-                context=status_context(model), target_url=safe_url(target_url or gh.run_url()), body=body,
-                marker=str(rendered.view.marker))
-    return post(gh, repo, what, pr_number, output.warn)
+    gh = forge.context
+    state: str = outcome.state
+    description = outcome.description()
+    if hold is not None and state == "success":
+        state, description = "pending", hold
+    what = Post(sha=sha, state=state, description=shorten(description, MAX_DESCRIPTION),
+                context=status_context(model), target_url=safe_url(target_url or gh.run_url()),
+                body=rendered.comment(where=_where(forge)), marker=str(rendered.view.marker))
+    return forge.post(what, pr_number, output.warn)
 
 
-def announce(output: Output, published: Published, state: str) -> None:
+def _where(forge: Forge) -> str | None:
+    """Where the full report is, said at the foot of a cut comment."""
+    where = safe_url(forge.context.summary_url())
+    if where is None:
+        return None
+    if forge.name == "gitlab":
+        return f"the `report.md` artifact of [the job]({where})"
+    return f"the job summary of [the workflow run]({where}) and its `report.md`"
+
+
+def announce(output: Output, published: Published, state: str, forge: Forge | None = None) -> None:
     output.line(f"mlgate: set {published.status_context} = {state} on {published.sha[:7]}")
+    gitlab = forge is not None and forge.name == "gitlab"
     if published.comment_url:
-        output.line(f"mlgate: {published.comment_action} the PR comment {published.comment_url}")
+        output.line(f"mlgate: {published.comment_action} the {'MR note' if gitlab else 'PR comment'} "
+                    f"{published.comment_url}")
+    elif gitlab:
+        output.line("mlgate: no merge request for this commit: no note posted")
     else:
         output.line("mlgate: no pull request for this commit: no comment posted")
 
 
-def _bundle(config: Config, output: Output, gh: GitHubContext, ctx: Context, docs: Documents,
+def _bundle(config: Config, output: Output, gh: CiContext, ctx: Context, docs: Documents,
             rendered: Rendered, directory: Path) -> None:
     from mlgate.report.bundle import write_bundle
 

@@ -22,6 +22,7 @@ from mlgate.train.data_pin import current_paths, data_differences
 from mlgate.train.execute import LOG_NAME, Job, check_outputs, execute, job_env
 from mlgate.train.image import is_pinned, pinned_reference
 from mlgate.train.pins import code_pin, sha256_file
+from mlgate.train.recorded import checked_lineage
 from mlgate.train.runner import Runtime
 from mlgate.workdir import write_document
 
@@ -32,9 +33,11 @@ REPORT = "reproduce.json"
 
 
 def recorded_lineage(data: object, run_id: str) -> Lineage:
-    """The lineage logged with the run, checked with its model (it comes from the tracking store)."""
-    return parse_document(data, Lineage, f"the lineage.json logged with MLflow run {run_id}",
-                          fix="pick a run made by `mlgate train` of this mlgate version")
+    """The lineage logged with the run, checked with its model and held to what `mlgate train` writes (it
+    comes from the tracking store: untrusted input, train/recorded.py)."""
+    document = parse_document(data, Lineage, f"the lineage.json logged with MLflow run {run_id}",
+                              fix="pick a run made by `mlgate train` of this mlgate version")
+    return checked_lineage(document, run_id)
 
 
 def _recorded(document: Lineage, run_id: str) -> ModelFiles:

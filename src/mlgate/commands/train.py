@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate import safepath
 from mlgate.commands.profile import log_training_profile
 from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
@@ -17,10 +18,12 @@ from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered,
 from mlgate.engines.runtimes import make_runtime
 from mlgate.engines.sandbox import Sandbox, carried, open_sandbox
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
+from mlgate.evaluate.cached import file_sha256, sha_tag
 from mlgate.evaluate.model import EvalSet
 from mlgate.evaluate.predictions import (
     PREDICTIONS_DIR,
     cache_artifact,
+    cache_key,
     data_version,
     load_evalset,
     predictions_file,
@@ -30,7 +33,7 @@ from mlgate.evaluate.predictions import (
 )
 from mlgate.evaluate.predictions import settings_of as settings_of_evaluate
 from mlgate.evaluate.scoring import SCORE_LOG, ScoringJob, run_scoring
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext
 from mlgate.output import Output
 from mlgate.train import lineage
 from mlgate.train.data_pin import DataValidation, data_pin, data_validation, stale_validation
@@ -120,8 +123,16 @@ def warn_not_validated(output: Output, why: str, out: Path) -> None:
                 "refuses it without --force")
 
 
+def gitlab_ci(github: CiContext) -> dict[str, str]:
+    """On GitLab, lineage also records the project and the pipeline (the job is run_url)."""
+    pipeline = getattr(github, "pipeline_url", None)
+    if not isinstance(pipeline, str) or not github.repository:
+        return {}
+    return {"repository": github.repository, "pipeline_url": pipeline}
+
+
 def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-         github: GitHubContext) -> Lineage:
+         github: CiContext) -> Lineage:
     """Everything recorded before the command runs (the code pin must see the tree before training)."""
     lockfile = config.resolve(settings.lockfile) if settings.lockfile else None
     image = None if runtime.name == "local" else settings.image
@@ -132,7 +143,8 @@ def pins(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
         lockfile_sha256=optional_sha256(lockfile, "train.lockfile"), python_version=None,
     )
     code, changed = code_state(config.root, ignore=own_folders(config, out))
-    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url())
+    ci = Ci(pr=github.pr_number(), head_sha=github.pr_head_sha(), run_url=github.run_url(),
+            **gitlab_ci(github))
     return lineage.build(code=code, data=data_pin(config, out), environment=environment,
                          configuration=configuration_pin(config, settings), ci=ci, changed=changed)
 
@@ -195,7 +207,7 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
                mounts=mounts, pass_credentials=passing)
 
 
-def run_train(config: Config, output: Output, github: GitHubContext, *, runtime: str | None,
+def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
               register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
 
@@ -320,7 +332,7 @@ def score_candidate(config: Config, output: Output, job: Job, document: Lineage,
                      rel=rel)
     target = predictions_file(out, "candidate", settings)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(scoring.predictions_path, target)
+    safepath.copy_file(scoring.predictions_path, target)  # never through a symlink the command made
     output.line(f"mlgate train: the candidate's predictions ({evalset.n} rows) are in {target}")
     return target
 
@@ -333,15 +345,19 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     params = {**produced.logged_params, **flat_params(document.configuration.params)}
     registry.log_run(run_id, params=params, metrics={**produced.logged, **produced.metrics},
                      tags=lineage.run_tags(document))
-    registry.log_artifact(run_id, config.resolve(settings.model), "model")
+    registry.log_artifact(run_id, config.resolve(settings.model), lineage.MODEL_ARTIFACT)
     if predictions is not None and config.evaluate is not None:
         # the predictions on this version of the evaluation data: the cache `mlgate evaluate` reads once
-        # this model is in production (its scoring then runs only when the evaluation data changes)
-        cached = cache_artifact(data_version(config), predictions_suffix(config.evaluate))
+        # this model is in production (its scoring then runs only when the evaluation data changes), with
+        # the sha256 of what mlgate wrote (a cached file is used only with it: evaluate/cached.py)
+        data = data_version(config)
+        cached = cache_artifact(data, predictions_suffix(config.evaluate))
         folder, _, name = cached.rpartition("/")
         with tempfile.TemporaryDirectory(prefix="mlgate-predictions-") as tmp:
-            shutil.copyfile(predictions, Path(tmp) / name)
+            safepath.copy_file(predictions, Path(tmp) / name)
             registry.log_artifact(run_id, Path(tmp) / name, folder)
+            registry.log_run(run_id, params={}, metrics={},
+                             tags={sha_tag(cache_key(data)): file_sha256(Path(tmp) / name)})
     registry.log_artifact(run_id, config.resolve(settings.metrics), "mlgate")
     registry.log_artifact(run_id, out / LOG_NAME, "mlgate")
     if predictions is not None:
@@ -349,7 +365,7 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     if register:
         name, alias = config.model.name, config.model.candidate_alias
         version = registry.register_version(
-            name, source=f"{tracking.artifact_uri.rstrip('/')}/model", run_id=run_id,
+            name, source=f"{tracking.artifact_uri.rstrip('/')}/{lineage.MODEL_ARTIFACT}", run_id=run_id,
             tags=lineage.version_tags(document), alias=alias)
         document.registered = Registered(name=name, version=version, alias=alias)
     lineage.write(out, document)

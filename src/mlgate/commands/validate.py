@@ -24,12 +24,12 @@ from mlgate.data.validate import validate_file
 from mlgate.data.versions import dataset_version
 from mlgate.documents import Validation
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput
-from mlgate.github.context import GitHubContext
+from mlgate.forge import CiContext
 from mlgate.output import Output, one_line
 from mlgate.workdir import VALIDATION, begin, write_document
 
 
-def run_validate(config: Config, output: Output, github: GitHubContext, *, base_ref: str | None,
+def run_validate(config: Config, output: Output, github: CiContext, *, base_ref: str | None,
                  all_datasets: bool, out: Path, spark_master: str | None = None) -> int:
     begin(out, VALIDATION)  # no older result (nor a later stage's file) may pass for this run's
     root = repo_root(config.root)

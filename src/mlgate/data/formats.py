@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from mlgate import safepath
 from mlgate.errors import BadInput
 
 if TYPE_CHECKING:
@@ -54,14 +55,14 @@ def head_bytes(path: Path, size: int = SNIFF_BYTES, rel: str | None = None) -> b
     """The first bytes of the file, decompressed when it is gzip."""
     if is_gzip(path):
         try:
-            with gzip.open(path, "rb") as handle:
+            with _gunzip(path) as handle:
                 return handle.read(size)
         except (OSError, EOFError) as exc:
             raise BadInput(
                 f"{rel or path.name} is not a valid gzip file", str(exc),
                 "re-compress it with gzip, or drop the .gz ending if it is not compressed", file=rel,
             ) from exc
-    with path.open("rb") as handle:
+    with safepath.open_read(path) as handle:
         return handle.read(size)
 
 
@@ -70,7 +71,7 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
     if path.stat().st_size == 0:
         raise BadInput(f"{rel} is empty", "a data file needs at least a header or one record",
                        "commit the real data, or remove the file", file=rel)
-    with path.open("rb") as handle:
+    with safepath.open_read(path) as handle:
         raw = handle.read(len(LFS_POINTER))
     if raw == LFS_POINTER:
         raise BadInput(
@@ -79,7 +80,7 @@ def sniff(path: Path, fmt: Format, rel: str) -> None:
             "run `git lfs pull` (in Actions: actions/checkout with `lfs: true`) before mlgate", file=rel,
         )
     if fmt == "parquet":
-        with path.open("rb") as handle:
+        with safepath.open_read(path) as handle:
             magic = handle.read(4)
         if magic != b"PAR1":
             raise BadInput(f"{rel} is not a Parquet file", "it does not start with the PAR1 magic bytes",
@@ -119,7 +120,7 @@ _CONTAINERS = (  # magic bytes of files that are not text, under a text name
 
 def _refuse_container(path: Path, fmt: Format, rel: str) -> None:
     """A compressed file or an archive under a plain .csv/.jsonl name: say which, and what to do."""
-    with path.open("rb") as handle:
+    with safepath.open_read(path) as handle:
         magic = handle.read(8)
     kind = next((name for prefix, name in _CONTAINERS if magic.startswith(prefix)), None)
     if kind is None:
@@ -212,12 +213,19 @@ def _line_at(path: Path, offset: int) -> int:
 
 
 @contextlib.contextmanager
+def _gunzip(path: Path) -> Iterator[gzip.GzipFile]:
+    """The decompressed bytes of a .gz file, opened as mlgate.safepath.open_read does (no symlink out)."""
+    with safepath.open_read(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
 def _open_binary(path: Path) -> Iterator[Readable]:
     if is_gzip(path):
-        with gzip.open(path, "rb") as compressed:
+        with _gunzip(path) as compressed:
             yield compressed
     else:
-        with path.open("rb") as plain:
+        with safepath.open_read(path) as plain:
             yield plain
 
 
@@ -306,7 +314,7 @@ def _gunzipped_bytes(path: Path, cap: int) -> int:
     """How many bytes the .gz decompresses to, counting at most `cap`."""
     total = 0
     try:
-        with gzip.open(path, "rb") as handle:
+        with _gunzip(path) as handle:
             while total < cap and (block := handle.read(2**20)):
                 total += len(block)
     except (OSError, EOFError):
@@ -395,13 +403,14 @@ def _parquet_chunks(path: Path, rel: str, chunk_rows: int,
 
     offset = 0
     try:
-        handle = pq.ParquetFile(path)
-        for batch in handle.iter_batches(batch_size=chunk_rows,
-                                         columns=list(columns) if columns is not None else None):
-            frame = batch.to_pandas()
-            frame.index = pd.RangeIndex(offset, offset + len(frame))
-            offset += len(frame)
-            yield frame
+        with safepath.open_read(path) as raw:
+            handle = pq.ParquetFile(raw)
+            for batch in handle.iter_batches(batch_size=chunk_rows,
+                                             columns=list(columns) if columns is not None else None):
+                frame = batch.to_pandas()
+                frame.index = pd.RangeIndex(offset, offset + len(frame))
+                offset += len(frame)
+                yield frame
     except (pa.ArrowException, OSError) as exc:
         raise BadInput(f"{rel} is not a readable Parquet file", _first_line(exc),
                        "re-write the file with pandas/pyarrow", file=rel) from exc
@@ -412,8 +421,9 @@ def _jsonl_chunks(path: Path, rel: str, chunk_rows: int,
     import pandas as pd
 
     try:
-        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False,
-                          compression="gzip" if is_gzip(path) else None) as reader:
+        with safepath.open_read(path) as raw, pd.read_json(
+                raw, lines=True, chunksize=chunk_rows, dtype=False,
+                compression="gzip" if is_gzip(path) else None) as reader:
             for chunk in reader:
                 yield chunk[list(columns)] if columns is not None else chunk
     except MemoryError as exc:

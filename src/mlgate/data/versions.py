@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlgate import safepath
 from mlgate.data.dvcmeta import DvcIndex, DvcOut, load_index
 from mlgate.errors import BadInput
 from mlgate.parse import read_json
@@ -29,7 +30,7 @@ _SKIP_IN_DIRS = {".git", ".dvc"}
 def file_digest(path: Path, algorithm: str) -> str:
     """The hex digest of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.new(algorithm)
-    with path.open("rb") as handle:
+    with safepath.open_read(path) as handle:
         while block := handle.read(BLOCK):
             digest.update(block)
     return digest.hexdigest()
@@ -168,6 +169,7 @@ def _rows(path: Path, rows: int | None) -> int | None:
     try:
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        with safepath.open_read(path) as raw:
+            return int(pq.ParquetFile(raw).metadata.num_rows)
     except Exception:  # not a readable Parquet file: rows unknown, the version still stands
         return None

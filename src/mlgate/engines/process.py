@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from mlgate import safepath
 from mlgate.train.runner import Outcome
 from mlgate.train.secrets import Masker
 
@@ -85,7 +86,8 @@ def _stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path:
     masking = (masker or Masker()).stream()
     started = time.monotonic()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
+    # never through a symlink (a committed .mlgate/train.log); a full disk is exit 3 naming the log
+    with safepath.faults_as_errors(log_path), safepath.open_new(log_path) as log:
         proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         pipe = cast(io.BufferedReader, proc.stdout)

@@ -9,11 +9,13 @@ container and is the working directory, so paths in the config and in the comman
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from mlgate.engines.process import stream
 from mlgate.errors import BadInput, ServiceError
@@ -197,7 +199,9 @@ def find_engine(requested: str) -> tuple[str, str]:
 
 def make_runtime(requested: str, image: str | None,
                  run_args: Sequence[str]) -> LocalRuntime | ContainerRuntime:
-    """The runtime for `train.runtime` / `--runtime`. A container runtime needs an image."""
+    """The runtime for `train.runtime` / `--runtime`. A container runtime needs an image; its extra
+    arguments pass the allowlist (`check_runtime_args`), whichever runtime is chosen."""
+    check_runtime_args(run_args)
     if requested == "local":
         return LocalRuntime()
     if not image:
@@ -205,3 +209,90 @@ def make_runtime(requested: str, image: str | None,
                        "set train.image to an image pinned by digest (name@sha256:…), or use runtime local")
     name, executable = find_engine(requested)
     return ContainerRuntime(name=name, executable=executable, image=image, run_args=tuple(run_args))
+
+
+# --- train.runtime_args: what the pull request's mlgate.yaml may pass to `<engine> run` -----------------
+
+# Flags that take a value, and which values: None means any value. Resources, GPUs, network none, the user.
+_VALUED: dict[str, str | None] = {
+    "--cpus": None, "--cpu-shares": None, "--cpuset-cpus": None, "--cpuset-mems": None,
+    "--memory": None, "-m": None, "--memory-swap": None, "--memory-reservation": None,
+    "--pids-limit": None, "--shm-size": None, "--ulimit": None,
+    "--gpus": None,
+    "--device": r"(/dev/(nvidia[0-9]+|nvidiactl|nvidia-uvm|nvidia-uvm-tools|nvidia-modeset|dri/[A-Za-z0-9]+)"
+                r"(:/dev/[A-Za-z0-9/_-]+)?(:[rwm]+)?|[a-z0-9.-]+/[a-z0-9.-]+=[A-Za-z0-9_.-]+)",
+    "--network": r"none|bridge|default|private|slirp4netns|pasta", "--net": r"none|bridge|default|private",
+    "--user": r"[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?", "-u": r"[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?",
+    "--userns": r"keep-id(:[a-z=0-9,]+)?|nomap|auto(:[a-z=0-9,]+)?|private",
+    "--runtime": r"[A-Za-z0-9_.-]+",  # a name the engine knows (runc, crun), never a path to a program
+    "--pull": r"never|missing|always|newer",  # the image is pinned by digest: pulling changes nothing
+    "--cap-drop": None, "--security-opt": r"no-new-privileges(:true)?",
+    "--stop-timeout": r"[0-9]+", "--hostname": r"[A-Za-z0-9.-]+",
+}
+_SWITCHES = {"--read-only", "--init", "--no-healthcheck"}  # flags that take no value
+_REFUSED = (  # why a flag is refused (the flags a user is most likely to try, by kind)
+    ({"-v", "--volume", "--mount", "--tmpfs", "--volumes-from", "--device-cgroup-rule", "--rootfs",
+      "--image-volume"}, "it mounts a host path (or a folder) into the container"),
+    ({"--privileged", "--cap-add", "--security-opt", "--pid", "--ipc", "--uts", "--cgroupns", "--group-add",
+      "--network", "--net", "--userns", "--device", "--runtime", "--add-host", "--cgroup-parent"},
+     "it gives the container privileges, capabilities or a host namespace (the host's network, processes "
+     "or devices)"),
+    ({"-e", "--env", "--env-file", "--env-host", "--env-merge", "--http-proxy", "--secret"},
+     "it passes environment variables (the host's, or values that bypass train.env, which lineage records "
+     "and the log masks)"),
+)
+ALLOWED_RUNTIME_ARGS = ", ".join(sorted({*_VALUED, *_SWITCHES}))
+
+
+def check_runtime_args(args: Sequence[str], key: str = "train.runtime_args") -> None:
+    """Refuse (BadInput, exit 2, naming it) any engine argument not on the allowlist: a pull request's
+    mlgate.yaml may set resources, GPUs, `--network none` and the user, never a mount, a privilege, a
+    capability, a host namespace, or the host's environment. `--flag=value`, `--flag value` and short
+    bundles (`-itv`) are all read; a stray word (it would become the image) is refused too."""
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        flag, has_value, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if not arg.startswith("--") and arg.startswith("-") and len(arg) > 2:
+            flag, has_value, value = arg[:2], "=", arg[2:].lstrip("=")  # `-m512m`, `-v/:/h`, `-itv`
+        if flag in _SWITCHES and not has_value:
+            position += 1
+            continue
+        pattern = _VALUED.get(flag, "")
+        if flag in _VALUED:
+            if not has_value:
+                position += 1
+                if position >= len(args):
+                    _refuse(key, arg, f"{flag} needs a value")
+                value = args[position]
+            if pattern is not None and not re.fullmatch(pattern, value):
+                _refuse(key, f"{flag} {value}", _why(flag, f"{flag} {value} is not one of the allowed values "
+                                                           f"({pattern})"))
+            position += 1
+            continue
+        bundle = arg.startswith("-") and not arg.startswith("--") and len(arg) > 2
+        _refuse(key, arg, _why_bundle(arg) if bundle else _why(
+            flag, "it is not on the allowlist" if flag.startswith("-") else
+            "a word that is not an option would be read as the image (or its command)"))
+
+
+def _why_bundle(arg: str) -> str:
+    """Why a short bundle (`-itv`, `-e=X`) is refused: the first of its letters that is refused by kind."""
+    for letter in arg[1:]:
+        why = _why(f"-{letter}", "")
+        if why:
+            return f"-{letter} in {arg}: {why}"
+    return f"{arg[:2]} is not on the allowlist"
+
+
+def _why(flag: str, default: str) -> str:
+    return next((why for flags, why in _REFUSED if flag in flags), default)
+
+
+def _refuse(key: str, arg: str, why: str) -> NoReturn:
+    raise BadInput(
+        f"{key}: {arg!r} is not allowed", why,
+        f"remove it from {key}; the pull request's mlgate.yaml may pass only {ALLOWED_RUNTIME_ARGS} "
+        "(docs/security.md, runtime_args); engine settings beyond them belong in the engine's own "
+        "configuration on the runner (containers.conf, daemon.json), which the workflow controls; "
+        "variables go in train.env")

@@ -1,6 +1,7 @@
 """The metrics mlgate computes from predictions: which it knows, what each needs, and a user's own function.
 
-A known metric (`KNOWN`) is computed with scikit-learn on *encoded* inputs (`Encoded`): class labels become
+A known metric (`KNOWN`) is computed as scikit-learn computes it (in numpy: pointmetrics.py) on *encoded*
+inputs (`Encoded`): class labels become
 class indices in `EvalSet.classes` order (binary: 1 = the positive class, `classes[1]`, default the label 1;
 a predicted label that is not a class becomes -1, never right), a binary score is P(positive) of shape (n,),
 a multiclass score the (n, k) matrix. Per task:
@@ -35,9 +36,9 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
-from sklearn import metrics as skm
 
 from mlgate.errors import BadInput
+from mlgate.evaluate import pointmetrics as pm
 from mlgate.evaluate.model import EvalSet, FloatArray, Scored, Task
 
 Arr = npt.NDArray[Any]  # labels, class indices, scores
@@ -206,13 +207,13 @@ def _present(y: Arr, k: int) -> list[int]:
 def _binary_roc_auc(y: Arr, s: Arr) -> float:
     if len(np.unique(y)) < 2:
         raise MetricUndefined("roc_auc needs both classes in the rows")
-    return float(skm.roc_auc_score(y, s))
+    return pm.roc_auc(y, s)
 
 
 def _binary_pr_auc(y: Arr, s: Arr) -> float:
     if not np.any(y == 1):
         raise MetricUndefined("pr_auc needs a positive row")
-    return float(skm.average_precision_score(y, s))
+    return pm.average_precision(y, s)
 
 
 def _ovr(binary: MetricFn, name: str) -> MetricFn:
@@ -231,7 +232,6 @@ def _macro_labels(y: Arr, p: Arr) -> Arr:
 
 def _classification(name: str, task: Task) -> MetricFn:
     binary = task == "binary"
-    prf = {"f1": skm.f1_score, "precision": skm.precision_score, "recall": skm.recall_score}
     if name == "roc_auc":
         return _binary_roc_auc if binary else _ovr(_binary_roc_auc, name)
     if name == "pr_auc":
@@ -240,18 +240,13 @@ def _classification(name: str, task: Task) -> MetricFn:
         return lambda y, p: float(np.mean(y == p))
     if name == "balanced_accuracy":
         return lambda y, p: _balanced_accuracy(y, p)
-    if name in prf:
-        score = prf[name]
+    if name in ("f1", "precision", "recall"):
         if binary:
-            return lambda y, p: float(score(y, p, pos_label=1, average="binary", zero_division=0.0))
-        return lambda y, p: float(score(y, p, labels=_macro_labels(y, p), average="macro", zero_division=0.0))
+            return lambda y, p: pm.binary_prf(y, p, name)
+        return lambda y, p: pm.macro_prf(y, p, _macro_labels(y, p), name)
     if name == "log_loss":
-        if binary:
-            return lambda y, s: float(skm.log_loss(y, s, labels=[0, 1]))
-        return lambda y, s: float(skm.log_loss(y, s, labels=np.arange(s.shape[1])))
-    if binary:  # brier
-        return lambda y, s: float(skm.brier_score_loss(y, s, pos_label=1))
-    return lambda y, s: float(skm.brier_score_loss(y, s, labels=np.arange(s.shape[1])))
+        return pm.log_loss
+    return pm.brier
 
 
 def _balanced_accuracy(y: Arr, p: Arr) -> float:
@@ -267,12 +262,12 @@ def _regression(name: str) -> MetricFn:
     def r2(y: Arr, p: Arr) -> float:
         if len(y) < 2:
             raise MetricUndefined("r2 needs two rows")
-        return float(skm.r2_score(y, p))
+        return pm.r2(y, p)
 
     table: dict[str, MetricFn] = {
-        "rmse": lambda y, p: float(skm.root_mean_squared_error(y, p)),
-        "mae": lambda y, p: float(skm.mean_absolute_error(y, p)),
-        "mape": lambda y, p: float(skm.mean_absolute_percentage_error(y, p)),
+        "rmse": pm.rmse,
+        "mae": pm.mae,
+        "mape": pm.mape,
         "r2": r2,
     }
     return table[name]

@@ -58,6 +58,7 @@ class Interval:
     high: float
     confidence: float
     method: Method
+    left_out: int = 0  # bootstrap resamples left out: empty, or the metric undefined on them
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class MetricEstimate:
     high: float
     confidence: float
     n: int
+    left_out: int = 0  # bootstrap resamples left out: empty, or the metric undefined on them
 
 
 @dataclass(frozen=True)

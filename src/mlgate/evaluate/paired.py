@@ -174,25 +174,41 @@ class _Mean(_Stat):
 
 
 class _R2(_Stat):
+    """1 - SSE/SST from float64 weighted sums (its own product: the shared one is float32). A resample whose
+    drawn rows all have the same label has SST exactly 0: r2 is undefined there and the resample is left
+    out (the test is on the drawn labels, not on a rounded SST)."""
+
     def __init__(self, y: Arr, pred_c: Arr, pred_p: Arr) -> None:
         yc = y - y.mean()  # centred: the total sum of squares without cancellation
-        self.columns = ((y - pred_c) ** 2, (y - pred_p) ** 2, yc, yc**2)
+        self.y = y
+        self.columns = np.stack([np.ones_like(y), (y - pred_c) ** 2, (y - pred_p) ** 2, yc, yc**2], axis=1)
 
     def bind(self, design: _Design) -> None:
-        self.cols = design.dense(*self.columns)
+        pass
 
     def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
-        d = dense[:, self.cols]
-        total = d[:, 3] - _ratio(d[:, 2] ** 2, dense[:, 0])
+        d = w.astype(np.float64) @ self.columns
+        total = d[:, 4] - _ratio(d[:, 3] ** 2, d[:, 0])
+        drawn = counts > 0
+        spread = np.where(drawn, self.y, -np.inf).max(axis=1) > np.where(drawn, self.y, np.inf).min(axis=1)
+        defined = spread & (total > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total[:, None] > 0, 1 - d[:, :2] / total[:, None], np.nan)
+            return np.where(defined[:, None], 1 - d[:, 1:3] / total[:, None], np.nan)
 
 
 class _BinaryPRF(_Stat):
+    """Precision, recall or F1 of the positive class from integer counts (exact in float32 below 2^24 rows,
+    then float64). A resample on which the ratio is 0/0 (recall: no positive row drawn; precision: no
+    positive prediction drawn) is undefined and left out; when it is 0/0 on the whole evaluation rows too,
+    the value is scikit-learn's zero_division=0 there and on every resample."""
+
     def __init__(self, name: str, y: Arr, pred_c: Arr, pred_p: Arr) -> None:
         self.name = name
         self.columns = [c for p in (pred_c, pred_p) for c in ((y == 1) & (p == 1), (y == 0) & (p == 1),
                                                             (y == 1) & (p != 1))]
+        whole = np.array([[np.sum(c) for c in self.columns]], dtype=np.float64)
+        tp, fp, fn = whole[:, 0::3], whole[:, 1::3], whole[:, 2::3]
+        self.defined = _denominator(name, tp, fp, fn)[0] > 0  # per model: defined on the whole rows
 
     def bind(self, design: _Design) -> None:
         self.cols = design.dense(*self.columns)
@@ -200,7 +216,16 @@ class _BinaryPRF(_Stat):
     def values(self, dense: Arr, grouped: Arr, w: F32, counts: U8) -> Arr:
         d = dense[:, self.cols]
         tp, fp, fn = d[:, 0::3], d[:, 1::3], d[:, 2::3]
-        return _prf(self.name, tp, fp, fn)
+        undefined = (_denominator(self.name, tp, fp, fn) == 0) & self.defined
+        return np.where(undefined, np.nan, _prf(self.name, tp, fp, fn))
+
+
+def _denominator(name: str, tp: Arr, fp: Arr, fn: Arr) -> Arr:
+    if name == "precision":
+        return tp + fp
+    if name == "recall":
+        return tp + fn
+    return 2 * tp + fp + fn
 
 
 def _prf(name: str, tp: Arr, fp: Arr, fn: Arr) -> Arr:
@@ -483,7 +508,8 @@ def compare(specs: Sequence[MetricSpec], evalset: EvalSet, candidate: Scored, pr
                 results[i] = exc
                 continue
             c, p = points[i]
-            results[i] = _paired(specs[i], points[i], (c - p, low, high), "bootstrap", confidence, n)
+            results[i] = _paired(specs[i], points[i], (c - p, low, high), "bootstrap", confidence, n,
+                                 left_out=_left_out(d))
     return [r if r is not None else MetricUndefined("not computed") for r in results]
 
 
@@ -521,15 +547,22 @@ def estimates(specs: Sequence[MetricSpec], evalset: EvalSet, scored: Scored, *, 
             except MetricUndefined as exc:
                 results[i] = exc
                 continue
-            results[i] = MetricEstimate(specs[i].name, points[i], low, high, confidence, evalset.n)
+            results[i] = MetricEstimate(specs[i].name, points[i], low, high, confidence, evalset.n,
+                                        left_out=_left_out(v))
     return [r if r is not None else MetricUndefined("not computed") for r in results]
 
 
 def _paired(spec: MetricSpec, point: tuple[float, float], interval: tuple[float, float, float],
-            method: str, confidence: float, n: int) -> PairedMetric:
+            method: str, confidence: float, n: int, left_out: int = 0) -> PairedMetric:
     _, low, high = interval
     return PairedMetric(spec.name, point[0], point[1], point[0] - point[1],
-                        Interval(float(low), float(high), confidence, method), n)  # type: ignore[arg-type]
+                        Interval(float(low), float(high), confidence, method, left_out),  # type: ignore[arg-type]
+                        n)
+
+
+def _left_out(resampled: Arr) -> int:
+    """How many resamples have no value (empty, or the metric undefined there): left out of the interval."""
+    return int(np.count_nonzero(~np.isfinite(resampled)))
 
 
 def _bootstrap(n: int, stats: list[tuple[int, _Stat]],
@@ -553,6 +586,7 @@ def _resample(n: int, stats: list[tuple[int, _Stat]],
     done = 0
     for w, counts in _chunks(n, resamples, seed):
         c = len(w)
+        empty = np.flatnonzero(w.sum(axis=1) == 0)  # no row drawn: no metric has a value there
         if stats:
             dense, grouped = design.sums(w)
             for i, stat in stats:
@@ -560,12 +594,16 @@ def _resample(n: int, stats: list[tuple[int, _Stat]],
                 deltas[i][done:done + c] = values[:, 0] if single else values[:, 0] - values[:, 1]
         for i, spec, y, x_c, x_p in looped:
             for r in range(c):  # a user's function: one call per resample (documented as looped)
+                if not w[r].any():
+                    continue  # an empty resample: left out below
                 rows = np.repeat(np.arange(n), w[r].astype(np.int64))
                 try:
                     first = spec.fn(y[rows], x_c[rows])
                     deltas[i][done + r] = first if single else first - spec.fn(y[rows], x_p[rows])
                 except MetricUndefined:
                     deltas[i][done + r] = np.nan
+        for d in deltas.values():
+            d[done + empty] = np.nan
         done += c
 
 

@@ -22,6 +22,7 @@ from mlgate.config import Config, EvaluateSettings
 from mlgate.data.formats import detect_format, read_chunks, sniff
 from mlgate.documents import DataVersion
 from mlgate.errors import BadInput
+from mlgate.evaluate.bounds import check_bounds
 from mlgate.evaluate.model import AnyArray, EvalSet, FloatArray, Role, Scored, Task
 
 if TYPE_CHECKING:
@@ -211,6 +212,8 @@ def read_predictions(path: Path, evalset: EvalSet, role: Role, task: Task, *, id
     rel = rel or str(path)
     fix = ("make the scoring command (evaluate.command) write one row per evaluation row with the columns "
            "`prediction` and, for a classifier, `score` or `score_<class>` (see docs/config.md)")
+    if path.is_file():  # bounded before pandas parses it (evaluate/bounds.py)
+        check_bounds(path, evalset.n, rel, fix)
     frame = read_table(path, rel, f"the {role}'s predictions file", fix)
     _require_columns(frame, [(PREDICTION, "the predicted class or value")], rel, fix)
     frame = _aligned(frame, evalset, id_column, rel, fix)

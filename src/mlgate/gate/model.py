@@ -66,6 +66,7 @@ class Interval:
     confidence: float
     method: str
     n: int
+    left_out: int = 0  # bootstrap resamples left out (empty, or the metric undefined on them)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ class Paired:
     production: float
     delta: float
     interval: Interval
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One model's metric on the evaluation rows with the interval of its value (not of a difference): the
+    candidate judged alone (no production yet) on the same measure as a comparison."""
+
+    value: float
+    low: float
+    high: float
+    confidence: float
+    n: int
+    left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,7 +141,8 @@ class Evidence:
     values); `baseline`: the baseline's values on the same rows, by name; `inconclusive`: what an
     inconclusive decision becomes (evaluate.inconclusive); `production_error`: production could not be
     re-scored (with `fallback`, evaluate.on_production_error: logged, the verdict compares logged metrics);
-    `data`: the evaluation data, as the report names it.
+    `data`: the evaluation data, as the report names it; `own`: the candidate's metrics on the evaluation
+    rows with the interval of each value, when there is no production to pair it with (the first model).
     """
 
     metrics: Mapping[str, Paired] = field(default_factory=dict)
@@ -139,6 +154,9 @@ class Evidence:
     production_error: str | None = None
     fallback: bool = False
     data: str = ""
+    own: Mapping[str, Estimate] = field(default_factory=dict)
+    # the candidate against a baseline scored on the same rows (a registered one, or the constant): paired
+    baseline_paired: Mapping[str, Paired] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,14 @@ class MetricResult:
     interval: Interval | None = None
     rows_to_decide: int | None = None
     comparison: Comparison | None = None
+    # with `evaluate:`: what the training logged (information only: no rule reads it) and, for a candidate
+    # judged alone on the evaluation rows, the interval of its own value
+    logged: RawValue = None
+    value_interval: Interval | None = None
+    # on the evaluation rows: the regression tolerated (in the metric's units) and the sensitivity, the
+    # half-width of the interval: the smallest change these rows resolve
+    tolerance: float | None = None
+    sensitivity: float | None = None
 
 
 @dataclass(frozen=True)

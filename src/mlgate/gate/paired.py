@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from mlgate.gate.model import Decision, Interval, Paired, Rule, Severity, Status
 from mlgate.gate.noninferiority import decide, rows_to_decide
+from mlgate.gate.values import plain, signed_plain
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def interval_text(delta: float, low: float, high: float) -> str:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.4g}"
+    return plain(value)
 
 
 def _signed(value: float) -> str:
-    return "0" if value == 0 else f"{value:+.3g}"
+    return signed_plain(value, 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
 
@@ -11,6 +12,7 @@ from mlgate.gate.model import (
     DataCheck,
     Evidence,
     FlipResult,
+    Interval,
     MetricResult,
     Paired,
     ParamChange,
@@ -23,7 +25,8 @@ from mlgate.gate.model import (
     Status,
     Verdict,
 )
-from mlgate.gate.values import as_number, describe_unusable
+from mlgate.gate.noninferiority import improvement_bounds
+from mlgate.gate.values import as_number, describe_unusable, plain, signed_plain
 
 # Floating-point slack, relative to the values: a candidate equal to production up to rounding (float64 keeps
 # ~16 digits) is never a regression, while a real regression of 0.002 at 1e6 is still seen.
@@ -144,7 +147,8 @@ def evaluate_paired(
         baseline_delta=paired.candidate - base if base is not None else None,
         status=status, reasons=tuple(reasons + notes),
         decision=found.decision, interval=found.interval, rows_to_decide=found.rows_to_decide,
-        comparison="same-data",
+        comparison="same-data", tolerance=same_data.tolerance(rule, paired.production),
+        sensitivity=(found.interval.high - found.interval.low) / 2,
     )
 
 
@@ -224,28 +228,14 @@ def evaluate(
     same = _same_version(candidate, production)
     data_row = (check_data(data),) if data is not None else ()
     paired = _usable(evidence, production, same)
-    logged: Comparison | None = "logged-metrics" if evidence is not None else None
-    results = data_row + _evaluation_row(evidence) + tuple(
-        evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
-                        has_baseline=baseline is not None, inconclusive=paired.inconclusive)
-        if paired is not None and rule.name in paired.metrics else
-        evaluate_metric(
-            rule,
-            candidate.metrics.get(rule.name),
-            production.metrics.get(rule.name) if production else None,
-            baseline.metrics.get(rule.name) if baseline else None,
-            has_production=production is not None,
-            has_baseline=baseline is not None,
-            same_version=same,
-            similar=similar_names(rule.name, candidate.metrics),
-            comparison=logged,
-        )
-        for rule in rules
-    )
-    on_same_data = paired is not None and any(r.comparison == "same-data" for r in results)
+    decided = tuple(_decide(rule, candidate, production, baseline, evidence, paired, same=same)
+                    for rule in rules)
+    results = data_row + _evaluation_row(evidence) + decided
+    on_same_data = any(r.comparison == "same-data" for r in decided)
     # a metric computed from the predictions is not "missing" from the logged ones
-    logged_rules = [r for r in rules if paired is None or r.name not in paired.metrics]
+    logged_rules = [r for r in rules if _measured(evidence, paired, r.name) is None]
     notes = _notes(model, rules, candidate, production, baseline, same, production_label, logged_rules)
+    notes.extend(unresolved_tolerances(rules, decided))
     if evidence is not None and evidence.production_error and evidence.fallback:
         notes.insert(0, "production could not be re-scored on the evaluation data "
                         f"({evidence.production_error}): compared with the logged metrics, possibly on "
@@ -258,8 +248,116 @@ def evaluate(
         comparison="same-data" if on_same_data else "logged-metrics",
         slices=tuple(judge_slice(s, rules) for s in paired.slices) if paired else (),
         flips=judge_flips(paired) if paired is not None else None,
-        evaluation_data=paired.data if paired is not None else "",
+        evaluation_data=evidence.data if evidence is not None and on_same_data else "",
     )
+
+
+def _decide(rule: Rule, candidate: Side, production: Side | None, baseline: Side | None,
+            evidence: Evidence | None, paired: Evidence | None, *, same: bool) -> MetricResult:
+    """One gated metric: on its paired interval against production; else, with `evaluate:`, on the
+    candidate's own value on the evaluation rows (the first model, or the candidate that is production
+    itself); else on the logged values. What the training logged stays as information only. With a
+    baseline scored on the same rows, `beat_baseline_by` is decided on the paired interval of the gain."""
+    against = evidence.baseline_paired.get(rule.name) if evidence is not None else None
+    if against is not None and rule.beat_baseline_by is not None:  # the baseline on the same rows, paired
+        found = _decide_alone(rule, candidate, production, None, evidence, paired, same=same)
+        return _with_baseline(found, rule, against, evidence.inconclusive if evidence else "warn")
+    return _decide_alone(rule, candidate, production, baseline, evidence, paired, same=same)
+
+
+def _decide_alone(rule: Rule, candidate: Side, production: Side | None, baseline: Side | None,
+                  evidence: Evidence | None, paired: Evidence | None, *, same: bool) -> MetricResult:
+    logged = candidate.metrics.get(rule.name)
+    if paired is not None and rule.name in paired.metrics:
+        found = evaluate_paired(rule, paired.metrics[rule.name], _baseline_value(rule.name, paired, baseline),
+                                has_baseline=baseline is not None, inconclusive=paired.inconclusive)
+        return _with_logged(found, logged)
+    measured = _measured(evidence, paired, rule.name)
+    if evidence is not None and measured is not None:
+        value, interval = measured
+        found = evaluate_metric(
+            rule, value, production.metrics.get(rule.name) if production else None,
+            _baseline_value(rule.name, evidence, baseline), has_production=production is not None,
+            has_baseline=baseline is not None, same_version=same, comparison="same-data")
+        sensitivity = (interval.high - interval.low) / 2 if interval is not None else None
+        found = dataclasses.replace(found, value_interval=interval, sensitivity=sensitivity)
+        return _with_logged(found, logged)
+    return evaluate_metric(
+        rule, logged, production.metrics.get(rule.name) if production else None,
+        baseline.metrics.get(rule.name) if baseline else None,
+        has_production=production is not None, has_baseline=baseline is not None, same_version=same,
+        similar=similar_names(rule.name, candidate.metrics),
+        comparison="logged-metrics" if evidence is not None else None,
+    )
+
+
+def _with_baseline(found: MetricResult, rule: Rule, against: Paired, inconclusive: Status) -> MetricResult:
+    """`beat_baseline_by` decided on the paired interval of candidate - baseline on the same rows: beaten
+    when the interval of the gain lies above the margin (strictly for 0), not beaten when it lies at or
+    below it, else inconclusive (as `evaluate.inconclusive` says, never above the rule's severity)."""
+    margin = rule.beat_baseline_by or 0.0
+    interval = against.interval
+    low, high = improvement_bounds(rule.direction, interval.low, interval.high)
+    gain = improvement(rule, against.candidate, against.production)
+    shown = (f"{_signed(gain)} [{_signed(low)}, {_signed(high)}] over the baseline "
+             f"({_fmt(against.production)}; {interval.confidence * 100:.3g}% {interval.method}, "
+             f"{interval.n:,} rows)")
+    by = f"by at least {_fmt(margin)}" if margin else "strictly"
+    if low > margin or (margin and low >= margin):
+        return dataclasses.replace(found, baseline=against.production,
+                                   baseline_delta=against.candidate - against.production)
+    if high < margin or (not margin and high <= 0):
+        status: Status = found.severity
+        reason = f"does not beat the baseline {by}: {shown}"
+    else:
+        status = same_data.inconclusive_status(inconclusive, found.severity)
+        reason = f"inconclusive against the baseline ({by}): {shown}"
+    return dataclasses.replace(found, baseline=against.production, status=_worst([found.status, status]),
+                               baseline_delta=against.candidate - against.production,
+                               reasons=(*found.reasons, reason))
+
+
+def _measured(evidence: Evidence | None, paired: Evidence | None,
+              name: str) -> tuple[float, Interval | None] | None:
+    """The candidate's value of `name` on the evaluation rows (with the interval of the value when it was
+    judged alone), or None when mlgate did not compute it there."""
+    if evidence is None:
+        return None
+    if paired is not None and name in paired.metrics:
+        return paired.metrics[name].candidate, None
+    own = evidence.own.get(name)
+    if own is not None:
+        return own.value, Interval(own.low, own.high, own.confidence, "bootstrap", own.n, own.left_out)
+    if name in evidence.metrics and not evidence.production_error:
+        return evidence.metrics[name].candidate, None
+    return None
+
+
+def unresolved_tolerances(rules: Sequence[Rule], results: Sequence[MetricResult]) -> list[str]:
+    """A warning per metric whose tolerance is below what the evaluation rows resolve (the half-width of its
+    interval): a candidate as good as production can then at best be inconclusive."""
+    warnings = []
+    by_name = {r.name: r for r in rules}
+    for m in results:
+        rule = by_name.get(m.name)
+        if rule is None or m.interval is None or m.sensitivity is None or m.tolerance is None:
+            continue
+        if m.tolerance >= m.sensitivity:
+            continue
+        if rule.max_regression is None and rule.max_regression_pct is None:
+            which = "no regression is tolerated (max_regression unset), so a candidate as good as production"
+        elif rule.max_regression is not None and m.tolerance == rule.max_regression:
+            which = f"max_regression {_fmt(rule.max_regression)}"
+        else:
+            which = f"max_regression_pct {_fmt(rule.max_regression_pct or 0)}% ({_fmt(m.tolerance)})"
+        resolve = f"{m.interval.n:,} rows resolve {m.name} to ±{plain(m.sensitivity, 2)}"
+        warnings.append(f"{resolve}; {which} can at best be inconclusive: add rows or raise the tolerance")
+    return warnings
+
+
+def _with_logged(result: MetricResult, logged: RawValue) -> MetricResult:
+    """The row with what the training logged, as information (no rule reads it)."""
+    return result if logged is None else dataclasses.replace(result, logged=logged)
 
 
 # The name of the verdict's row saying production could not be re-scored on the evaluation data.
@@ -436,8 +534,8 @@ def _pct(delta: float, reference: float) -> float | None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.4g}"
+    return plain(value)
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.4g}"
+    return signed_plain(value)

@@ -47,7 +47,7 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
 
 def metric_dict(m: MetricResult) -> dict[str, Any]:
     return {**asdict(m), "candidate": json_value(m.candidate), "production": json_value(m.production),
-            "baseline": json_value(m.baseline), "reasons": list(m.reasons)}
+            "baseline": json_value(m.baseline), "logged": json_value(m.logged), "reasons": list(m.reasons)}
 
 
 def slice_dict(s: SliceResult) -> dict[str, Any]:

@@ -79,3 +79,22 @@ def json_value(value: RawValue) -> RawValue:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+def plain(value: float, digits: int = 4) -> str:
+    """`value` to `digits` significant digits in positional notation, never with an exponent (`6.136e-05`
+    reads 0.00006136; 12345.6 reads 12346); trailing zeros dropped, as `g` does."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(0, digits - 1 - magnitude)
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def signed_plain(value: float, digits: int = 4) -> str:
+    """plain() with its sign: `+0.0123`, `-0.004`, `0`."""
+    text = plain(value, digits)
+    return text if text.startswith("-") or text == "0" else f"+{text}"

@@ -10,16 +10,24 @@ brings (`fail`, `warn` or `ok`) and the issue it finds:
 | open   | edit the body      | edit the body | comment, close it |
 | closed | reopen it, comment | nothing       | nothing           |
 
-An open issue whose status changes (fail to warn, warn to fail) gets a short comment; an unchanged one only
-its body edited (nothing at all when the body is the same). Labels (monitor.labels) are set when the issue is
-opened and added again on an edit when someone removed one. The issues are listed with the first label as
-filter (one request for up to 100 issues with it), so an update takes 2 requests (list, edit) and a state
-change 3 (list, edit, comment). Issues by bots are preferred to people's (a person who pastes the marker
-into an issue does not get it overwritten); of several, the oldest is kept.
+An open issue whose status changes (fail to warn, warn to fail) gets a short comment, made after the body is
+edited (a locked issue refuses comments: a warning names the lock, and the body is still right); an unchanged
+one only its body edited (nothing at all when the body is the same). Labels (monitor.labels) are set when the
+issue is opened and added again on an edit when someone removed one.
+
+Whose issue: only one the token's own identity opened counts, found by its marker; labels are not needed.
+With an installation token (GITHUB_TOKEN, `ghs_…`) the issues are listed by their creator
+`github-actions[bot]` (then by the first label, for another app's bot) and a bot's are ours (comment.py's
+rule); with a person's token, by the login GET /user names. A person's issue is never ours, even with the
+marker and the label. Concurrent runs converge: a run that opened an issue lists again, and when an older one
+is open it closes its own with a link to it (and does not dispatch); a run that finds several open keeps the
+oldest and closes the others. So an update takes 2 requests (list, edit), a state change 3 (list, edit,
+comment) and an opening 4 (list by creator, by label, create, list again).
 
 Retraining (`monitor.retrain_workflow`) is dispatched when the status turns to fail (opened, reopened, or warn
-to fail), not on every failing run: one retraining per episode of drift. A dispatch that GitHub refused is
-recorded in the status line (`fail retrain-pending`) and tried again by the next failing run.
+to fail), not on every failing run: one retraining per episode of drift, by the run whose issue is kept. A
+dispatch that GitHub refused is recorded in the status line (`fail retrain-pending`) and tried again by the
+next failing run.
 
 A create is never repeated blindly (as for the PR comment): after a 5xx, a reset or a timeout, the issues
 are listed again and the marker looked for first.
@@ -34,8 +42,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlgate.errors import ServiceError
-from mlgate.github.client import api
-from mlgate.github.comment import BACKOFF, CREATE_ATTEMPTS, _may_have_happened, _reason
+from mlgate.github.client import api, connect
+from mlgate.github.comment import BACKOFF, CREATE_ATTEMPTS, _author, _may_have_happened, _reason
 from mlgate.github.context import GitHubContext
 
 if TYPE_CHECKING:
@@ -49,6 +57,7 @@ ISSUES_HELP = ("give the monitor job `permissions: issues: write` (and `actions:
                "monitor.retrain_workflow is set), or pass --no-post")
 DISPATCH_HELP = ("give the monitor job `permissions: actions: write`; check that monitor.retrain_workflow "
                  "names a workflow file in .github/workflows with a `workflow_dispatch:` trigger")
+BOT_LOGIN = "github-actions[bot]"  # who opens issues with GITHUB_TOKEN
 _STATUS = re.compile(r"<!-- mlgate-status: (fail|warn|ok)( retrain-pending)? -->")
 
 
@@ -100,22 +109,53 @@ def status_of(body: str | None) -> tuple[Status | None, bool]:
     return found.group(1), bool(found.group(2))  # type: ignore[return-value]
 
 
-def _ours(issues: Any, marker: str) -> Any | None:
-    """The model's issue: bots' first, then people's; the oldest of those (lowest number)."""
+def _mine(issue: Any, me: str | None) -> bool:
+    """Whether the token's own identity opened the issue: its login when GET /user told it (a person's or
+    an app's user token), else a bot (an installation token, as GITHUB_TOKEN: comment.py's rule)."""
+    login, kind = _author(issue)
+    return login == me if me else kind == "Bot"
+
+
+def _ours(issues: Any, marker: str, me: str | None) -> list[Any]:
+    """The model's issues the token's identity opened (never a person's, whatever it carries), oldest
+    first."""
     # pull requests are listed too; `pull_request` is absent from an issue's JSON, and reading it would cost
     # a request per issue (PyGithub completes the object), so the page address tells them apart
     marked = [i for i in issues
-              if "/pull/" not in (i.html_url or "") and (i.body or "").lstrip().startswith(marker)]
-    bots = [i for i in marked if i.user is not None and i.user.type == "Bot"]
-    chosen = sorted(bots or marked, key=lambda i: i.number)
-    return chosen[0] if chosen else None
+              if "/pull/" not in (i.html_url or "") and (i.body or "").lstrip().startswith(marker)
+              and _mine(i, me)]
+    return sorted(marked, key=lambda i: i.number)
 
 
-def _find(ctx: GitHubContext, repo: Repository, want: Wanted) -> Any | None:
+def identity(ctx: GitHubContext, repo: Repository) -> str | None:
+    """The login whose issues are ours: None for an installation token (GITHUB_TOKEN, `ghs_`: its issues are
+    a bot's), else the token's user (GET /user, one request)."""
+    if (ctx.token or "").startswith("ghs_"):
+        return None
+    with api(ctx, "reading the token's user (GET /user)", read_only_fix=ISSUES_HELP):
+        return str(connect(ctx).get_user().login)
+
+
+def _find_all(ctx: GitHubContext, repo: Repository, want: Wanted, me: str | None) -> list[Any]:
+    """The model's issues the token's identity opened, oldest first: listed by their creator (one request;
+    labels are not needed: a person may remove them), else by the first label (an app's own bot login is
+    not known from its token)."""
     with api(ctx, "listing the repository's issues", read_only_fix=ISSUES_HELP):
-        if want.labels:
-            return _ours(repo.get_issues(state="all", labels=[want.labels[0]]), want.marker)
-        return _ours(repo.get_issues(state="all"), want.marker)
+        creator: Any = me or BOT_LOGIN
+        found = _ours(repo.get_issues(state="all", creator=creator), want.marker, me)
+        if found or not want.labels or me:
+            return found
+        return _ours(repo.get_issues(state="all", labels=[want.labels[0]]), want.marker, me)
+
+
+def _pick(found: list[Any]) -> Any | None:
+    """The issue to keep: the oldest open one, else the newest closed one (to reopen)."""
+    open_ = [i for i in found if i.state == "open"]
+    return open_[0] if open_ else (found[-1] if found else None)
+
+
+def _find(ctx: GitHubContext, repo: Repository, want: Wanted, me: str | None = None) -> Any | None:
+    return _pick(_find_all(ctx, repo, want, me))
 
 
 def sync(ctx: GitHubContext, repo: Repository, want: Wanted, warn: Callable[[str], None]) -> Synced:
@@ -124,26 +164,77 @@ def sync(ctx: GitHubContext, repo: Repository, want: Wanted, warn: Callable[[str
         raise ServiceError("the monitoring issue's body is too long for GitHub",
                            f"{len(_visible(want))} characters, at most {room(want.marker)}",
                            "this is a bug in mlgate: please report it")
-    issue = _find(ctx, repo, want)
+    me = identity(ctx, repo)
+    found = _find_all(ctx, repo, want, me)
+    issue = _pick(found)
     previous, pending = status_of(issue.body) if issue is not None else (None, False)
     is_open = issue is not None and issue.state == "open"
     if want.status != "fail" and not is_open:
         return Synced("none", issue.number if issue else None, issue.html_url if issue else None, previous)
     turned = want.status == "fail" and (not is_open or previous != "fail")
+    due = want.status == "fail" and bool(want.retrain_workflow) and (turned or pending)
+    if issue is None:
+        issue = _create(ctx, repo, want, _head(want.marker, want.status, pending=False) + _visible(want),
+                        warn, me)
+        kept = _pick([i for i in _find_all(ctx, repo, want, me) if i.state == "open"]) or issue
+        if kept.number != issue.number:  # another run opened one first: this one is closed, it dispatches
+            _close_duplicates(ctx, [issue], kept, warn)
+            return Synced("updated", kept.number, kept.html_url, None)
+        return Synced("opened", issue.number, issue.html_url, None, *_dispatched(ctx, repo, want, issue, due))
     dispatched, error = None, None
-    if want.status == "fail" and want.retrain_workflow and (turned or pending):
+    if due and want.retrain_workflow:
         dispatched, error = _dispatch(ctx, repo, want.retrain_workflow, want.retrain_ref)
     body = _head(want.marker, want.status, pending=error is not None) + _visible(want)
-    if issue is None:
-        issue = _create(ctx, repo, want, body, warn)
-        return Synced("opened", issue.number, issue.html_url, None, dispatched, error)
-    action = _edit(ctx, issue, want, body, is_open, previous)
+    action = _edit(ctx, issue, want, body, is_open, previous, warn)
+    _close_duplicates(ctx, [i for i in found if i.state == "open" and i.number != issue.number], issue, warn)
     return Synced(action, issue.number, issue.html_url, previous, dispatched, error)
 
 
+def _dispatched(ctx: GitHubContext, repo: Repository, want: Wanted, issue: Any,
+                due: bool) -> tuple[str | None, ServiceError | None]:
+    """Dispatch the retraining for a just-opened issue; a refusal is recorded in its body
+    (`retrain-pending`) so that the next failing run tries again."""
+    if not due or not want.retrain_workflow:
+        return None, None
+    dispatched, error = _dispatch(ctx, repo, want.retrain_workflow, want.retrain_ref)
+    if error is not None:
+        with api(ctx, f"editing issue #{issue.number}", read_only_fix=ISSUES_HELP):
+            issue.edit(body=_head(want.marker, want.status, pending=True) + _visible(want))
+    return dispatched, error
+
+
+def _close_duplicates(ctx: GitHubContext, duplicates: list[Any], kept: Any,
+                      warn: Callable[[str], None]) -> None:
+    """Close the other open issues of the model (concurrent runs each opened one), linking to the kept one."""
+    for other in duplicates:
+        warn(f"closing the duplicate monitoring issue #{other.number} (a concurrent monitor run opened it); "
+             f"#{kept.number} is kept")
+        with api(ctx, f"closing the duplicate issue #{other.number}", read_only_fix=ISSUES_HELP):
+            other.edit(state="closed", state_reason="not_planned")
+        _comment(ctx, other, f"mlgate monitor: a duplicate of #{kept.number} ({kept.html_url}), opened by a "
+                 "concurrent run; closed.", warn)
+
+
+def _comment(ctx: GitHubContext, issue: Any, text: str, warn: Callable[[str], None]) -> None:
+    """Comment on the issue; on a locked one, a warning naming the lock instead (its body is edited)."""
+    if issue.locked:
+        warn(f"issue #{issue.number} is locked: mlgate edited its body but cannot comment on it; unlock it "
+             "(the issue's sidebar: Unlock conversation) to get the status changes as comments")
+        return
+    try:
+        with api(ctx, f"commenting on issue #{issue.number}", read_only_fix=ISSUES_HELP):
+            issue.create_comment(text)
+    except ServiceError as exc:
+        if "locked" not in exc.why.lower():
+            raise
+        warn(f"issue #{issue.number} is locked: mlgate edited its body but cannot comment on it ({exc.why}); "
+             "unlock it to get the status changes as comments")
+
+
 def _edit(ctx: GitHubContext, issue: Any, want: Wanted, body: str, is_open: bool,
-          previous: Status | None) -> Action:
-    """Edit the found issue in one request (body, labels, state), with a comment when the status changed."""
+          previous: Status | None, warn: Callable[[str], None]) -> Action:
+    """Edit the found issue in one request (body, labels, state), then a comment when the status changed:
+    the body is right even when the comment cannot be made (a locked issue)."""
     number = issue.number
     have = [label.name for label in issue.labels]
     missing = [name for name in want.labels if name.lower() not in {h.lower() for h in have}]
@@ -163,18 +254,16 @@ def _edit(ctx: GitHubContext, issue: Any, want: Wanted, body: str, is_open: bool
         action = "reopened"
     elif previous == want.status and not changes:
         return "unchanged"
-    if action != "updated" or previous != want.status:
-        # the comment first: on the issue's page it stands above the close/reopen event it explains
-        with api(ctx, f"commenting on issue #{number}", read_only_fix=ISSUES_HELP):
-            issue.create_comment(want.change_comment(previous, want.status))
     if changes:
         with api(ctx, f"editing issue #{number}", read_only_fix=ISSUES_HELP):
             issue.edit(**changes)
+    if action != "updated" or previous != want.status:
+        _comment(ctx, issue, want.change_comment(previous, want.status), warn)
     return action
 
 
 def _create(ctx: GitHubContext, repo: Repository, want: Wanted, body: str,
-            warn: Callable[[str], None]) -> Any:
+            warn: Callable[[str], None], me: str | None = None) -> Any:
     """Open the issue; after a failure GitHub may have acted on, look for it before opening it again."""
     doing = "opening the monitoring issue"
     for attempt in range(CREATE_ATTEMPTS):
@@ -187,7 +276,7 @@ def _create(ctx: GitHubContext, repo: Repository, want: Wanted, body: str,
             warn(f"GitHub did not confirm the monitoring issue ({_reason(exc)}); "
                  "looking whether it was opened")
         time.sleep(BACKOFF * 2 ** attempt)
-        found = _find(ctx, repo, want)
+        found = _find(ctx, repo, want, me)
         if found is not None:
             return found
     raise ServiceError(f"the GitHub API failed while {doing}")  # not reached: the last attempt raised

@@ -75,3 +75,49 @@ def check_pr(ctx: GitHubContext, repo: Repository, number: int, head_sha: str) -
                        "or the PR moved on",
                        "nothing to do if the PR got new commits (their own run reports); "
                        "else check the bundle")
+
+
+CONTENTS_FIX = ("give the publish job `contents: read` (with `pull-requests: write`, `statuses: write`, "
+                "`actions: read`): publish reads mlgate.yaml at the PR's base and head to see whether the PR "
+                "changes the gate's rules")
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file a pull request changes, as the API lists it (GET .../pulls/{n}/files)."""
+
+    path: str
+    status: str  # added, removed, modified, renamed, copied, changed, unchanged
+    previous: str | None = None  # the old path of a renamed file
+
+
+@dataclass(frozen=True)
+class PullFiles:
+    base_sha: str
+    files: tuple[ChangedFile, ...]
+    complete: bool  # False when the API listed fewer files than the PR changes (it stops at 3000)
+
+
+def pull_files(ctx: GitHubContext, repo: Repository, number: int) -> PullFiles:
+    """The PR's base commit and the files it changes, every page, from the API (not from the bundle)."""
+    with client.api(ctx, f"listing the files of pull request #{number}"):
+        pull = repo.get_pull(number)
+        files = tuple(ChangedFile(str(f.filename), str(f.status), f.previous_filename or None)
+                      for f in pull.get_files())
+        total = pull.changed_files
+    complete = not isinstance(total, int) or len(files) >= total
+    return PullFiles(base_sha=str(pull.base.sha), files=files, complete=complete)
+
+
+def file_text(ctx: GitHubContext, repo: Repository, path: str, ref: str) -> str | None:
+    """A file's text at a commit, from the API (GET .../contents/{path}?ref=); None when there is none."""
+    from github import UnknownObjectException
+
+    with client.api(ctx, f"reading {path} at {ref[:12]}", read_only_fix=CONTENTS_FIX):
+        try:
+            found = repo.get_contents(path, ref=ref)
+        except UnknownObjectException:  # no such file at that commit
+            return None
+    if isinstance(found, list) or found.type != "file":
+        return None
+    return bytes(found.decoded_content).decode("utf-8", errors="replace")

@@ -78,14 +78,26 @@ def bounds(metric: str) -> tuple[float, float] | None:
     return None
 
 
+MIN_SPAN = 0.05  # of the metric's range (or of its size): a smaller change is drawn small, not as a cliff
+
+
 def _axis(metric: str, values: Sequence[float]) -> tuple[float, float]:
-    """The y-axis: the values with 10% room, kept inside the metric's range when the values are."""
+    """The y-axis: the values with 10% room, at least MIN_SPAN of the metric's range (or 5% of its size)
+    tall, so that noise of +0.0009 is not drawn as a steep climb; kept inside the metric's range when the
+    values are."""
     low, high = min(values), max(values)
+    known = bounds(metric)
     pad = (high - low) * 0.1 or abs(high) * 0.05 or 1.0
     bottom, top = low - pad, high + pad
-    known = bounds(metric)
+    least = MIN_SPAN * ((known[1] - known[0]) if known else max(abs(low), abs(high)))
+    if top - bottom < least:
+        middle = (low + high) / 2
+        bottom, top = middle - least / 2, middle + least / 2
     if known is not None and known[0] <= low and high <= known[1]:
-        bottom, top = max(bottom, known[0]), min(top, known[1])
+        # inside the range: a minimum span shifted in (not cut), the 10% room cut at the range's ends
+        shift = max(0.0, known[0] - bottom) if top - bottom <= least else 0.0
+        shift -= max(0.0, top + shift - known[1]) if top - bottom <= least else 0.0
+        bottom, top = max(bottom + shift, known[0]), min(top + shift, known[1])
     return bottom, top
 
 

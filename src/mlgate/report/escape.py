@@ -14,6 +14,13 @@ What they guarantee, for any input:
   (GitHub's cmark-gfm links bare `http://`, `https://` and `ftp://` URLs, `www.` hosts and emails, even
   inside an escaped `[x](https://...)`). The joiner is invisible: the text reads the same. A code span is
   never linked, so `code` leaves it as is;
+- the same on GitLab, which links more (host-neutral: one escaping serves both hosts): a joiner goes after
+  `!` before a digit (merge requests), `~` and `%` before a word or `"` (labels, milestones), `$` before a
+  digit (snippets), the `&` of an `&amp;` before a digit (epics), `*` before `iteration:`, and between the
+  brackets of `[[` (`[[_TOC_]]`). GitLab's references are resolved in the rendered text, after markdown's
+  backslash escapes are gone, so only a joiner breaks them;
+- no GitLab quick action: a value never starts with `/` (GitLab runs `/merge`, `/approve` at a line's start
+  of a note with the poster's rights): a backslash goes before it (shown as `/` still);
 - one line: newlines become spaces; control and bidirectional-override characters are dropped;
 - bounded length: long values are cut with an ellipsis.
 
@@ -36,13 +43,16 @@ _NEWLINES = re.compile(r"\s*[\r\n\t\f\v\u2028\u2029]+\s*")
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _BACKTICKS = re.compile(r"`+")
 _COMMENT_START = re.compile(r"^(\s*<)(?=!--)")
-_LINE_START = re.compile(r"^(\s*)([#+\-=>!])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=>!/])")  # `/`: a GitLab quick action (`/merge`) at a line's start
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 # Where a zero-width joiner goes: after every `@` (mentions, emails, `mailto:`), after `#` before a word
 # (not the `#` of our own `&#39;` entities), after `GH-` before a digit, after `www` before a dot, and
 # after the `:` of `://`.
-_LINKY = re.compile(r"@|(?<!&)#(?=[A-Za-z0-9_])|(?i:gh-)(?=\d)|(?i:www)(?=\.)|:(?=//)")
+_LINKY = re.compile(r"@|(?<!&)#(?=[A-Za-z0-9_])|(?i:gh-)(?=\d)|(?i:www)(?=\.)|:(?=//)"
+                    # GitLab: !1 (MR), ~label, %milestone, $1 (snippet), &1 (epic), *iteration:, [[_TOC_]]
+                    r"|!(?=\d)|[~%](?=[\w\"]|&quot;)|(?:\$|&#36;)(?=\d)|&amp;(?=\d)|\*(?=iteration:)"
+                    r"|\[(?=\\?\[)")
 
 
 class Safe(str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlgate.gate.values import as_number
+from mlgate.gate.values import as_number, plain
 from mlgate.report.escape import Safe, md
 
 MISSING = Safe("—")
@@ -24,7 +24,7 @@ def number(value: float) -> str:
         return f"{int(value):,}"
     if abs(value) >= 1000:
         return f"{value:,.1f}"
-    return f"{value:.4g}"
+    return plain(value)
 
 
 def value(raw: object) -> Safe:
@@ -73,11 +73,22 @@ def interval(delta: object, low: object, high: object) -> Safe:
     return Safe(f"{bound(d)} [{bound(lo)}, {bound(hi)}]")
 
 
-def status(raw: object, decision: object = None) -> Safe:
-    """A metric status with its icon; an inconclusive decision has its own icon, with the status it became
-    (`❔ inconclusive (warn)`); an unknown status is escaped text."""
+def estimate(raw: object, low: object, high: object) -> Safe:
+    """A value with the interval of the value: `0.7949 [0.759, 0.832]`."""
+    v, lo, hi = as_number(raw), as_number(low), as_number(high)
+    if v is None or lo is None or hi is None:
+        return value(raw)
+    return Safe(f"{number(v)} [{number(lo)}, {number(hi)}]")
+
+
+def status(raw: object, decision: object = None, lean: str = "") -> Safe:
+    """A metric status with its icon; an inconclusive decision has its own icon, which way it leans, and
+    what it counts as (`❔ inconclusive, leans fail (70% …): counts as warn`; `not counted` when it became a
+    pass); an unknown status is escaped text."""
     if isinstance(raw, str) and raw in STATUS_ICON:
         if decision == "inconclusive":
-            return Safe(f"{INCONCLUSIVE} inconclusive ({STATUS_WORD[raw]})")
+            counts = "not counted" if raw == "pass" else f"counts as {STATUS_WORD[raw]}"
+            leaning = f", {md(lean, 100)}" if lean else ""
+            return Safe(f"{INCONCLUSIVE} inconclusive{leaning}; {counts}")
         return Safe(f"{STATUS_ICON[raw]} {STATUS_WORD[raw]}")
     return md(raw, limit=20) if raw is not None else MISSING

@@ -107,9 +107,11 @@ def _live(live: LivePerformance | None) -> tuple[Safe, Safe]:
     sample = f", a random sample of the batch's {live.sampled_from:,} rows" if live.sampled_from else ""
     unlabelled = f"; {live.unlabelled:,} rows without a label left out" if live.unlabelled else ""
     confidence = next((m.confidence for m in live.metrics), 0.95)
+    on_rows = any(m.reference == "evaluation-rows" for m in live.metrics)
+    against = ("judged against production's own metrics on the evaluation rows (the difference of the two "
+               "estimates, with its interval)" if on_rows else "judged against the metrics its run logged")
     line = Safe(f"Production scored on {live.rows:,} labelled rows (label {code(live.label, 60)}{sample})"
-                f"{unlabelled}; {confidence * 100:.3g}% bootstrap intervals, judged against the metrics its "
-                "run logged.")
+                f"{unlabelled}; {confidence * 100:.3g}% bootstrap intervals, {against}.")
     rows = [[md(m.name, 60), Safe(LIVE_ICON.get(m.status, m.status)), _num(m.recorded),
              Safe(f"{_num(m.current)} [{_num(m.low)}, {_num(m.high)}]") if m.current is not None
              else Safe("—"), prose(m.reason, 300)] for m in live.metrics]
@@ -119,8 +121,20 @@ def _live(live: LivePerformance | None) -> tuple[Safe, Safe]:
 HEADERS = ["feature", "status", "PSI", "JS distance", "unseen", "nulls (reference → now)", "why"]
 
 
-def build(doc: Monitor, run_url: str | None) -> MonitorView:
+def headline(doc: Monitor) -> tuple[str, str]:
+    """The icon and words of the status: "drift" only for drift, "performance" only for performance (a
+    warning from live performance alone is not drift)."""
     icon, word = HEADLINE[doc.status]
+    drift = any(f.status in ("warn", "fail") for f in doc.features) or bool(
+        doc.schema_changes.missing or doc.schema_changes.changed_kind)
+    live_warns = doc.live is not None and any(m.status == "warn" for m in doc.live.metrics)
+    if doc.status == "warned" and not drift and live_warns:
+        return icon, "performance may have fallen (inconclusive)"
+    return icon, word
+
+
+def build(doc: Monitor, run_url: str | None) -> MonitorView:
+    icon, word = headline(doc)
     features = sorted(doc.features, key=lambda f: (ORDER.get(f.status, 9), f.name))
     drifted = [f for f in features if f.status in ("warn", "fail")]
     others = [f for f in features if f.status not in ("warn", "fail")]
@@ -171,14 +185,14 @@ def render_monitor(doc: Monitor, run_url: str | None = None) -> RenderedMonitor:
     env = _environment(None)
     assert isinstance(env, jinja2.Environment)
     text = _tidy(env.get_template(TEMPLATE).render(view=view))
-    title = f"mlgate monitor: {slug(doc.model.name)} {HEADLINE[doc.status][1]}"
+    title = f"mlgate monitor: {slug(doc.model.name)} {headline(doc)[1]}"
     return RenderedMonitor(text=text, title=title, marker=str(view.marker))
 
 
 def comment(previous: str | None, status: str, run_url: str | None) -> str:
     """The short comment on the monitoring issue when its status changes."""
     run = f" ({link('run', run_url)})" if run_url else ""
-    words = {"fail": "❌ Drifted (or performance fell) beyond a fail threshold",
+    words = {"fail": "❌ Drifted or performance fell, beyond a fail threshold",
              "warn": "⚠️ Drift now below the fail thresholds",
              "ok": "✅ No drift any more: closing"}
     text = words.get(status, html(status))

@@ -7,12 +7,14 @@ is sandboxed, and prints anything that is not already escaped (`Safe`) as escape
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from mlgate import safepath
 from mlgate.errors import BadInput
 from mlgate.report import escape
 from mlgate.report.escape import Safe
@@ -49,13 +51,37 @@ def _section(name: str) -> Safe:
     return Safe(f"<!-- section: {re.sub(r'[^a-z0-9_-]', '', name.lower())} -->")
 
 
+def read_template(path: Path, folder: Path) -> str:
+    """A user's template file: inside `folder` once symlinks are resolved, and not itself a symlink
+    (mlgate.safepath): a committed link to /proc/self/environ must not be pasted into the PR comment."""
+    if os.path.islink(path):
+        raise BadInput(f"report template {path} is a symlink",
+                       "mlgate never follows a symlink into a template: a pull request could link a host "
+                       "file (its environment, with the job's tokens) into the comment",
+                       "commit the template itself, not a link to it", file=str(path))
+    return safepath.read_bytes(path, folder, "report.template").decode("utf-8")
+
+
+def _confined_loader(folder: Path) -> object:
+    """A loader of the templates in `folder` (what a user's template extends or includes): a name with
+    `..`, a symlink, or a path leading out of the folder is refused."""
+    from jinja2 import FunctionLoader
+    from jinja2.loaders import split_template_path
+
+    def load(name: str) -> str | None:
+        path = folder.joinpath(*split_template_path(name))  # TemplateNotFound for `..`
+        return read_template(path, folder) if os.path.lexists(path) else None
+
+    return FunctionLoader(load)
+
+
 def _environment(user_dir: Path | None) -> object:
-    from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, FunctionLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[object] = [FunctionLoader(_builtin)]
     if user_dir is not None:
-        loaders.append(FileSystemLoader(str(user_dir)))
+        loaders.append(_confined_loader(user_dir))
     env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),  # type: ignore[arg-type]
         autoescape=False,
@@ -84,7 +110,7 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
                 raise BadInput(f"report template {template} not found",
                                "report.template in mlgate.yaml names it",
                                "create the file or fix report.template", file=str(template))
-            compiled = env.from_string(template.read_text(encoding="utf-8"))
+            compiled = env.from_string(read_template(template, template.parent))
         text = compiled.render(view=view)
     except jinja2.TemplateSyntaxError as exc:
         raise BadInput(f"report template {exc.filename or template}: syntax error on line {exc.lineno}",
@@ -101,6 +127,9 @@ def render(docs: Documents, ctx: Context, template: Path | None = None) -> Rende
                        f"{type(exc).__name__}: {exc}",
                        "fix the expression in the template (see docs/config.md, custom templates)",
                        file=str(template)) from exc
+    if view.rules and view.rules not in text:  # a user's template never hides that the PR changes the gate
+        text = text.replace(view.marker, f"{view.marker}\n{view.rules}", 1) if view.marker in text \
+            else f"{view.rules}\n{text}"
     text = _tidy(text)
     if not text.startswith(view.marker):  # a template that does not extend ours: keep the comment sticky
         text = f"{view.marker}\n{text}"

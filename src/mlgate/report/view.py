@@ -26,9 +26,11 @@ from mlgate.documents import (
     Verdict,
     mlflow_run_url,
 )
-from mlgate.report import chart, fmt
-from mlgate.report.escape import Safe, code, fenced, html, link, md, prose, safe_url
+from mlgate.gate.values import as_number
+from mlgate.report import chart, fmt, measure
+from mlgate.report.escape import Safe, clean, code, fenced, html, link, md, prose, safe_url
 from mlgate.report.outcome import FAILING_DATA, Outcome, decide
+from mlgate.report.rules import notice as rules_notice
 from mlgate.report.tables import table
 
 MAX_SAMPLES = 5
@@ -128,6 +130,8 @@ class ReportView:
     same_data: bool = False  # the table is on the same rows (the chart stays on logged values)
     slices: SlicesView | None = None
     flips: FlipsView | None = None
+    rules: Safe | None = None  # a PR that changes the gate's rules, or is not judged by the base's
+    bars: Safe | None = None  # per metric on a paired interval: its change against the tolerance
 
 
 def marker(model: str) -> Safe:
@@ -155,14 +159,16 @@ def build(docs: Documents, ctx: Context) -> ReportView:
     series = chart.points([h.model_dump() for h in verdict.history] if verdict else [], candidate)
     failed = [_dataset_view(d) for d in _datasets(validation) if d.status in FAILING_DATA]
     params_diff = verdict.params_diff if verdict else []
+    # on the same rows, the logged history (other data) is not charted: the change bars are
+    same_data = bool(verdict and verdict.comparison == "same-data")
     return ReportView(
         marker=marker(model),
         model=md(model, 100),
         outcome=outcome,
-        headline=md(outcome.summary, 500),
+        headline=md(_headline(verdict, outcome, primary), 500),
         framing=_framing(verdict, ctx, primary),
         compared=_compared(verdict, ctx),
-        metrics=_metrics(verdict.metrics if verdict else [], primary),
+        metrics=_metrics(verdict.metrics if verdict else [], primary, validation),
         params=table(["Param", "This PR", "Production"],
                      [[md(p.name, 80), fmt.value(p.candidate), fmt.value(p.production)]
                       for p in params_diff]),
@@ -172,7 +178,8 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         data_summary=_data_summary(validation, len(failed)),
         pins=_pins(lineage, ctx),
         pins_summary=_pins_summary(lineage),
-        chart=chart.mermaid(primary, series) if primary else None,
+        chart=chart.mermaid(primary, series) if primary and not same_data else None,
+        bars=_bars(verdict.metrics if verdict else []),
         chart_metric=md(primary, 80),
         notes=[prose(n, 500) for n in (verdict.notes if verdict else [])[:50]],
         footer=_footer(ctx, lineage),
@@ -181,9 +188,10 @@ def build(docs: Documents, ctx: Context) -> ReportView:
         has_lineage=lineage is not None,
         training=_training(lineage),
         comparison=_comparison(verdict),
-        same_data=bool(verdict and verdict.comparison == "same-data"),
+        same_data=same_data,
         slices=_slices(verdict.slices if verdict else []),
         flips=_flips(verdict.flips if verdict else None),
+        rules=rules_notice(verdict),
     )
 
 
@@ -200,31 +208,106 @@ def _framing(verdict: Verdict | None, ctx: Context, primary: str) -> Safe:
     return Safe(" · ".join(parts))
 
 
-def _metrics(metrics: Sequence[MetricResult], primary: str) -> Safe:
+def _headline(verdict: Verdict | None, outcome: Outcome, primary: str) -> str:
+    """One line: the verdict and the metric that decided it (the outcome's summary when something else
+    did: a failed training, invalid data, no verdict)."""
+    if verdict is None or outcome.summary != clean(verdict.summary, 500):
+        return outcome.summary
+    return measure.headline(verdict, primary) or outcome.summary
+
+
+def _metrics(metrics: Sequence[MetricResult], primary: str, validation: Validation | None = None) -> Safe:
     rows = []
     for m in metrics:
         name = md(m.name, 80)
         arrow = {"maximize": " ↑", "minimize": " ↓"}.get(m.direction or "", "")  # none for the row `data`
         logged = " (logged)" if m.comparison == "logged-metrics" else ""  # not computed on the same rows
         label = Safe(f"**{name}**{arrow}{logged}" if name and m.name == primary else f"{name}{arrow}{logged}")
-        reasons = "; ".join(m.reasons)
-        rows.append([label, fmt.value(m.candidate), fmt.value(m.production), fmt.value(m.baseline),
-                     _change(m), fmt.status(m.status, m.decision),
+        if m.direction is None and m.name == "data" and validation is not None:
+            rows.append([label, Safe(_data_word(validation)), fmt.MISSING, fmt.MISSING, fmt.MISSING,
+                         fmt.MISSING, fmt.status(m.status), _data_summary(validation, _failed(validation))])
+            continue
+        reasons = "; ".join([*measure.why(m), *_logged(m)])
+        sensitivity = (Safe("±" + measure.number(m.sensitivity, measure.decimals(m.sensitivity)))
+                       if m.sensitivity is not None else fmt.MISSING)
+        rows.append([label, _value(m), _number(m, m.production), _number(m, m.baseline),
+                     _change(m), sensitivity, _status(m),
                      md(reasons, 300) if reasons else fmt.MISSING])
-    return table(["Metric", "This PR", "Production", "Baseline", "Change", "Status", "Why"], rows)
+    head = ["Metric", "This PR", "Production", "Baseline", "Change", "Resolves", "Status", "Why"]
+    if not any(m.sensitivity is not None for m in metrics):  # no interval: nothing to resolve
+        head.remove("Resolves")
+        rows = [row[:5] + row[6:] for row in rows]
+    return table(head, rows)
+
+
+def _status(m: MetricResult) -> Safe:
+    return fmt.status(m.status, m.decision, measure.lean(m) if m.decision == "inconclusive" else "")
+
+
+def _number(m: MetricResult, raw: object) -> Safe:
+    if m.sensitivity is None or as_number(raw) is None:
+        return fmt.value(raw)
+    return Safe(measure.number(raw, measure.decimals(m.sensitivity)))
+
+
+def _data_word(validation: Validation) -> str:
+    """What happened to the data, in a word: validated, unchanged (not validated), failed."""
+    datasets = validation.datasets
+    if any(d.status in FAILING_DATA for d in datasets) or not validation.passed:
+        return "failed"
+    if any(d.status == "valid" for d in datasets):
+        return "validated"
+    return "unchanged" if datasets else "no changed data"
+
+
+def _failed(validation: Validation) -> int:
+    return sum(d.status in FAILING_DATA for d in validation.datasets)
+
+
+def _bars(metrics: Sequence[MetricResult]) -> Safe | None:
+    """The change bars: per metric decided on a paired interval, worse ← → better against the tolerance."""
+    found = measure.bars(metrics)
+    if not found:
+        return None
+    words = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": f"{fmt.INCONCLUSIVE} inconclusive"}
+    return table(["Metric", "worse ← change (interval) → better", "Decision"],
+                 [[name, code(drawn, 100), Safe(words.get(decision, ""))] for name, drawn, decision in found])
+
+
+def _value(m: MetricResult) -> Safe:
+    """The candidate's value at its row's rounding; judged alone, with the interval of the value."""
+    if m.sensitivity is None or as_number(m.candidate) is None:
+        return fmt.value(m.candidate)
+    return Safe(measure.value(m, m.candidate))
+
+
+def _logged(m: MetricResult) -> list[str]:
+    """What the training logged, as information, when the row rests on the evaluation rows."""
+    if m.comparison != "same-data" or m.logged is None:
+        return []
+    return [f"logged by training on its own split: {fmt.value(m.logged)}"]
 
 
 def _change(m: MetricResult) -> Safe:
     """The change from production: with its paired interval on the same rows, else with its percentage."""
     if m.interval is not None:
-        return fmt.interval(m.delta, m.interval.low, m.interval.high)
+        return Safe(measure.change(m))
     return fmt.change(m.delta, m.delta_pct)
 
 
 def _comparison(verdict: Verdict | None) -> Safe | None:
     """One line saying what the metrics compare: the same evaluation rows, or the logged metrics."""
-    if verdict is None or verdict.production is None:
+    if verdict is None:
         return None
+    if verdict.production is None:
+        if verdict.comparison != "same-data":
+            return None
+        own = next((m.value_interval for m in verdict.metrics if m.value_interval is not None), None)
+        rows = f"the {own.n:,} rows" if own else "the rows"
+        of = f" of {md(verdict.evaluation_data, 200)}" if verdict.evaluation_data else ""
+        confidence = f"{own.confidence * 100:.3g}% " if own else ""
+        return Safe(f"🔬 **Evaluation rows:** no production model yet: this PR's model was scored on "
+                    f"{rows}{of}; each value with its {confidence}interval, held against the limits.")
     if verdict.comparison == "same-data":
         interval = next((m.interval for m in verdict.metrics if m.interval is not None), None)
         rows = f"the same {interval.n:,} rows" if interval else "the same rows"
@@ -251,18 +334,27 @@ def _slices(slices: Sequence[SliceResult]) -> SlicesView | None:
             rows.append([where, fmt.value(s.n), fmt.MISSING, fmt.MISSING, fmt.MISSING, fmt.MISSING,
                          Safe("not judged: too few rows")])
         for m in s.metrics:
-            rows.append([where, fmt.value(s.n), md(m.name, 80), fmt.value(m.candidate),
-                         fmt.value(m.production), _change(m), fmt.status(m.status, m.decision)])
+            rows.append([where, fmt.value(s.n), md(m.name, 80), _value(m), _number(m, m.production),
+                         _change(m), _status(m)])
     judged = [s for s in slices if s.judged]
     failing = sum(s.status == "fail" for s in judged)
     warning = sum(s.status == "warn" for s in judged)
+    passing = len(judged) - failing - warning
     small = len(slices) - len(judged)
-    aside = f" ({small} not judged: too few rows)" if small else ""
+    parts = ([f"❌ {failing} failing"] if failing else []) + ([f"⚠️ {warning} warning"] if warning else [])
+    parts += [f"✅ {passing} passing"] if passing else []
+    parts += [f"{small} not judged (too few rows)"] if small else []
+    each = [m for s in judged for m in s.metrics]
+    kinds = [("fail", sum(m.status == "fail" for m in each)), ("warn", sum(m.status == "warn" for m in each)),
+             ("inconclusive, not counted", sum(m.decision == "inconclusive" and m.status == "pass"
+                                               for m in each)),
+             ("pass", sum(m.decision == "pass" and m.status == "pass" for m in each))]
+    detail = ", ".join(f"{n} {word}" for word, n in kinds if n)
     if not failing and not warning:
-        summary = f"✅ Slices: all {len(judged)} judged pass{aside}"
-    else:
-        parts = ([f"❌ {failing} failing"] if failing else []) + ([f"⚠️ {warning} warning"] if warning else [])
-        summary = f"Slices: {', '.join(parts)} of {len(judged)} judged{aside}"
+        parts[0:1] = [f"{passing} passing"] if passing else []
+    icon = "" if failing or warning else "✅ "
+    summary = (f"{icon}Slices: {', '.join(parts)} of {len(slices)}"
+               + (f" ({len(each)} slice metrics: {detail})" if each else ""))
     head = ["Slice", "Rows", "Metric", "This PR", "Production", "Change", "Status"]
     return SlicesView(summary=html(summary), table=table(head, rows), collapsed=not failing and not warning)
 
@@ -317,7 +409,11 @@ def _compared(verdict: Verdict | None, ctx: Context) -> Safe:
     for title, side in (("This PR", verdict.candidate), ("Production", verdict.production),
                         ("Baseline", verdict.baseline)):
         if side is not None:
-            rows.append([Safe(title), _side_label(side, ctx)])
+            label = _side_label(side, ctx)
+            if (title == "Baseline" and verdict.comparison == "same-data"
+                    and side.source.startswith("metrics file")):  # a number from other data
+                label = Safe(f"{label} · ⚠️ other data: its values were not computed on the evaluation rows")
+            rows.append([Safe(title), label])
         elif title == "Production":
             rows.append([Safe(title), Safe("none yet: the first model for this name")])
     return table(["Model", "What"], rows)

@@ -15,6 +15,11 @@ from mlgate.documents import Ci, CodePin, Configuration, DataPin, EnvironmentPin
 from mlgate.workdir import LINEAGE, write_document
 
 TAG_LIMIT = 5000
+# Where `mlgate train` logs the model files on the run: under mlgate/, never under a name MLflow or the
+# user's script uses (MLflow 3's `log_model(..., "model")` makes a LoggedModel named "model"). Runs written
+# by an earlier mlgate have them at `model/`: read there when `mlgate/model/` is missing.
+MODEL_ARTIFACT = "mlgate/model"
+LEGACY_MODEL_ARTIFACT = "model"
 # passed | failed | forced | not-validated: compare fails a verdict and promote refuses a version without it
 DATA_VALIDATION_TAG = "mlgate.data.validation"
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from mlgate import safepath
 from mlgate.data.versions import file_digest
 from mlgate.documents import CodePin
 from mlgate.errors import BadInput
@@ -133,7 +135,9 @@ def optional_sha256(path: Path | None, field: str) -> str | None:
 
 
 def model_files(path: Path) -> dict[str, str]:
-    """relpath → sha256 of every file of the model (a directory, or a single file)."""
+    """relpath → sha256 of every file of the model (a directory, or a single file); a symlink leading out
+    of the repository (the model folder itself, or a file in it) is refused (mlgate.safepath)."""
+    safepath.check_tree(path, what="train.model")
     if path.is_file():
         return {path.name: sha256_file(path)}
     found = sorted(p for p in path.rglob("*") if p.is_file())
@@ -147,7 +151,12 @@ def files_digest(files: dict[str, str]) -> str:
 
 
 def relative_to_root(path: Path, root: Path) -> str:
-    """A path as the lineage records it: relative to the repository root when inside it."""
+    """A path as the lineage records it: relative to the repository root when inside it. The name as
+    written is kept (a DVC `symlink` cache link is `data/x.csv`, not the cache object it points at)."""
+    lexical = Path(os.path.normpath(os.path.abspath(path)))
+    for base in (Path(os.path.normpath(os.path.abspath(root))), root.resolve()):
+        if lexical.is_relative_to(base):
+            return lexical.relative_to(base).as_posix()
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

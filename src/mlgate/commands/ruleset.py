@@ -1,0 +1,35 @@
+"""Which rules judge this run: in a pull request, mlgate.yaml's rules at the base commit (mlgate.rules).
+
+Used by `mlgate evaluate` (which models it scores: production's alias, the baseline) and `mlgate compare`
+(how it decides), so both apply the same rules. The base is `--rules-from REF`, else the pull request's base
+commit from the GitHub event; outside a pull request the config's own rules apply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlgate.config import Config
+from mlgate.documents import RulesUsed
+from mlgate.github.context import GitHubContext
+from mlgate.output import Output
+from mlgate.rules import RulesInForce, rules_in_force
+
+
+def judged_by(config: Config, output: Output, github: GitHubContext, *, rules_from: str | None,
+              config_name: str, out: Path, stage: str) -> RulesInForce:
+    """The rules in force for this run; says in the log (a warning in Actions) when the PR's differ."""
+    rules = rules_in_force(config, config_name, rules_from or github.base_ref(), out)
+    note = rules.note()
+    if note:
+        output.warn(f"mlgate {stage}: {note}", title="mlgate: the gate's rules")
+    elif rules.source == "base":
+        output.line(f"mlgate {stage}: the gate's rules are those of {rules.path} at the base commit "
+                    f"{(rules.commit or '')[:12]} (unchanged by this PR)")
+    return rules
+
+
+def recorded(rules: RulesInForce) -> RulesUsed | None:
+    """verdict.json's `rules`."""
+    record = rules.record()
+    return None if record is None else RulesUsed.model_validate(record)

@@ -1,0 +1,1 @@
+"""The GitLab edge: CI context, merge request note, commit status, issue, pipeline (python-gitlab)."""

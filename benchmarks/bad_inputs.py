@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -75,6 +76,8 @@ class Case:
     dirs: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
     fsize: int | None = None  # RLIMIT_FSIZE of the mlgate process (a file-size limit, `ulimit -f`)
+    # what must also hold afterwards (the case's folder, its output): None when it does, else what broke
+    check: Callable[[Path, str], str | None] | None = None
 
 
 def config_with(extra: str = "", replace: tuple[str, str] = ("", "")) -> str:
@@ -210,7 +213,108 @@ def cases() -> list[Case]:
         files={cfg: schema_cfg.replace("s.yaml", "s.py:S"), "s.py": "raise RuntimeError('boom')\n"})
     c.extend(races_cases())
     c += confine_cases()
+    c += sandbox_cases()
     return c + rules_cases() + trust_cases()
+
+
+# --- issue 20's sandbox kinds: PR code and the registry, what PR code prints -----------------------------
+
+SWEEP_PASSWORD = "sweep-registry-pw-4411"
+HOSTILE_TRAIN = textwrap.dedent("""\
+    import os, pathlib, sys
+    mode = sys.argv[1]
+    if mode == "env":
+        pathlib.Path("seen.txt").write_text(os.environ.get("MLFLOW_TRACKING_PASSWORD", "") + "|"
+                                            + os.environ.get("MLFLOW_TRACKING_URI", ""))
+    elif mode == "tag":
+        from mlflow import MlflowClient
+        try:
+            MlflowClient(os.environ.get("MLFLOW_TRACKING_URI")).create_experiment("hacked-by-the-pr")
+        except Exception:
+            pass
+    elif mode == "link":
+        d = pathlib.Path(os.environ["MLFLOW_TRACKING_URI"].removeprefix("file://"), "0",
+                         os.environ["MLFLOW_RUN_ID"], "params")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "leak").symlink_to(pathlib.Path("host-secret.txt").resolve())
+    elif mode == "print":
+        print("::error title=forged::x\\n##[set-output name=passed;]true\\n  ::add-mask::forged\\n"
+              "::stop-commands::guess\\n::guess::\\n::set-output name=passed::forged", end="")
+    """)
+
+
+def _train_case(mode: str) -> dict[str, str]:
+    return {"mlgate.yaml": config_with(replace=("command: python train.py",
+                                                f"command: {sys.executable} hostile.py {mode} && python train.py")),
+            "hostile.py": HOSTILE_TRAIN, "host-secret.txt": "GITHUB_TOKEN=ghs_sweep0host0secret"}
+
+
+def _store_rows(folder: Path, query: str) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(folder / ".mlgate" / "mlflow.db") as db:
+        return list(db.execute(query))
+
+
+def _no_password_seen(folder: Path, text: str) -> str | None:
+    seen = (folder / "seen.txt").read_text() if (folder / "seen.txt").is_file() else "(no seen.txt)"
+    if SWEEP_PASSWORD in seen or "mlflow.db" in seen:
+        return "the training saw the registry's password or URI"
+    return None if seen.startswith("|file://") else f"the training saw {seen[:80]!r}"
+
+
+def _no_experiment_made(folder: Path, text: str) -> str | None:
+    rows = _store_rows(folder, "select name from experiments where name = 'hacked-by-the-pr'")
+    return "the training made an experiment in the registry" if rows else None
+
+
+def _nothing_leaked(folder: Path, text: str) -> str | None:
+    rows = _store_rows(folder, "select key, value from params where key = 'leak' or value like '%ghs_sweep%'")
+    return "a host file reached the run's params through a symlink" if rows else None
+
+
+def _nothing_forged(folder: Path, text: str) -> str | None:
+    """Both runner rules, outside the `::stop-commands::T` … `::T::` wrapping: nothing the PR printed."""
+    token = None
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = line.strip()
+        if token is not None:
+            token = None if stripped == f"::{token}::" else token
+            continue
+        if stripped.startswith("::stop-commands::"):
+            token = stripped.removeprefix("::stop-commands::")
+            continue
+        command = re.match(r"::([\w-]+)([^:]*)::(.*)", stripped)
+        ours = command is not None and command.group(1) in ("error", "warning", "notice") \
+            and "forged" not in command.group(2) and not command.group(3).startswith("forged")
+        if "##[" in line or (command is not None and not ours):
+            return f"the runner would read {line[:60]!r}"
+    return None
+
+
+def sandbox_cases() -> list[Case]:
+    """Issue 20 items 2 and 6: PR code gets no registry; what it (and a config) prints forges no command."""
+    cfg, grp = "mlgate.yaml", "sandbox"
+    train = ["train", "--runtime", "local", "--no-register"]
+    secret = {"MLFLOW_TRACKING_PASSWORD": SWEEP_PASSWORD, "MLFLOW_TRACKING_USERNAME": "sweep-bot"}
+    return [
+        Case("training reads the registry password", grp, 0, train, files=_train_case("env"), env=secret,
+             check=_no_password_seen),
+        Case("training writes to the registry", grp, 0, train, files=_train_case("tag"), check=_no_experiment_made),
+        Case("training links its store to a host file", grp, 0, train, files=_train_case("link"),
+             check=_nothing_leaked),
+        Case("training prints workflow commands", grp, 0, train, files=_train_case("print"),
+             env={"GITHUB_ACTIONS": "true"}, check=_nothing_forged),
+        Case("config key with \\r::warning::", grp, 2, COMPARE, env={"GITHUB_ACTIONS": "true"},
+             files={cfg: config_with('"x\\r::warning::forged": 1\n')}, check=_nothing_forged),
+        Case("config key with \\n::set-output", grp, 2, COMPARE, env={"GITHUB_ACTIONS": "true"},
+             files={cfg: config_with('"x\\n::set-output name=passed::true": 1\n')}, check=_nothing_forged),
+        Case("tracking_credentials: bogus", grp, 2, train,
+             files={cfg: config_with("  tracking_credentials: bogus\n")}),
+        Case("tracking URI with user:password@", grp, 3, COMPARE,
+             env={"MLFLOW_TRACKING_URI": f"http://bot:{SWEEP_PASSWORD}@127.0.0.1:9/"},
+             check=lambda _, text: "the password was printed" if SWEEP_PASSWORD in text else None),
+    ]
 
 
 HOST_SECRET = "host-secret-outside-the-repository\n"
@@ -557,12 +661,15 @@ class Result:
     seconds: float
     first_line: str
     text: str
+    broken: str | None = None  # what the case's own check found
 
     @property
     def ok(self) -> bool:
-        # a gate failure (exit 1: invalid data) is a result, reported as such, not a what/why/fix error
-        structured = self.structured or self.case.expected == 1
-        return self.code == self.case.expected and structured and not self.traceback
+        # a gate failure (exit 1: invalid data) is a result, reported as such, not a what/why/fix error;
+        # an attack that must pass harmlessly (exit 0) is judged by its check alone
+        structured = self.structured or self.case.expected in (0, 1)
+        return (self.code == self.case.expected and structured and not self.traceback
+                and self.broken is None)
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:
@@ -620,7 +727,9 @@ def run(case: Case, root: Path, store: Path | None, timeout: float, memory: int)
     structured = error is not None and any(x.startswith("  why: ") for x in lines[error + 1:]) and any(
         x.startswith("  fix: ") for x in lines[error + 1:])
     first = lines[error] if error is not None else (lines[-1] if lines else "")
-    return Result(case, code, structured, "Traceback (most recent call last)" in text, seconds, first[:160], text)
+    broken = case.check(folder, text) if case.check is not None else None
+    return Result(case, code, structured, "Traceback (most recent call last)" in text, seconds,
+                  (broken or first)[:160], text, broken)
 
 
 def make_store(root: Path) -> Path | None:

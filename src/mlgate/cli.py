@@ -17,7 +17,7 @@ import click
 
 from mlgate import __version__
 from mlgate.errors import EXIT_INTERNAL, EXIT_PASSED, MlgateError, crashed
-from mlgate.output import Output
+from mlgate.output import Output, guard_stray_text
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -215,6 +215,7 @@ def cli(ctx: click.Context, config_path: Path, forge_name: str | None) -> None:
     4 an internal error of mlgate.
     """
     ctx.obj = AppContext(config_path=config_path, output=Output.from_env(), forge_name=forge_name)
+    guard_stray_text()  # warnings and log records of other libraries are defused too
 
 
 # --- the stages: each command builds nothing itself; commands/<name>.py wires it --------------------

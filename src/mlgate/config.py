@@ -176,6 +176,8 @@ class TrainSettings(_Frozen):
     deps: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     experiment: str | None = None
+    # `none`: the command logs to a throwaway store; `pass`: it gets the registry's URI and credentials
+    tracking_credentials: Literal["none", "pass"] = "none"
 
 
 # --- evaluate (mlgate evaluate: the same-data, paired comparison) -------------------------------------

@@ -210,6 +210,9 @@ class Configuration(Part):
     params: dict[str, JsonValue]
     seed: int | None
     env: list[str]
+    # train.tracking_credentials: `pass` when the command got the registry's URI and credentials
+    tracking_credentials: Literal["none", "pass"] | None = None
+    omit_none: ClassVar[tuple[str, ...]] = ("tracking_credentials",)
 
 
 class ModelFiles(Part):

@@ -10,19 +10,28 @@ console and the command goes on: it is not an error.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's limit for one step's summary, in bytes
 ZWSP = "\u200b"
-_COMMAND_START = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+# A line starts after \n and after \r too (the runner splits on both), then blanks other than those.
+# (and after the other breaks Python's splitlines knows, in case a reader splits there too)
+_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_COMMAND_START = re.compile(rf"(?:^|(?<=[{_BREAKS}]))([^\S{_BREAKS}]*):(?=:)")
+# The user (and password) of a URL: `https://user:password@host` is printed `https://***@host`.
+_URL_USER = re.compile(r"(?<=//)[^/@\s]+@")
 Shorten = Callable[[str, int], str]
 
 
@@ -44,17 +53,43 @@ def command(name: str, message: str, properties: Mapping[str, str | int | None] 
         if value is not None and value != ""
     )
     head = f"::{name} {props}" if props else f"::{name}"
-    return f"{head}::{escape_data(_no_legacy(message))}"
+    return f"{head}::{escape_data(_no_legacy(redact_urls(message)))}"
 
 
 def defuse(text: str) -> str:
-    """Text that cannot start a workflow command: no line begins with `::`, and no `##[` anywhere."""
-    return _no_legacy(_COMMAND_START.sub(lambda m: f"{m.group(1)}:{ZWSP}", text))
+    """Text that cannot start a workflow command: no line (split on \n or \r) begins with `::`, no `##[`
+    anywhere; and no URL's credentials."""
+    return _no_legacy(_COMMAND_START.sub(lambda m: f"{m.group(1)}:{ZWSP}", redact_urls(text)))
+
+
+def redact_urls(text: str) -> str:
+    """Text without the user and password of any URL in it (a tracking URI with `user:password@`)."""
+    return _URL_USER.sub("***@", text)
 
 
 def _no_legacy(text: str) -> str:
     """The runner reads the legacy `##[command]` anywhere in a line."""
     return text.replace("##[", f"##{ZWSP}[")
+
+
+def guard_stray_text() -> None:
+    """Route what other libraries print through warnings and logging (MLflow's, pandas', ...) through
+    `defuse` as well: their messages may quote untrusted text (a column, a run name, a URI)."""
+    warnings.showwarning = _show_warning
+    if logging.getLogRecordFactory() is not _DefusedRecord:
+        logging.setLogRecordFactory(_DefusedRecord)
+
+
+class _DefusedRecord(logging.LogRecord):
+    def getMessage(self) -> str:
+        return defuse(super().getMessage())
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    text = defuse(warnings.formatwarning(message, category, filename, lineno, line))
+    with suppress(OSError, ValueError, AttributeError):
+        (file or sys.stderr).write(text)
 
 
 def one_line(text: str) -> str:

@@ -184,6 +184,8 @@ class Registry:
         """A Registry for the URI, with brief HTTP retries unless the user configured their own."""
         for name, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(name, value)
+        # MLflow prints "View run ... at: <URI>" (with the URI's user:password@) when a run ends: never
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
         from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient
 

@@ -54,9 +54,11 @@ def test_reproduce_uses_the_recorded_image_and_command_not_the_current_config(
 @needs_podman
 def test_the_sqlite_store_is_mounted_for_reproduce_as_for_train(
         git_repo: Path, mlflow_store: MlflowStore, busybox_image: BusyboxImage) -> None:  # noqa: F811
-    """MLFLOW_TRACKING_URI reaches the container: its SQLite folder (outside the workspace here) must be there."""
+    """With `tracking_credentials: pass` MLFLOW_TRACKING_URI reaches the container: its SQLite folder (outside
+    the workspace here) must be there, for reproduce as for train."""
     command = 'sh train.sh && test -f "${MLFLOW_TRACKING_URI#sqlite:///}"'
-    config = make_project(git_repo, image=busybox_image.reference, runtime="podman", train={"command": command})
+    config = make_project(git_repo, image=busybox_image.reference, runtime="podman",
+                          train={"command": command, "tracking_credentials": "pass"})
     out = git_repo / ".mlgate"
     run_id = trained(config, out)
     result = invoke(config, "reproduce", run_id, "--out", str(out))

@@ -2,7 +2,7 @@
 
 Basic auth (MLFLOW_TRACKING_USERNAME/PASSWORD) and token auth (MLFLOW_TRACKING_TOKEN, sent by MLflow's client
 as `Authorization: Bearer`: the server here accepts nothing else, so a passing gate proves mlgate passed it
-through, to the training's process too) carry the whole gate: validate, train, compare, report, promote.
+through; to the training's process too, with `train.tracking_credentials: pass`) carry the whole gate: validate, train, compare, report, promote.
 The credential appears in none of stdout/stderr, train.log, lineage.json, verdict.json, report.md and the
 bundle, even though the training command prints it; wrong or missing credentials are exit 3 naming the
 server and saying authentication failed, never the credential.
@@ -51,7 +51,8 @@ def token_server(_mlflow_template: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 def project(repo: Path) -> Path:
-    config = make_project(repo, train={"command": "sh leaky.sh"}, commit=False)
+    # the training is given the credentials (the opt-in): it prints them, and they are masked everywhere
+    config = make_project(repo, train={"command": "sh leaky.sh", "tracking_credentials": "pass"}, commit=False)
     (repo / "leaky.sh").write_text(LEAKY_SH)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "a training that prints the credentials")

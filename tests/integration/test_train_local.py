@@ -120,8 +120,10 @@ def test_seed_params_and_mlgate_variables_reach_the_command(git_repo: Path, mlfl
     assert seen["MLGATE_PARAMS"] == str(git_repo / "params.yaml")
     assert seen["MLGATE_METRICS"] == str(git_repo / "metrics.json")
     assert seen["MLGATE_MODEL"] == str(git_repo / "model")
-    assert seen["MLFLOW_TRACKING_URI"] == mlflow_store.uri
-    assert seen["MLFLOW_RUN_ID"] == lineage(git_repo / ".mlgate")["run"]["run_id"]
+    run_id = lineage(git_repo / ".mlgate")["run"]["run_id"]
+    # the throwaway store (train.tracking_credentials: none), never the registry's URI or its run
+    assert seen["MLFLOW_TRACKING_URI"].startswith("file:///") and "mlgate-sandbox-" in seen["MLFLOW_TRACKING_URI"]
+    assert seen["MLFLOW_RUN_ID"] != run_id and seen["MLGATE_RUN_ID"] == run_id
     assert lineage(git_repo / ".mlgate")["configuration"]["env"] == ["CUSTOM"]  # names only, never values
 
 
@@ -289,10 +291,12 @@ def test_default_store_is_sqlite_under_out(git_repo: Path, monkeypatch: pytest.M
 @pytest.mark.slow
 def test_a_script_logging_to_mlflow_itself_logs_into_mlgates_run(git_repo: Path,
                                                                  mlflow_store: MlflowStore) -> None:
+    """It logs to its throwaway store (train.tracking_credentials: none); mlgate carries what it logged to its
+    own run, the params file winning over the script on the same name."""
     import sys
 
     script = ("import mlflow\nwith mlflow.start_run():\n    mlflow.log_param('lr', 'as-the-script-said')\n"
-              "    mlflow.log_metric('script_metric', 1.5)\n")
+              "    mlflow.log_param('script_param', 'kept')\n    mlflow.log_metric('script_metric', 1.5)\n")
     (git_repo / "log_to_mlflow.py").write_text(script)
     config = make_project(git_repo, train={"command": f"sh train.sh && {sys.executable} log_to_mlflow.py"})
     result = invoke(config, *train_args(git_repo / ".mlgate"))
@@ -301,9 +305,10 @@ def test_a_script_logging_to_mlflow_itself_logs_into_mlgates_run(git_repo: Path,
     runs = mlflow_store.client().search_runs([lineage(git_repo / ".mlgate")["run"]["experiment_id"]])
     assert [r.info.run_id for r in runs] == [run_id]  # one run, not two
     data = mlflow_store.client().get_run(run_id).data
-    assert data.params["lr"] == "as-the-script-said"  # the script's value is kept, not an MLflow error
+    assert data.params["lr"] == "0.1"  # the params file's value (the configuration pin), not an MLflow error
     assert data.params["model.depth"] == "3"
     assert data.metrics["script_metric"] == 1.5 and data.metrics["accuracy"] == 0.91
+    assert data.params["script_param"] == "kept"
 
 
 def test_dataset_globs_are_pinned_file_by_file(git_repo: Path, mlflow_store: MlflowStore) -> None:

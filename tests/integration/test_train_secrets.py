@@ -48,7 +48,8 @@ def run_mlgate(config: Path, *args: str, env: dict[str, str]) -> subprocess.Comp
 
 
 def project(repo: Path, mode: str) -> Path:
-    config = make_project(repo, train={"command": "sh leaky.sh",
+    # with the opt-in, the registry's credentials reach the command too (by default it gets none of them)
+    config = make_project(repo, train={"command": "sh leaky.sh", "tracking_credentials": "pass",
                                        "env": {"MY_API_KEY": FROM_CONFIG, "PLAIN": "plain-visible-value",
                                                "MODE": mode}},
                           commit=False)

@@ -527,3 +527,21 @@ def test_a_spark_dataset_shows_its_listing_version_and_samples_by_file() -> None
     assert data[2][:3] == ["s3a://lake/events/", "parquet", "file-listing bbbbbbbbbbbbbbbb"]
     samples = next(t for t in found if "file" in t[0])
     assert samples == [["age", "country", "file"], ["-3", "FR", "s3a://lake/events/day=2024-01-09/part-0.parquet"]]
+
+
+@pytest.mark.parametrize(("passed", "shown"), [
+    ("pass", "⚠️ passed to the training command (train.tracking_credentials: pass)"),
+    ("none", "none: the training logged to a throwaway store"),
+])
+def test_the_pins_say_whether_the_training_held_the_registry_credentials(passed: str, shown: str) -> None:
+    lineage = docs.lineage()
+    lineage["configuration"]["tracking_credentials"] = passed
+    text = render(docs.documents(verdict_doc=docs.verdict("failed"), lineage_doc=lineage), CTX).text
+    pins = next(t for t in tables(GFM.parse(text)) if t[0][0] == "Pin")
+    row = next(r for r in pins if r[0] == "Registry credentials")
+    assert row[1].startswith(shown)
+
+
+def test_a_run_from_before_the_setting_shows_no_credentials_row() -> None:
+    text = render(full(), CTX).text
+    assert "Registry credentials" not in text

@@ -14,6 +14,7 @@ from mlgate.config import Config
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Lineage, ModelFiles, Reproduction, parse_document
 from mlgate.engines.runtimes import make_runtime
+from mlgate.engines.sandbox import Sandbox, open_sandbox
 from mlgate.errors import EXIT_GATE_FAILED, EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.output import Output
 from mlgate.train.compare_files import FileDiff, diff_files
@@ -85,17 +86,20 @@ def choose_runtime(output: Output, document: Lineage, config: Config, override: 
 
 
 def make_job(document: Lineage, model: ModelFiles, config: Config, runtime: Runtime, out: Path,
-             uri: str) -> Job:
+             uri: str, sandbox: Sandbox | None = None) -> Job:
     conf, root = document.configuration, config.root
     metrics_path = root / (conf.metrics_file or "metrics.json")
     model_path = root / model.path
     params = root / conf.params_file if conf.params_file else None
     host_env = dict(os.environ)  # the host's environment, read here once: train/ and the engines read none
+    passing = sandbox is None  # train.tracking_credentials: pass
     env = job_env(seed=conf.seed, params_path=params, metrics_path=metrics_path, model_path=model_path,
                   out=out, tracking_uri=uri, run_id=None, experiment_id=None,
-                  user_env=config.train.env if config.train else {}, host_env=host_env)
+                  user_env=config.train.env if config.train else {}, host_env=host_env,
+                  sandbox=sandbox.env() if sandbox else None, pass_credentials=passing)
+    mounts = store_mounts(uri) if sandbox is None else (sandbox.folder,)
     return Job(runtime=runtime, command=conf.command, root=root, out=out, metrics_path=metrics_path,
-               model_path=model_path, host_env=host_env, env=env, mounts=store_mounts(uri))
+               model_path=model_path, host_env=host_env, env=env, mounts=mounts, pass_credentials=passing)
 
 
 def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str | None, out: Path,
@@ -111,7 +115,9 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
     model = _recorded(lineage, run_id)
     check_workspace(output, lineage, config.root, own_folders(config, out), current_paths(config))
     chosen = choose_runtime(output, lineage, config, runtime)
-    job = make_job(lineage, model, config, chosen, out, uri)
+    passing = config.train is not None and config.train.tracking_credentials == "pass"
+    sandbox = None if passing else open_sandbox(with_run=False)
+    job = make_job(lineage, model, config, chosen, out, uri, sandbox)
     output.line(f"mlgate reproduce: re-running `{job.command}` of run {run_id} ({chosen.name})")
     try:
         result, started = execute(job)
@@ -123,6 +129,9 @@ def run_reproduce(config: Config, output: Output, *, run_id: str, runtime: str |
     except MlgateError as exc:
         exc.redact(job.masker.text)  # the secrets the command printed
         raise
+    finally:
+        if sandbox is not None:
+            sandbox.close()
     diff = diff_files(model.files, produced.files)
     output.wrote("reproduce", record(registry, run_id, out, diff, produced.metrics, lineage))
     return say(output, diff)

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from mlgate.config import DEFAULT_OUT, Config, TrainSettings
 from mlgate.config import tracking_uri as resolve_uri
 from mlgate.documents import Ci, Configuration, Lineage, ModelFiles, Registered, RunRef
 from mlgate.engines.runtimes import make_runtime
+from mlgate.engines.sandbox import Sandbox, carried, open_sandbox
 from mlgate.errors import EXIT_PASSED, BadInput, GateFailed, MlgateError
 from mlgate.evaluate.cached import file_sha256, sha_tag
 from mlgate.evaluate.model import EvalSet
@@ -184,18 +185,26 @@ def store_mounts(uri: str) -> tuple[Path, ...]:
 
 
 def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Path,
-             tracking: Tracking | None) -> Job:
+             tracking: Tracking | None, sandbox: Sandbox | None = None) -> Job:
+    """The training job. Without `tracking_credentials: pass` the command logs to `sandbox` (a throwaway
+    store, mounted) and gets neither the registry's URI nor its credentials, nor its SQLite folder."""
     metrics_path, model_path = config.resolve(settings.metrics), config.resolve(settings.model)
     host_env = dict(os.environ)  # the host's environment, read here once: train/ and the engines read none
+    passing = settings.tracking_credentials == "pass"
     env = job_env(
         seed=settings.seed, params_path=config.resolve(settings.params) if settings.params else None,
         metrics_path=metrics_path, model_path=model_path, out=out,
         tracking_uri=tracking.uri if tracking else None, run_id=tracking.run_id if tracking else None,
         experiment_id=tracking.experiment_id if tracking else None, user_env=settings.env, host_env=host_env,
+        sandbox=sandbox.env() if sandbox else None, pass_credentials=passing,
     )
+    if passing:
+        mounts = store_mounts(tracking.uri) if tracking else ()
+    else:
+        mounts = (sandbox.folder,) if sandbox else ()
     return Job(runtime=runtime, command=settings.command, root=config.root, out=out,
                metrics_path=metrics_path, model_path=model_path, host_env=host_env, env=env,
-               mounts=store_mounts(tracking.uri) if tracking else ())
+               mounts=mounts, pass_credentials=passing)
 
 
 def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
@@ -220,30 +229,55 @@ def run_train(config: Config, output: Output, github: CiContext, *, runtime: str
     if stale:
         document.data_validation = "not-validated"
         warn_not_validated(output, f"{', '.join(stale[:10])} changed since `mlgate validate` checked it", out)
+    document.configuration.tracking_credentials = settings.tracking_credentials
     uri = resolve_uri(config, out, tracking_uri)
-    tracking = open_run(config, settings, uri, document)
-    output.wrote("lineage", lineage.write(out, document))
-    job = make_job(config, settings, chosen, out, tracking)
+    sandbox = None if settings.tracking_credentials == "pass" else open_sandbox(with_run=True)
     try:
-        produced = train_and_check(config, output, settings, job, document)
-        predictions = score_candidate(config, output, job, document, evalset) if evalset else None
-        log_training_profile(config, output, tracking.registry, tracking.run_id, out)
-        finish(config, settings, out, tracking, document, produced, register=register,
-               predictions=predictions)
-    except MlgateError as exc:
-        fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
-        raise
-    except KeyboardInterrupt:
-        fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
-        raise
+        tracking = open_run(config, settings, uri, document)
+        output.wrote("lineage", lineage.write(out, document))
+        job = make_job(config, settings, chosen, out, tracking, sandbox)
+        try:
+            produced = train_and_check(config, output, settings, job, document)
+            predictions = score_candidate(config, output, job, document, evalset) if evalset else None
+            log_training_profile(config, output, tracking.registry, tracking.run_id, out)
+            produced = with_carried(output, produced, sandbox)
+            finish(config, settings, out, tracking, document, produced, register=register,
+                   predictions=predictions)
+        except MlgateError as exc:
+            fail(out, tracking, document, exc.redact(job.masker.text))  # the secrets the command printed
+            raise
+        except KeyboardInterrupt:
+            fail(out, tracking, document, GateFailed("training was interrupted"), status="KILLED")
+            raise
+    finally:
+        if sandbox is not None:
+            sandbox.close()
     report(output, document)
     return EXIT_PASSED
+
+
+def with_carried(output: Output, produced: Produced, sandbox: Sandbox | None) -> Produced:
+    """What the command logged to its throwaway run (metrics, params), for mlgate to log to the real run.
+    The metrics file's values and mlgate's own params win over the same names logged there."""
+    if sandbox is None:
+        return produced
+    found = carried(sandbox)
+    if found.problem:
+        output.warn(f"what the training command logged to MLflow is not carried to the run: {found.problem}")
+    if found.dropped:
+        output.warn(f"{len(found.dropped)} metrics or params the training command logged to MLflow were left "
+                    f"out (invalid names or values, or over the limits): {', '.join(found.dropped[:5])}")
+    metrics = {name: value for name, value in found.metrics.items() if name not in produced.metrics}
+    return replace(produced, logged=metrics, logged_params=found.params)
 
 
 def train_and_check(config: Config, output: Output, settings: TrainSettings, job: Job,
                     document: Lineage) -> Produced:
     runtime, out = job.runtime, job.out
     output.line(f"mlgate train: running `{settings.command}` ({describe(runtime, settings)})")
+    if job.pass_credentials:
+        output.warn("train.tracking_credentials is pass: the training and scoring commands get the tracking "
+                    "store's URI and credentials, so the code of this change can write to the registry")
     result, started = execute(job)
     document.duration_seconds = round(result.outcome.seconds, 3)
     env = document.environment
@@ -281,7 +315,8 @@ def score_candidate(config: Config, output: Output, job: Job, document: Lineage,
         runtime=job.runtime, command=settings.command, root=config.root, model_path=job.model_path,
         data_path=config.resolve(settings.data), predictions_path=config.resolve(settings.predictions),
         seed=settings.seed, log_path=out / SCORE_LOG, host_env=job.host_env,
-        user_env=config.train.env if config.train else {}, mounts=job.mounts)
+        user_env=config.train.env if config.train else {}, mounts=job.mounts,
+        pass_credentials=job.pass_credentials)
     output.line(f"mlgate train: scoring the candidate on {settings.data}: `{settings.command}`")
     done = run_scoring(scoring)
     if not done.ok:
@@ -307,8 +342,9 @@ def finish(config: Config, settings: TrainSettings, out: Path, tracking: Trackin
     """Log params, metrics, pins and artifacts; register the candidate; end the run."""
     registry, run_id = tracking.registry, tracking.run_id
     document.status = "succeeded"
-    params = flat_params(document.configuration.params)
-    registry.log_run(run_id, params=params, metrics=produced.metrics, tags=lineage.run_tags(document))
+    params = {**produced.logged_params, **flat_params(document.configuration.params)}
+    registry.log_run(run_id, params=params, metrics={**produced.logged, **produced.metrics},
+                     tags=lineage.run_tags(document))
     registry.log_artifact(run_id, config.resolve(settings.model), lineage.MODEL_ARTIFACT)
     if predictions is not None and config.evaluate is not None:
         # the predictions on this version of the evaluation data: the cache `mlgate evaluate` reads once

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import secrets
 import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -48,11 +50,38 @@ def stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: 
     """Run argv; copy its stdout and stderr (merged) to the console and to log_path as they come, with the
     masker's secrets replaced by `***` in all three (console, log, tail).
 
+    Inside GitHub Actions (`GITHUB_ACTIONS=true` in env, the environment it is given) the console copy is
+    wrapped in `::stop-commands::<token>` … `::<token>::`: the runner then reads no workflow command
+    (`::error::`, `::add-mask::`, `##[set-output]`) the program prints. The token is random, made here and
+    never in the program's environment, so the program cannot end the wrapping early.
+
     Raises OSError when the program cannot be started (the caller turns that into a clear error).
     """
     if console is None:
         sys.stdout.flush()  # what was echoed before comes before the training log
         console = sys.stdout.buffer
+    with _raw_output(console, actions=env.get("GITHUB_ACTIONS") == "true"):
+        return _stream(argv, cwd=cwd, env=env, log_path=log_path, console=console, masker=masker)
+
+
+@contextmanager
+def _raw_output(console: BinaryIO, *, actions: bool) -> Iterator[None]:
+    """Within Actions, what is written to console meanwhile is raw text to the runner (stop-commands)."""
+    if not actions:
+        yield
+        return
+    token = secrets.token_hex(16)
+    console.write(f"::stop-commands::{token}\n".encode())
+    console.flush()
+    try:
+        yield
+    finally:  # on a line of its own, whether or not the program ended its last line
+        console.write(f"\n::{token}::\n".encode())
+        console.flush()
+
+
+def _stream(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path,
+            console: BinaryIO, masker: Masker | None) -> Outcome:
     tail = _Tail()
     masking = (masker or Masker()).stream()
     started = time.monotonic()

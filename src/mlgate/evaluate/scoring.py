@@ -7,18 +7,22 @@ file), MLGATE_PREDICTIONS (where to write) and MLGATE_SEED; it runs in the runti
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from mlgate.train.runner import Invocation, Outcome, Runtime
-from mlgate.train.secrets import Masker, secret_values
+from mlgate.train.secrets import (
+    Masker,
+    passed_credentials,
+    secret_values,
+    throwaway_store_env,
+    without_registry,
+)
 
 SCORE_LOG = "score.log"
-# Credentials of an MLflow server, passed by name (as to the training) so a scorer can read from it too.
-_PASS_THROUGH = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
-                 "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH")
 
 
 @dataclass(frozen=True)
@@ -37,18 +41,31 @@ class ScoringJob:
     host_env: Mapping[str, str]
     user_env: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Path, ...] = ()
+    pass_credentials: bool = False  # train.tracking_credentials: pass (the candidate's scoring only)
 
     @cached_property
     def masker(self) -> Masker:
         return Masker(secret_values(self.host_env, self.env))
 
     @property
+    def inherited(self) -> Mapping[str, str]:
+        """What a local run inherits from the host: without the registry's variables unless passed."""
+        return self.host_env if self.pass_credentials else without_registry(self.host_env)
+
+    @property
     def env(self) -> dict[str, str]:
-        """The variables the command gets: MLGATE_*, MLflow's credentials, then the user's (which win)."""
+        return self.env_with(None)
+
+    def env_with(self, store: Path | None) -> dict[str, str]:
+        """The variables the command gets: MLGATE_*, the throwaway store's URI in `store` (or, passed,
+        MLflow's credentials), then the user's (which win)."""
         env = {"MLGATE_MODEL": str(self.model_path), "MLGATE_EVAL_DATA": str(self.data_path),
                "MLGATE_PREDICTIONS": str(self.predictions_path), "MLGATE_SEED": str(self.seed),
                "PYTHONHASHSEED": str(self.seed)}
-        env |= {name: self.host_env[name] for name in _PASS_THROUGH if name in self.host_env}
+        if self.pass_credentials:
+            env |= passed_credentials(self.host_env)
+        elif store is not None:
+            env |= throwaway_store_env(store)
         return {**env, **self.user_env}
 
 
@@ -77,14 +94,17 @@ def run_scoring(job: ScoringJob) -> Scoring:
     job.predictions_path.unlink(missing_ok=True)
     for folder in (job.predictions_path.parent, job.log_path.parent):
         folder.mkdir(parents=True, exist_ok=True)
-    invocation = Invocation(
-        command=job.command, workdir=job.root, env=job.env, host_env=job.host_env, log_path=job.log_path,
-        python_version_file=job.log_path.parent / ".python-version.score",
-        mounts=(job.model_path.parent, job.data_path.parent, job.predictions_path.parent, job.log_path.parent,
-                *job.mounts),
-        masker=job.masker,
-    )
-    outcome = job.runtime.run(invocation).outcome
+    # a throwaway MLflow store outside the repository: a stray mlflow call logs there, not to the registry
+    with tempfile.TemporaryDirectory(prefix="mlgate-sandbox-", ignore_cleanup_errors=True) as tmp:
+        store = Path(tmp).resolve()
+        invocation = Invocation(
+            command=job.command, workdir=job.root, env=job.env_with(store), host_env=job.inherited,
+            log_path=job.log_path, python_version_file=job.log_path.parent / ".python-version.score",
+            mounts=(job.model_path.parent, job.data_path.parent, job.predictions_path.parent,
+                    job.log_path.parent, store, *job.mounts),
+            masker=job.masker,
+        )
+        outcome = job.runtime.run(invocation).outcome
     problem = None
     if outcome.returncode != 0:
         problem = f"the scoring command `{job.command}` failed with exit code {outcome.returncode}"

@@ -543,6 +543,9 @@ def _pins(lineage: Lineage | None, ctx: Context) -> Safe:
             [Safe("Environment"), _env_pin(lineage)],
             [Safe("Configuration"), _config_pin(lineage)],
             [Safe("MLflow run"), _run_pin(lineage, ctx)]]
+    credentials = _credentials_pin(lineage)
+    if credentials:
+        rows.append([Safe("Registry credentials"), credentials])
     registered = lineage.registered
     if registered:
         rows.append([Safe("Registered"), Safe(f"{md(registered.name, 100)} version "
@@ -550,6 +553,15 @@ def _pins(lineage: Lineage | None, ctx: Context) -> Safe:
                                               + (f" (alias {md(registered.alias, 40)})"
                                                  if registered.alias else ""))])
     return table(["Pin", "Value"], rows)
+
+
+def _credentials_pin(lineage: Lineage) -> Safe | None:
+    """Whether the training command held the registry's credentials (train.tracking_credentials)."""
+    passed = lineage.configuration.tracking_credentials
+    if passed == "pass":
+        return Safe("⚠️ passed to the training command (`train.tracking_credentials: pass`): the code under "
+                    "review could write to the registry")
+    return Safe("none: the training logged to a throwaway store") if passed == "none" else None
 
 
 def _code_pin(lineage: Lineage, ctx: Context) -> Safe:

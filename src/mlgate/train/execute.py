@@ -12,12 +12,9 @@ from mlgate.errors import BadInput
 from mlgate.train.metrics import read_metrics
 from mlgate.train.pins import model_files
 from mlgate.train.runner import Invocation, Result, Runtime
-from mlgate.train.secrets import Masker, secret_values
+from mlgate.train.secrets import Masker, passed_credentials, secret_values, without_registry
 
 LOG_NAME = "train.log"
-# Credentials of an MLflow server, passed by name so a script inside the container can log too.
-_PASS_THROUGH = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
-                 "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH")
 
 
 @dataclass(frozen=True)
@@ -34,6 +31,12 @@ class Job:
     host_env: Mapping[str, str]
     env: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Path, ...] = ()
+    pass_credentials: bool = False  # train.tracking_credentials: pass
+
+    @property
+    def inherited(self) -> Mapping[str, str]:
+        """What a local run inherits from the host: without the registry's variables unless passed."""
+        return self.host_env if self.pass_credentials else without_registry(self.host_env)
 
     @cached_property
     def masker(self) -> Masker:
@@ -44,29 +47,38 @@ class Job:
 
 @dataclass(frozen=True)
 class Produced:
-    """What a successful job wrote: its metrics, the names skipped as non-numbers, the model files."""
+    """What a successful job wrote: its metrics, the names skipped as non-numbers, the model files; and what
+    it logged to its throwaway MLflow run, read back by mlgate (`logged`, `logged_params`)."""
 
     metrics: dict[str, float]
     skipped: list[str]
     files: dict[str, str]
+    logged: dict[str, float] = field(default_factory=dict)
+    logged_params: dict[str, str] = field(default_factory=dict)
 
 
 def job_env(*, seed: int | None, params_path: Path | None, metrics_path: Path, model_path: Path, out: Path,
             tracking_uri: str | None, run_id: str | None, experiment_id: str | None,
-            user_env: Mapping[str, str], host_env: Mapping[str, str]) -> dict[str, str]:
-    """The variables the training command gets: MLGATE_*, MLflow's (the credentials from host_env), then
-    train.env (which wins)."""
+            user_env: Mapping[str, str], host_env: Mapping[str, str],
+            sandbox: Mapping[str, str] | None = None, pass_credentials: bool = False) -> dict[str, str]:
+    """The variables the training command gets: MLGATE_*, MLflow's, then train.env (which wins).
+
+    MLflow's are by default the throwaway store's (`sandbox`: its URI and run); only `pass_credentials`
+    (train.tracking_credentials: pass) gives the real tracking URI, run and the credentials from host_env."""
     env = {"MLGATE_METRICS": str(metrics_path), "MLGATE_MODEL": str(model_path), "MLGATE_OUT": str(out)}
     if seed is not None:
         env |= {"MLGATE_SEED": str(seed), "PYTHONHASHSEED": str(seed)}
     if params_path is not None:
         env["MLGATE_PARAMS"] = str(params_path)
+    if run_id and experiment_id:
+        env["MLGATE_RUN_ID"] = run_id
+    if not pass_credentials:
+        return {**env, **(sandbox or {}), **user_env}
     if tracking_uri:
         env["MLFLOW_TRACKING_URI"] = tracking_uri
     if run_id and experiment_id:
-        env |= {"MLFLOW_RUN_ID": run_id, "MLFLOW_EXPERIMENT_ID": experiment_id, "MLGATE_RUN_ID": run_id}
-    env |= {name: host_env[name] for name in _PASS_THROUGH if name in host_env}
-    return {**env, **user_env}
+        env |= {"MLFLOW_RUN_ID": run_id, "MLFLOW_EXPERIMENT_ID": experiment_id}
+    return {**env, **passed_credentials(host_env), **user_env}
 
 
 def execute(job: Job) -> tuple[Result, float]:
@@ -77,7 +89,7 @@ def execute(job: Job) -> tuple[Result, float]:
         command=job.command,
         workdir=job.root,
         env=job.env,
-        host_env=job.host_env,
+        host_env=job.inherited,
         log_path=job.out / LOG_NAME,
         python_version_file=job.out / ".python-version.probe",
         mounts=(job.out, job.metrics_path.parent, job.model_path.parent, *job.mounts),

@@ -1,15 +1,17 @@
-"""The secrets a training command receives, masked in everything mlgate prints, stores or posts about it.
+"""The secrets a training command may see, masked in everything mlgate prints, stores or posts about it;
+and the registry's variables it never sees unless `train.tracking_credentials: pass` says so.
 
-The command gets credentials by design (MLflow's, the cloud's for the artifact store, a GitHub token, the
-user's own `train.env`); a command that prints one must not get it copied into train.log, lineage.json, the
-MLflow run's artifacts, the report or the fork bundle. Values shorter than `MIN_LENGTH` are left alone: they
-would mask ordinary words of the log.
+A command may get credentials (the user's own `train.env`, what a local run inherits from the host, MLflow's
+with the opt-in); a command that prints one must not get it copied into train.log, lineage.json, the MLflow
+run's artifacts, the report or the fork bundle. Values shorter than `MIN_LENGTH` are left alone: they would
+mask ordinary words of the log.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 MASK = "***"
 MIN_LENGTH = 4
@@ -20,6 +22,37 @@ MIN_LENGTH = 4
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
 
 
+# The variables that lead to the registry (its URI, credentials, TLS settings, Databricks' workspace, the
+# URI mlgate's own option reads): a local run inherits the host's environment without them.
+REGISTRY_PREFIXES = ("MLFLOW_", "DATABRICKS_")
+REGISTRY_NAMES = frozenset({"MLGATE_TRACKING_URI"})
+# What `tracking_credentials: pass` hands a container by name (a local run inherits them).
+PASS_THROUGH = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
+                "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH")
+
+
+def throwaway_store_env(folder: Path) -> dict[str, str]:
+    """MLflow's variables for a throwaway file store in folder (MLflow 3 wants the opt-in to file stores)."""
+    return {"MLFLOW_TRACKING_URI": (folder / "mlruns").as_uri(), "MLFLOW_ALLOW_FILE_STORE": "true"}
+
+
+def is_registry_name(name: str) -> bool:
+    return name.upper().startswith(REGISTRY_PREFIXES) or name.upper() in REGISTRY_NAMES
+
+
+def without_registry(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment without the registry's variables (what a local run inherits by default)."""
+    return {name: value for name, value in env.items() if not is_registry_name(name)}
+
+
+def passed_credentials(host_env: Mapping[str, str]) -> dict[str, str]:
+    """The registry's credentials of the host environment, for `tracking_credentials: pass`."""
+    return {name: host_env[name] for name in PASS_THROUGH if name in host_env}
+
+
+_URL_USER = re.compile(r"//([^/@\s]+)@")
+
+
 def is_secret_name(name: str) -> bool:
     words = re.split(r"[^A-Z0-9]+", name.upper())
     return any(word.removesuffix("S").endswith(SECRET_WORDS) for word in words if word)
@@ -27,7 +60,11 @@ def is_secret_name(name: str) -> bool:
 
 def secret_values(*environments: Mapping[str, str]) -> list[str]:
     """The values of the secret-named variables of these environments (`Masker` drops the short ones)."""
-    return [value for env in environments for name, value in env.items() if is_secret_name(name)]
+    named = [value for env in environments for name, value in env.items() if is_secret_name(name)]
+    # the user:password of a URL in any variable (MLFLOW_TRACKING_URI=https://bot:pw@host)
+    in_urls = [m.group(1) for env in environments for value in env.values()
+               for m in _URL_USER.finditer(value)]
+    return named + in_urls
 
 
 class Masker:

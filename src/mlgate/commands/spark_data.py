@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlgate.config import Config, Dataset
@@ -64,8 +65,15 @@ def _under(config: Config, location: str, path: str) -> bool:
     if is_uri(location) or is_uri(path):
         return location.rstrip("/") == path.rstrip("/") or location.startswith(path.rstrip("/") + "/")
     root = config.resolve(path.rstrip("/")).as_posix()
-    here = config.resolve(location.rstrip("/")).as_posix()
+    here = _batch_path(config, location.rstrip("/")).as_posix()
     return here == root or here.startswith(root + "/")
+
+
+def _batch_path(config: Config, location: str) -> Path:
+    """A batch location (`--data`): the workflow's input, not the PR's config, so it may lie anywhere on the
+    runner; relative to the config's folder."""
+    path = Path(location)
+    return path if path.is_absolute() else config.root / path
 
 
 def _spark_only(config: Config, location: str) -> bool:
@@ -74,7 +82,7 @@ def _spark_only(config: Config, location: str) -> bool:
 
     if is_uri(location):
         return True
-    return not any(c in location for c in _WILDCARDS) and config.resolve(location).is_dir()
+    return not any(c in location for c in _WILDCARDS) and _batch_path(config, location).is_dir()
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,8 @@ class Config(_Frozen):
     root: Path = Field(default=Path("."), exclude=True)
     # The base commit whose rules this config carries (mlgate.rules); None: its own. Never read from a file.
     _rules_commit: str | None = PrivateAttr(default=None)
+    # the base commit's baseline metrics file, copied under --out by mlgate (mlgate.rules): mlgate's own file
+    _baseline_file: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _primary_is_gated(self) -> Config:
@@ -313,6 +315,21 @@ class Config(_Frozen):
     @property
     def rules_commit(self) -> str | None:
         return self._rules_commit
+
+    def with_baseline_file(self, path: Path) -> Config:
+        """A copy whose baseline metrics are read from `path`: the base commit's file, which mlgate wrote."""
+        copy = self.model_copy()
+        copy._baseline_file = path
+        return copy
+
+    def baseline_file(self) -> Path | None:
+        """The baseline metrics file: the base commit's copy (rules from the base), else baseline.metrics
+        resolved inside the repository; None without one."""
+        if self._baseline_file is not None:
+            return self._baseline_file
+        if self.baseline is None or not self.baseline.metrics:
+            return None
+        return self.resolve(self.baseline.metrics, "baseline.metrics")
 
     def primary_metric(self) -> str | None:
         return self.framing.primary_metric or next(iter(self.metrics), None)

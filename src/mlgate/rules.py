@@ -161,14 +161,13 @@ def rule_changes(base: Config, pr: Config) -> list[RuleChange]:
 def apply_rules(pr: Config, base: Config, baseline_file: Path | None = None) -> Config:
     """The PR's config with the base's rules: what the gate judges this PR by."""
     model = pr.model.model_copy(update={key: getattr(base.model, key) for key in RULE_MODEL})
-    baseline = base.baseline
-    if baseline_file is not None:
-        baseline = Baseline(metrics=str(baseline_file))
     primary = pr.framing.primary_metric
     framing = pr.framing if primary is None or primary in base.metrics or not base.metrics else base.framing
-    return pr.model_copy(update={"model": model, "tracking_uri": base.tracking_uri, "metrics": base.metrics,
-                                 "baseline": baseline, "evaluate": _evaluate(pr.evaluate, base.evaluate),
-                                 "framing": framing})
+    evaluate = _evaluate(pr.evaluate, base.evaluate)
+    ruled = pr.model_copy(update={"model": model, "tracking_uri": base.tracking_uri, "metrics": base.metrics,
+                                  "baseline": base.baseline, "evaluate": evaluate, "framing": framing})
+    # the base's baseline file as committed there, copied under --out (it may lie outside the repository)
+    return ruled.with_baseline_file(baseline_file) if baseline_file is not None else ruled
 
 
 def _evaluate(pr: EvaluateSettings | None, base: EvaluateSettings | None) -> EvaluateSettings | None:

@@ -56,6 +56,9 @@ def test_a_scripts_own_model_named_model_never_mixes_with_mlgates(
     settings = yaml.safe_load(config.read_text())
     settings["train"]["command"] = f"sh train.sh && {sys.executable} log_model.py"
     settings["monitor"] = {"min_rows": 20}
+    # the script's LoggedModel lands in the real store only when it holds the registry (the default gives it a
+    # throwaway store): stage the collision as a project that opted in would have it
+    settings["train"]["tracking_credentials"] = "pass"
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     write_rows(git_repo / "data" / "train.csv", 40)
     git(git_repo, "add", "-A")

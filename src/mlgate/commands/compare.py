@@ -198,8 +198,8 @@ def _baseline(config: Config, registry: Registry) -> Side | None:
         return None
     if spec.constant:
         return constant_side(config)
-    if spec.metrics:
-        path = config.resolve(spec.metrics)
+    path = config.baseline_file()
+    if spec.metrics and path is not None:
         missing = (f"baseline.metrics in the config names it (relative to the config's folder, "
                    f"{config.root})",
                    "write the baseline's metrics there (e.g. run your baseline script and commit the file), "

@@ -259,6 +259,8 @@ class Config(_Frozen):
     _rules_commit: str | None = PrivateAttr(default=None)
     # the base commit's baseline metrics file, copied under --out by mlgate (mlgate.rules): mlgate's own file
     _baseline_file: Path | None = PrivateAttr(default=None)
+    # folders of files mlgate wrote itself (monitor's live batch under --out): read as they are, not confined
+    _own: tuple[Path, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _primary_is_gated(self) -> Config:
@@ -276,7 +278,16 @@ class Config(_Frozen):
         training command may have made a link since the config was read)."""
         path = Path(relative)
         path = path if path.is_absolute() else self.root / path
+        if any(path == own or own in path.parents for own in self._own):
+            return path  # a file mlgate wrote itself (with_own_files)
         return safepath.inside(path, safepath.repository(self.root), key, relative)
+
+    def with_own_files(self, folder: Path) -> Config:
+        """A copy that reads paths under `folder` as they are: files mlgate wrote there itself (the monitor's
+        labelled batch under --out), which is the workflow's choice and may lie outside the repository."""
+        copy = self.model_copy()
+        copy._own = (*self._own, folder.resolve())
+        return copy
 
     def paths(self) -> list[tuple[str, str]]:
         """Every path-typed setting, as (key, the path as written): each must stay inside the repository.

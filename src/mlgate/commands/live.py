@@ -81,7 +81,7 @@ def live_performance(config: Config, output: Output, registry: Registry, *, run_
         return empty.model_copy(update={"error": f"no row of the batch has a label in `{settings.label}`"})
     live = settings.model_copy(update={"data": str(batch), "id": settings.id if has_id else None,
                                        "slices": []})
-    live_config = config.model_copy(update={"evaluate": live})
+    live_config = config.model_copy(update={"evaluate": live}).with_own_files(folder)
     evalset = load_evalset(live_config)
     stage = Stage(live_config, live, output, registry, folder, evalset, key="", runtime=None,
                   config_name=config_name, cache=False)

@@ -2,7 +2,7 @@
 
 By default (`train.tracking_credentials: none`) the command gets `MLFLOW_TRACKING_URI` pointing at a file
 store in a fresh temporary folder outside the repository (mounted into a container at the same path), and
-`MLFLOW_RUN_ID` of a run mlgate made there, so a script that calls `mlflow.start_run()`, autologs or logs a
+`MLFLOW_RUN_ID` of a run mlgate made there, so a script that calls MLflow's `start_run()`, autologs or logs a
 model still works. mlgate reads back that run's metrics and params from its own process and logs them to the
 real run itself (`carried`): the store is what PR code wrote, so it is read as untrusted input — no symlink,
 hard link or special file, bounded in files, bytes, names and values. Tags and artifacts are not carried.

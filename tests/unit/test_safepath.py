@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from mlgate import safepath
-from mlgate.cli import disk_fault
 from mlgate.config import parse_config
 from mlgate.engines.runtimes import check_runtime_args
 from mlgate.errors import EXIT_SERVICE, BadInput
@@ -154,10 +153,10 @@ def test_a_disk_fault_anywhere_in_the_chain_is_exit_3(code: int, why: str) -> No
         except OSError as inner:
             raise RuntimeError("a library wrapped it") from inner
     except RuntimeError as outer:
-        fault = disk_fault(outer)
+        fault = safepath.disk_fault_in_chain(outer)
     assert fault is not None and fault.exit_code == EXIT_SERVICE
     assert "/out/report.md" in fault.what and why in fault.why and fault.fix
 
 
 def test_other_os_errors_stay_what_they_are() -> None:
-    assert disk_fault(OSError(errno.EIO, "I/O error")) is None
+    assert safepath.disk_fault_in_chain(OSError(errno.EIO, "I/O error")) is None

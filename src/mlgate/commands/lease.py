@@ -86,6 +86,18 @@ def held_elsewhere(model: str, alias: str, tags: dict[str, str]) -> GateFailed:
         f"at {_stamp(_expires(tags))}")
 
 
+def _read_lease(registry: Registry, name: str, *, tries: int = 10) -> dict[str, str] | None:
+    """The lease's tags; a lease whose tags are not visible yet (another process created it an instant ago:
+    the store writes the model, then its tags) is read again for a moment, never taken for an expired one."""
+    found = registry.marker(name)
+    for _ in range(tries):
+        if found is None or NONCE in found:
+            return found
+        time.sleep(0.2)
+        found = registry.marker(name)
+    return found
+
+
 def acquire(registry: Registry, model: str, alias: str, version: str, who: str, *,
             clock: Callable[[], float] = time.time) -> Held:
     """Take the lease of `model`; GateFailed (exit 1) naming the holder's version when another promote holds
@@ -101,12 +113,12 @@ def acquire(registry: Registry, model: str, alias: str, version: str, who: str, 
         started = time.monotonic()
         if registry.create_marker(name, tags, description):
             return Held(model, nonce, started + LEASE_SECONDS - MARGIN_SECONDS)
-        found = registry.marker(name)
+        found = _read_lease(registry, name)
         if found is None:  # released between our create and our read: try again
             continue
         if found.get(NONCE) == nonce:  # ours: the client retried a create whose answer was lost
             return Held(model, nonce, started + LEASE_SECONDS - MARGIN_SECONDS)
-        if _expires(found) > clock():
+        if NONCE not in found or _expires(found) > clock():  # tagless: being created this instant
             raise held_elsewhere(model, alias, found)
         take_over(registry, model, found, clock=clock)
     raise ServiceError(f"could not take the promotion lease of {model} (registered model {name})",

@@ -122,6 +122,21 @@ def test_a_live_lease_makes_promote_exit_1_naming_the_version_it_promotes(mlflow
     assert client(mlflow_store.uri).get_registered_model(lease_name("churn"))  # not its to delete
 
 
+def test_a_lease_whose_tags_are_not_visible_yet_is_held_not_taken_over(mlflow_store: MlflowStore,
+                                                                     tmp_path: Path) -> None:
+    """Another promote created the lease an instant ago and its tags are not written yet (seen in the concurrent
+    race on SQLite): this promote loses; it never takes the tagless lease for an expired one."""
+    versions = prepare(mlflow_store.uri, 2)
+    client(mlflow_store.uri).create_registered_model(lease_name("churn"))  # no tags (yet)
+    result = invoke(project(tmp_path / "p"), "promote", "--version", versions[1])
+    assert result.exit_code == 1, result.output
+    assert "another mlgate promote is moving churn@production" in result.output
+    aliases, _ = state(mlflow_store.uri, versions)
+    assert aliases == {"production": "1"}
+    names = [m.name for m in client(mlflow_store.uri).search_registered_models("name LIKE 'mlgate-lease%'")]
+    assert names == [lease_name("churn")]  # no takeover marker
+
+
 def test_an_expired_lease_is_taken_over(mlflow_store: MlflowStore, tmp_path: Path) -> None:
     versions = prepare(mlflow_store.uri, 2)
     _lease(mlflow_store.uri, versions[0], expires_in=-5)  # a promote crashed holding it

@@ -110,6 +110,17 @@ def rules_option(func: F) -> F:
     )(func)
 
 
+def report_options(func: F) -> F:
+    """--post/--no-post and --bundle: how the report reaches the PR (report, gate)."""
+    func = click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, envvar="MLGATE_BUNDLE",
+                        help="Write a self-contained bundle for `mlgate publish` instead of posting "
+                        "(fork PRs). Env: MLGATE_BUNDLE.")(func)
+    return click.option("--post/--no-post", default=None,
+                        help="Post the comment and status on GitHub. Default: on inside GitHub Actions "
+                        "(env: MLGATE_POST = true, false or auto).")(func)
+
+
 class MlgateGroup(click.Group):
     """Runs a command; its result or its known failure becomes the exit code (and the `exit-code` output)."""
 
@@ -337,13 +348,7 @@ def compare(app: AppContext, candidate_run: str | None, candidate_metrics: Path 
 
 
 @cli.command()
-@click.option("--post/--no-post", default=None,
-              help="Post the comment and status on GitHub. Default: on inside GitHub Actions "
-              "(env: MLGATE_POST = true, false or auto).")
-@click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="MLGATE_BUNDLE",
-              help="Write a self-contained bundle for `mlgate publish` instead of posting (fork PRs). "
-              "Env: MLGATE_BUNDLE.")
+@report_options
 @out_option
 @tracking_option
 @pass_app
@@ -362,13 +367,7 @@ def report(app: AppContext, post: bool | None, bundle_dir: Path | None, out: Pat
 @runtime_option("Override train.runtime (and the runtime production is scored in).")
 @click.option("--fail/--no-fail", "fail_on_regression", default=True, show_default=True, envvar="MLGATE_FAIL",
               help="Exit 1 when a metric with severity fail fails (compare's --fail). Env: MLGATE_FAIL.")
-@click.option("--post/--no-post", default=None,
-              help="Post the comment and status on GitHub (report's --post). Default: on inside GitHub "
-              "Actions (env: MLGATE_POST = true, false or auto).")
-@click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="MLGATE_BUNDLE",
-              help="Write a report bundle for `mlgate publish` instead of posting (fork PRs). "
-              "Env: MLGATE_BUNDLE.")
+@report_options
 @rules_option
 @out_option
 @tracking_option

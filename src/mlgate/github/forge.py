@@ -38,11 +38,7 @@ class GitHubForge:
     def post(self, what: Post, number: int | None, warn: Callable[[str], None]) -> Published:
         from mlgate.github import publish
 
-        done = publish.post(self.ctx, self.repo, publish.Post(
-            sha=what.sha, state=what.state, description=what.description, context=what.context,
-            target_url=what.target_url, body=what.body, marker=what.marker), number, warn)
-        return Published(comment_url=done.comment_url, comment_action=done.comment_action,
-                         status_context=done.status_context, sha=done.sha)
+        return publish.post(self.ctx, self.repo, what, number, warn)
 
     def merged_change(self, sha: str) -> Merged | None:
         """From the merged pull_request event (promote's other clues read git itself)."""

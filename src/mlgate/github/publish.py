@@ -11,32 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mlgate.errors import BadInput
+from mlgate.forge import Post, Published
 from mlgate.github import client, comment, status
 from mlgate.github.context import GitHubContext
 
 if TYPE_CHECKING:
     from github.Repository import Repository
-
-
-@dataclass(frozen=True)
-class Post:
-    """What to post: the commit status and the comment (body None: no comment)."""
-
-    sha: str
-    state: str
-    description: str
-    context: str
-    target_url: str | None
-    body: str | None
-    marker: str
-
-
-@dataclass(frozen=True)
-class Published:
-    comment_url: str | None
-    comment_action: str | None
-    status_context: str
-    sha: str
 
 
 def find_pr(ctx: GitHubContext, repo: Repository, sha: str) -> int | None:

@@ -35,12 +35,14 @@ T = TypeVar("T")
 
 LINEAGE_ARTIFACT = "mlgate/lineage.json"
 
-# An unreachable server is retried briefly, not for the minutes mlflow's defaults allow.
+# An unreachable server is retried briefly, not for the minutes mlflow's defaults allow. The timeout is the
+# read's as well as the connect's: a busy server's write can take seconds, and a write that times out is
+# retried (or, without retries, leaves a promote holding its lease), so it is not cut short at 10 s.
 _HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 _UNREACHABLE = ("Max retries exceeded", "Connection refused", "Failed to establish", "timed out")
 # The low-level reasons buried in urllib3's long messages, as a person would say them.

@@ -26,6 +26,8 @@ TRIALS, PROMOTES = 2, 3
 
 def check_one_winner(uri: str, outcomes: list[Outcome], versions: list[str]) -> None:
     winners = [o for o in outcomes if o.code == 0]
+    for outcome in outcomes:  # whole, in the captured stdout of a failure (the assertion's text is cut short)
+        print(f"--- promote --version {outcome.version}: exit {outcome.code}\n{outcome.output}")
     assert len(winners) == 1, [(o.version, o.code, o.output[-400:]) for o in outcomes]
     winner = winners[0].version
     for loser in (o for o in outcomes if o.code != 0):

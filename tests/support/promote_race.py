@@ -66,12 +66,14 @@ def project(folder: Path) -> Path:
 def race(uri: str, folder: Path, versions: list[str], *, lead: float = 6.0, src: Path = SRC,
          env: dict[str, str] | None = None) -> list[Outcome]:
     """One `mlgate promote --version V` process per version, all starting `lead` seconds from now; `src`:
-    the mlgate sources they run."""
+    the mlgate sources they run. Requests wait as long as MLflow's own default (120 s): on a loaded CI machine the
+single-worker test server can take longer than mlgate's 30 s to answer, and these tests are about the lease,
+not about a slow server."""
     config = project(folder)
     start = time.time() + lead
     base = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(src), os.environ.get("PYTHONPATH")])),
-        "GITHUB_ACTOR": "racer", **(env or {})}
+        "GITHUB_ACTOR": "racer", "MLFLOW_HTTP_REQUEST_TIMEOUT": "120", **(env or {})}
     for name in ("GITHUB_ACTIONS", "PYTEST_CURRENT_TEST"):
         base.pop(name, None)
     processes = [(version, subprocess.Popen(

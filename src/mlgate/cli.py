@@ -104,8 +104,9 @@ def runtime_option(help_text: str) -> Callable[[F], F]:
 def rules_option(func: F) -> F:
     return click.option(
         "--rules-from", default=None, envvar="MLGATE_RULES_FROM",
-        help="Judge by the rules (model, metrics, baseline, evaluate's statistics) of the config at this "
-        "git ref. Default: the pull request's base commit from the GitHub event; outside a pull request, "
+        help="Judge by the rules (model, metrics, baseline, evaluate's statistics, "
+        "train.tracking_credentials) of the config at this git ref. Default: the pull request's base commit "
+        "from the GitHub event; outside a pull request, "
         "the config's own. Env: MLGATE_RULES_FROM.",
     )(func)
 
@@ -260,16 +261,18 @@ def validate(app: AppContext, base_ref: str | None, all_datasets: bool, spark_ma
 @click.option("--force", is_flag=True, envvar="MLGATE_FORCE",
               help="Train even if validation.json in --out says the data failed validation (the run is "
               "tagged mlgate.data.validation=forced: its verdict fails). Env: MLGATE_FORCE.")
+@rules_option
 @out_option
 @tracking_option
 @pass_app
-def train(app: AppContext, runtime: str | None, register: bool, force: bool, out: Path,
-          tracking_uri: str | None) -> int:
+def train(app: AppContext, runtime: str | None, register: bool, force: bool, rules_from: str | None,
+          out: Path, tracking_uri: str | None) -> int:
     """Train in the pinned container, record the four pins (writes lineage.json), register the candidate."""
     from mlgate.commands.train import run_train
 
     return run_train(app.config, app.output, app.ci, runtime=runtime, register=register, out=out,
-                     tracking_uri=tracking_uri, force=force)
+                     tracking_uri=tracking_uri, force=force, rules_from=rules_from,
+                     config_name=app.config_path.name)
 
 
 @cli.command()

@@ -3,12 +3,15 @@
 A pull request controls its mlgate.yaml. Its model settings (`train:`, and `evaluate:`'s data, label, command,
 predictions, task) are what the PR tests and come from the PR. The rules it is judged by come from the base:
 which registered model and alias is production, the tracking store, the gated `metrics` (tolerances,
-limits, severity, functions), the `baseline` (and, for a baseline metrics file, its content at the base), and
-`evaluate:`'s statistics settings (RULE_EVALUATE). A PR that changes them is judged by the base's; the change
-is recorded (verdict.json `rules`) and shown in the report: it applies after merge.
+limits, severity, functions), the `baseline` (and, for a baseline metrics file, its content at the base),
+`evaluate:`'s statistics settings (RULE_EVALUATE), and whether the training command may hold the registry's
+credentials (`train.tracking_credentials`: PR code that holds them could rewrite what the gate reads back).
+A PR that changes them is judged by the base's; the change is recorded (verdict.json `rules`) and shown in
+the report: it applies after merge.
 
-`rules_in_force` is the one place that decides this, for `mlgate evaluate` and `mlgate compare` alike;
-`rule_changes` (pure) is what `mlgate publish` uses on the two versions the GitHub API returns.
+`rules_in_force` is the one place that decides this, for `mlgate train` (the credentials), `mlgate evaluate`
+and `mlgate compare` alike; `rule_changes` (pure) is what `mlgate publish` uses on the two versions the
+GitHub API returns.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from mlgate.workdir import write_text
 RULE_EVALUATE = ("confidence", "resamples", "seed", "inconclusive", "slices", "min_slice_rows",
                  "max_harmful_flip_pct", "on_production_error")
 RULE_MODEL = ("name", "production_alias")  # which registered model and alias the candidate is judged against
+CREDENTIALS = "train.tracking_credentials"  # whether PR code may hold the registry ("none" unless the base)
 NOT_SET = "(not set)"
 NOT_GATED = "(not gated)"
 RULES_FOLDER = "rules"  # under --out: the base's baseline metrics file, as it is at the base commit
@@ -129,6 +133,7 @@ def rule_values(config: Config) -> dict[str, str]:
     """Every rule of a config as `key → shown value` (defaults included: `severity: fail` counts)."""
     values = {f"model.{key}": _shown(getattr(config.model, key)) for key in RULE_MODEL}
     values["tracking_uri"] = _shown(config.tracking_uri)
+    values[CREDENTIALS] = credentials_of(config)
     for name, policy in config.metrics.items():
         for key, value in policy.model_dump().items():
             values[f"metrics.{name}.{key}"] = _shown(value)
@@ -164,10 +169,17 @@ def apply_rules(pr: Config, base: Config, baseline_file: Path | None = None) -> 
     primary = pr.framing.primary_metric
     framing = pr.framing if primary is None or primary in base.metrics or not base.metrics else base.framing
     evaluate = _evaluate(pr.evaluate, base.evaluate)
+    train = pr.train.model_copy(update={"tracking_credentials": credentials_of(base)}) if pr.train else None
     ruled = pr.model_copy(update={"model": model, "tracking_uri": base.tracking_uri, "metrics": base.metrics,
-                                  "baseline": base.baseline, "evaluate": evaluate, "framing": framing})
+                                  "baseline": base.baseline, "evaluate": evaluate, "framing": framing,
+                                  "train": train})
     # the base's baseline file as committed there, copied under --out (it may lie outside the repository)
     return ruled.with_baseline_file(baseline_file) if baseline_file is not None else ruled
+
+
+def credentials_of(config: Config) -> Literal["none", "pass"]:
+    """train.tracking_credentials of a config ("none" without a train: section)."""
+    return config.train.tracking_credentials if config.train is not None else "none"
 
 
 def _evaluate(pr: EvaluateSettings | None, base: EvaluateSettings | None) -> EvaluateSettings | None:

@@ -5,7 +5,8 @@ read the registry's password from its environment, and set a tag on production's
 MLFLOW_TRACKING_URI it is given and through the server's real URL (it is in the workflow file). By default it
 gets a throwaway store and no credentials, so both fail; what it logged to MLflow (a metric, a param) is still
 on mlgate's run, logged by mlgate. With `train.tracking_credentials: pass` the same command succeeds, and
-lineage.json and the report say it was passed.
+lineage.json and the report say it was passed. `tracking_credentials` is one of the gate's rules: a pull request
+that sets `pass` where its base's mlgate.yaml does not trains without them.
 """
 
 from __future__ import annotations
@@ -92,8 +93,15 @@ def run_data(url: str, run_id: str) -> tuple[dict[str, str], dict[str, float], d
     return tags, metrics, params
 
 
-def train(repo: Path, url: str, target: str, credentials: str | None) -> subprocess.CompletedProcess[str]:
+def train(repo: Path, url: str, target: str, credentials: str | None, *,
+          base_credentials: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`mlgate train` of a hostile training command; with `base_credentials`, as a pull request whose base
+    commit's mlgate.yaml says that (`--rules-from` the base)."""
     settings = {"command": f"{sys.executable} hostile.py {target} {url} && sh train.sh"}
+    rules: list[str] = []
+    if base_credentials:
+        make_project(repo, train={**settings, "tracking_credentials": base_credentials})
+        rules = ["--rules-from", git(repo, "rev-parse", "HEAD").strip()]
     if credentials:
         settings["tracking_credentials"] = credentials
     config = make_project(repo, train=settings, commit=False)
@@ -101,7 +109,7 @@ def train(repo: Path, url: str, target: str, credentials: str | None) -> subproc
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "a hostile training")
     return subprocess.run([sys.executable, "-m", "mlgate", "--config", str(config), "train", "--runtime", "local",
-                           "--out", str(repo / ".mlgate")], env=environment(url), cwd=repo,
+                           *rules, "--out", str(repo / ".mlgate")], env=environment(url), cwd=repo,
                           capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -140,6 +148,31 @@ def test_with_pass_the_training_holds_the_registry_and_lineage_says_so(git_repo:
     assert attack["password"] == PASSWORD and attack["given"] == "tagged" and attack["real"] == "tagged"
     tags, _, _ = run_data(url, target)
     assert tags.get("hacked_through_real") == "yes"
+    assert lineage(git_repo / ".mlgate")["configuration"]["tracking_credentials"] == "pass"
+
+
+@needs_basic_auth
+def test_a_pr_that_sets_pass_where_its_base_does_not_trains_without_the_registry(
+        git_repo: Path, server: tuple[str, BasicAuth]) -> None:
+    url, _ = server
+    target = production_run(url)
+    done = train(git_repo, url, target, "pass", base_credentials="none")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "this PR sets train.tracking_credentials: pass" in done.stderr
+    attack = json.loads((git_repo / ".mlgate" / "attack.json").read_text())
+    assert attack["password"] is None and attack["given"] != "tagged" and attack["real"] != "tagged"
+    tags, _, _ = run_data(url, target)
+    assert not [name for name in tags if name.startswith("hacked")]
+    assert lineage(git_repo / ".mlgate")["configuration"]["tracking_credentials"] == "none"
+
+
+@needs_basic_auth
+def test_pass_holds_in_a_pr_when_its_base_says_pass_too(git_repo: Path, server: tuple[str, BasicAuth]) -> None:
+    url, _ = server
+    done = train(git_repo, url, production_run(url), "pass", base_credentials="pass")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "this PR sets" not in done.stderr
+    assert json.loads((git_repo / ".mlgate" / "attack.json").read_text())["password"] == PASSWORD
     assert lineage(git_repo / ".mlgate")["configuration"]["tracking_credentials"] == "pass"
 
 

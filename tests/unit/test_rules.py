@@ -61,6 +61,17 @@ def test_the_pr_is_judged_by_the_bases_rules_with_its_own_model_settings() -> No
         "warn", "python new.py", "new.csv")
 
 
+def test_passing_the_registry_credentials_is_a_rule_of_the_base() -> None:
+    train = {"command": "python train.py", "metrics": "metrics.json", "model": "model"}
+    base, pr = config(train=train), config(train={**train, "tracking_credentials": "pass"})
+    assert [c.text() for c in rule_changes(base, pr)] == ["train.tracking_credentials none → pass"]
+    judged = apply_rules(pr, base)
+    assert judged.train is not None and judged.train.tracking_credentials == "none"
+    assert judged.train.command == "python train.py"  # the PR's own training otherwise
+    assert apply_rules(pr, config(train={**train, "tracking_credentials": "pass"})).train.tracking_credentials \
+        == "pass"  # type: ignore[union-attr]
+
+
 def test_dropping_evaluate_keeps_the_bases_and_adding_it_takes_default_statistics() -> None:
     dropped = Config.model_validate({k: v for k, v in BASE.items() if k != "evaluate"})
     assert apply_rules(dropped, config()).evaluate == config().evaluate

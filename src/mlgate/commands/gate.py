@@ -157,7 +157,8 @@ def _stages(config: Config, hosts: Hosts, options: GateOptions,
         from mlgate.commands.train import run_train
 
         return run_train(config, output, hosts.ci, runtime=o.runtime, register=True, out=o.out,
-                         tracking_uri=o.tracking_uri, force=False)
+                         tracking_uri=o.tracking_uri, force=False, rules_from=o.rules_from,
+                         config_name=o.config_name)
 
     def evaluate(output: Output) -> int:
         from mlgate.commands.evaluate import run_evaluate

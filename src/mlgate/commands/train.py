@@ -208,13 +208,18 @@ def make_job(config: Config, settings: TrainSettings, runtime: Runtime, out: Pat
 
 
 def run_train(config: Config, output: Output, github: CiContext, *, runtime: str | None,
-              register: bool, out: Path, tracking_uri: str | None, force: bool = False) -> int:
+              register: bool, out: Path, tracking_uri: str | None, force: bool = False,
+              rules_from: str | None = None, config_name: str = "mlgate.yaml") -> int:
     """The `mlgate train` command. 0 trained (and registered); raises a known error otherwise.
 
-    Data that failed validation (validation.json in `out`) is refused (exit 1) unless `force`.
+    Data that failed validation (validation.json in `out`) is refused (exit 1) unless `force`. In a pull
+    request, `train.tracking_credentials: pass` holds only when the base's config says so too (rules.py).
     """
-    settings = settings_of(config)
+    from mlgate.commands.ruleset import credentials_in_force
+
     out = out.resolve()
+    settings = credentials_in_force(config, settings_of(config), output, github, rules_from=rules_from,
+                                    config_name=config_name, out=out)
     begin(out, LINEAGE)  # no older lineage (nor verdict, nor report) may pass for this run's
     shutil.rmtree(out / PREDICTIONS_DIR, ignore_errors=True)  # nor older predictions
     (out / SCORE_LOG).unlink(missing_ok=True)

@@ -95,3 +95,13 @@ def test_no_value_starts_a_quick_action(escape: object) -> None:
     assert callable(escape)
     assert not str(escape("/merge")).startswith("/")
     assert gfm.text(gfm.render(str(escape("/merge")))).strip() == "/merge"  # reads the same
+
+
+@pytest.mark.parametrize(("url", "word"), [("https://gitlab.example/acme/ml/churn/-/jobs/501", "CI job"),
+                                           ("https://gitlab.example/acme/ml/churn/-/pipelines/77", "pipeline")])
+def test_the_footer_names_gitlabs_job_or_pipeline_not_a_workflow_run(url: str, word: str) -> None:
+    from dataclasses import replace
+
+    markdown = render(hostile_documents("plain"), replace(CTX, run_url=url)).text
+    footer = markdown.rstrip().splitlines()[-1]
+    assert f"[{word}]({url})" in footer and "workflow run" not in markdown

@@ -96,8 +96,10 @@ def _forge() -> Forge:
 def _head(gh: CiContext) -> str:
     sha = gh.head_sha()
     if sha is None:
-        raise BadInput("no commit to report on", "neither the GitHub event nor GITHUB_SHA names a commit",
-                       "run inside GitHub Actions, or set GITHUB_SHA to the full commit SHA")
+        raise BadInput("no commit to report on",
+                       "neither the CI event nor GITHUB_SHA (CI_COMMIT_SHA on GitLab) names a commit",
+                       "run inside GitHub Actions or GitLab CI, or set GITHUB_SHA (GitLab: "
+                       "CI_COMMIT_SHA) to the full commit SHA")
     return sha
 
 

@@ -15,7 +15,7 @@ from mlgate.report.escape import Safe, code, html, link, md, prose
 from mlgate.report.fmt import number
 from mlgate.report.tables import table
 from mlgate.report.truncate import fit, utf8_bytes
-from mlgate.report.view import slug
+from mlgate.report.view import run_word, slug
 
 TEMPLATE = "monitor.md.j2"
 HEADLINE = {
@@ -161,7 +161,7 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
         feed_line = Safe(f"Checked with the `data:` entry {md(doc.feed.dataset, 120)}: "
                          + ("passed." if doc.feed.passed else "**failed** (not judged as drift)."))
     live, live_line = _live(doc.live)
-    run = link("the workflow run", run_url) if run_url else Safe("")
+    run = link(f"the {run_word(run_url)}", run_url) if run_url else Safe("")
     footer = Safe(f"{doc.rows:,} rows in {len(doc.files)} file(s) compared with the reference profile "
                   f"of {production}" + (f" · {run}" if run else "") + ".")
     return MonitorView(

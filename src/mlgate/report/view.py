@@ -653,10 +653,17 @@ def _training(lineage: Lineage | None) -> TrainingView | None:
 # --- footer -------------------------------------------------------------------------------------------
 
 
+def run_word(url: str | None) -> str:
+    """What the CI run is called: a GitLab job or pipeline, else a GitHub Actions workflow run."""
+    if url and "/-/jobs/" in url:
+        return "CI job"
+    return "pipeline" if url and "/-/pipelines/" in url else "workflow run"
+
+
 def _footer(ctx: Context, lineage: Lineage | None) -> Safe:
     parts = [f"mlgate {__version__}"]
     if safe_url(ctx.run_url):
-        parts.append(link("workflow run", ctx.run_url))
+        parts.append(link(run_word(ctx.run_url), ctx.run_url))
     sha = ctx.head_sha or (lineage.code.commit if lineage else None)
     if sha:
         parts.append(f"commit {commit_link(ctx, sha)}")

@@ -4,7 +4,8 @@ the model's monitoring issue on GitHub up to date.
 Exit codes: 0 healthy (or warned, or too few rows to judge) · 1 drift beyond a fail threshold, a gated
 metric of production that fell on a labelled batch (live performance, commands/live.py), or a batch
 its `data:` entry refuses (a broken feed, not drift) · 2 bad input (no reference profile on production, an
-empty batch, an unknown format, an unreadable file) · 3 MLflow or GitHub failed.
+empty batch, an unknown format, an unreadable file; on Spark, `--predictions` that cannot be joined to the
+labelled rows: commands/spark_live.py) · 3 MLflow or GitHub failed.
 monitor.json and monitor.md are written before anything is posted, so a GitHub failure leaves them.
 """
 

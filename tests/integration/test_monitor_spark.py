@@ -324,9 +324,9 @@ def test_production_inverted_on_a_spark_batch_fell(live_project: Path, git_repo:
 def test_above_max_rows_a_seeded_spark_sample_is_judged(
         live_project: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """MAX_ROWS lowered (a bound of the driver's memory, not a real part) so that 1,200 rows are sampled."""
-    import mlgate.commands.spark_live as spark_live
+    import mlgate.commands.live as live
 
-    monkeypatch.setattr(spark_live, "MAX_ROWS", 500)
+    monkeypatch.setattr(live, "MAX_ROWS", 500)
     out = git_repo / ".mlgate"
     batch = _live_rows()
     events = _lake(git_repo / "lake" / "events", batch)

@@ -8,11 +8,12 @@ Why a sample and not Spark aggregations: the metrics and their intervals are the
 path's (commands/live.py): the same estimators, the same vectorised bootstrap (evaluate/paired.estimates),
 the same judgement against production's metrics on the evaluation rows, for every metric mlgate computes
 (ROC AUC and PR AUC are not means of rows, and a rule's own `function:` takes arrays). The driver holds at
-most `MAX_ROWS` (1,000,000) joined rows of a few columns whatever the batch's size (a seeded Spark sample
-above it, recorded as `sampled_from`), and a million rows put the half-width of a mean-type metric's interval
-near 0.001, far below any tolerance a rule sets. The sample is written to `out/live/batch.csv` (id and
-label) and `out/live/predictions.csv`, and read back with the readers `mlgate evaluate` uses, so a class
-the labels lack, a score outside [0, 1] or a missing prediction fail as they do there (exit 2).
+most `commands/live.MAX_ROWS` (1,000,000) joined rows of a few columns whatever the batch's size (a
+seeded Spark sample above it, recorded as `sampled_from`), and a million rows put the half-width of a
+mean-type metric's interval near 0.001, far below any tolerance a rule sets. The sample is written to
+`out/live/batch.csv` (id and label) and `out/live/predictions.csv`, and read back with the readers
+`mlgate evaluate` uses, so a class the labels lack, a score outside [0, 1] or a missing prediction fail as
+they do there (exit 2).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgate.commands.live import BATCH_FILE, LIVE_DIR, MAX_ROWS, judge_batch, production_label
 from mlgate.config import Config, Dataset
 from mlgate.documents import LivePerformance, Profile
 from mlgate.errors import BadInput
@@ -64,6 +64,7 @@ def spark_live_performance(config: Config, output: Output, registry: Registry, *
                            master: str | None) -> LivePerformance | None:
     """Production's gated metrics on the batch's labelled rows, from its predictions at `predictions`;
     None when the batch has no label column (or there is no evaluate: section)."""
+    from mlgate.commands import live as pandas_live
     from mlgate.engines.spark.live import join_predictions
     from mlgate.engines.spark.session import spark_session
     from mlgate.evaluate.predictions import load_evalset, read_predictions
@@ -72,15 +73,15 @@ def spark_live_performance(config: Config, output: Output, registry: Registry, *
     if settings is None or settings.label not in current.columns or not predictions:
         return None
     assert settings.id is not None  # check_option
-    folder = (out / LIVE_DIR).resolve()
+    folder = (out / pandas_live.LIVE_DIR).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    batch, scored = folder / BATCH_FILE, folder / PREDICTIONS_FILE
+    batch, scored = folder / pandas_live.BATCH_FILE, folder / PREDICTIONS_FILE
     for path in (batch, scored):
         path.unlink(missing_ok=True)
     output.line(f"mlgate monitor: live performance: reading production's predictions at "
                 f"{', '.join(one_line(p) for p in predictions[:5])} with Spark")
     joined = join_predictions(spark_session(config.spark, master), config.root, locations, entry, predictions,
-                              label=settings.label, id_column=settings.id, max_rows=MAX_ROWS,
+                              label=settings.label, id_column=settings.id, max_rows=pandas_live.MAX_ROWS,
                               seed=settings.seed)
     sampled = joined.labelled if joined.sampled else None
     empty = LivePerformance(label=settings.label, rows=0, unlabelled=joined.unlabelled, sampled_from=sampled,
@@ -93,11 +94,12 @@ def spark_live_performance(config: Config, output: Output, registry: Registry, *
     live_config = config.model_copy(update={"evaluate": live}).with_own_files(folder)
     evalset = load_evalset(live_config)
     shown = ", ".join(predictions)
+    joined_in = f"{pandas_live.LIVE_DIR}/{PREDICTIONS_FILE}"
     found = read_predictions(scored, evalset, "production", live.task, id_column=live.id,
-                             rel=f"{shown} (joined to the batch in {LIVE_DIR}/{PREDICTIONS_FILE})")
-    output.line(f"mlgate monitor: live performance of {production_label(config, version)} on "
+                             rel=f"{shown} (joined to the batch in {joined_in})")
+    output.line(f"mlgate monitor: live performance of {pandas_live.production_label(config, version)} on "
                 f"{evalset.n:,} labelled rows" + (f" (a sample of {sampled:,})" if sampled else ""))
-    metrics = judge_batch(config, output, registry, live_config, evalset, found, run_id=run_id,
+    metrics = pandas_live.judge_batch(config, output, registry, live_config, evalset, found, run_id=run_id,
                           version=version, out=out, config_name=config_name)
     return LivePerformance(label=settings.label, rows=evalset.n, unlabelled=joined.unlabelled,
                            sampled_from=sampled, scored=True, error=None, metrics=metrics)

@@ -383,3 +383,25 @@ def test_live_on_spark_bad_input_is_exit_2_with_the_fix(live_project: Path, git_
     live_project.write_text(yaml.safe_dump(settings, sort_keys=False))
     message = refused("--data", events, "--predictions", predictions)
     assert "--predictions needs evaluate.id in mlgate.yaml" in message and "set evaluate.id" in message
+
+
+def test_predictions_in_csv_join_a_parquet_batch_by_id_as_text(spark: Any, tmp_path: Path) -> None:
+    """Ids typed differently on the two sides (a float 7.0 in the batch, an integer 7 in a CSV the scoring
+    job wrote) join as the pandas reader aligns them; a multiclass job's score_<class> columns are kept and
+    other columns dropped; rows without a label are counted, not joined."""
+    from mlgate.engines.spark.live import join_predictions
+
+    batch = pd.DataFrame({"rid": [float(i) for i in range(1, 11)], "x": range(10),
+                          "y": ["a", "b", "c", "a", "b", None, "c", "a", None, "b"]})
+    (tmp_path / "batch").mkdir()
+    batch.to_parquet(tmp_path / "batch" / "part-0.parquet", index=False)
+    scores = pd.DataFrame({"rid": range(1, 13), "prediction": list("abcabcabcabc"), "score_a": 0.5,
+                           "score_b": 0.25, "score_c": 0.25, "model_version": "7"})
+    (tmp_path / "scored").mkdir()
+    scores.to_csv(tmp_path / "scored" / "part-0.csv", index=False)
+    joined = join_predictions(spark, tmp_path, ["batch"], None, ["scored"], label="y", id_column="rid",
+                              max_rows=100, seed=0)
+    assert (joined.labelled, joined.unlabelled, joined.sampled) == (8, 2, False)
+    assert list(joined.rows.columns) == ["rid", "y", "prediction", "score_a", "score_b", "score_c"]
+    assert joined.rows["rid"].tolist() == ["1", "10", "2", "3", "4", "5", "7", "8"]  # text order
+    assert joined.rows.set_index("rid").loc["10", "prediction"] == "a"

@@ -372,6 +372,10 @@ def test_live_on_spark_bad_input_is_exit_2_with_the_fix(live_project: Path, git_
     # no prediction column
     assert "has no column 'prediction'" in refused(
         "--data", events, "--predictions", _lake(git_repo / "lake" / "raw", scored.drop(columns="prediction")))
+    # a batch without the id column
+    no_id = _lake(git_repo / "lake" / "no-id", batch.drop(columns="sample_id"))
+    assert "has no column 'sample_id' (evaluate.id: it joins the predictions to the labels)" in refused(
+        "--data", no_id, "--predictions", predictions)
     # a location that is not there
     assert "Spark cannot read lake/nowhere" in refused("--data", events, "--predictions", "lake/nowhere")
     # --predictions with the pandas engine

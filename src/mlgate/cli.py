@@ -436,18 +436,23 @@ def publish(app: AppContext, bundle_dir: Path) -> int:
 @click.option("--spark-master", default=None, envvar=["MLGATE_SPARK_MASTER", "SPARK_MASTER"],
               help="Spark master when Spark reads the batch (local[2], yarn, ...). Default: "
               "$MLGATE_SPARK_MASTER, else $SPARK_MASTER, else spark.master in the config.")
+@click.option("--predictions", "predictions", multiple=True, envvar="MLGATE_LIVE_PREDICTIONS",
+              help="Where production's predictions for a labelled batch Spark reads lie (any location Spark "
+              "reads; columns evaluate.id, prediction, score...): live performance is measured from them. "
+              "Repeat it for more. Env: MLGATE_LIVE_PREDICTIONS (separated by spaces).")
 @out_option
 @tracking_option
 @pass_app
 def monitor(app: AppContext, data: tuple[str, ...], dataset: str | None, post: bool | None, engine: str,
-            spark_master: str | None, out: Path, tracking_uri: str | None) -> int:
+            spark_master: str | None, predictions: tuple[str, ...], out: Path,
+            tracking_uri: str | None) -> int:
     """Compare a batch of production data with production's reference profile (writes monitor.json)."""
     from mlgate.commands.monitor import run_monitor
 
     return run_monitor(app.config, app.output, app.ci, data=data, dataset=dataset,
                        post=post_setting(post), out=out, tracking_uri=tracking_uri,
                        config_name=app.config_path.name, forge=app.forge, engine=engine,  # type: ignore[arg-type]
-                       spark_master=spark_master)
+                       spark_master=spark_master, predictions=predictions)
 
 
 @cli.command()

@@ -19,6 +19,10 @@ from mlgate.data.profile import profile_files
 from mlgate.documents import Profile
 from mlgate.monitor.drift import drift
 from tests.conftest import MlflowStore
+from tests.integration.test_monitor_live import by_name, schema_check
+from tests.integration.test_monitor_live import rows as live_rows
+from tests.integration.test_monitor_live import write as write_rows
+from tests.support.eval_project import make_eval_project
 from tests.support.train_project import git, invoke, lineage, make_project, train_args, validate
 
 pytestmark = pytest.mark.spark
@@ -195,3 +199,213 @@ def test_a_spark_batch_failing_its_entrys_checks_is_a_broken_feed(
     missing = invoke(spark_project, "monitor", "--out", str(out), "--data", "data/events/day=2030-01-01")
     assert missing.exit_code == 2, missing.output
     assert "Traceback" not in missing.output
+
+
+# --- live performance on a labelled batch Spark reads: production's predictions where a job wrote them -----
+
+LIVE_ROWS = 1200
+
+
+def _live_rows(flip: int = 11, wrong: int = 1) -> pd.DataFrame:
+    """test_monitor_live's batch (x: 0..9, y: x >= 5 but for `wrong` of every `flip` groups of ten rows), its
+    ids zero-padded so that their text order is the files' order (the pandas path keeps the files' order, the
+    Spark path sorts by id: the same rows in the same order give the same bootstrap intervals)."""
+    frame = pd.DataFrame(live_rows(LIVE_ROWS, flip=flip, wrong=wrong))
+    frame["sample_id"] = [f"b{i:05d}" for i in range(LIVE_ROWS)]
+    return frame
+
+
+def _scored(batch: pd.DataFrame, *, inverted: bool = False) -> pd.DataFrame:
+    """Production's predictions as its scorer (tests/support/eval_project.py, v1) makes them: a team's own
+    scoring job writing them next to the batch. `inverted`: a broken model (every score 1 - score)."""
+    score = (batch["x"] / 10).clip(0, 1)
+    if inverted:
+        score = 1 - score
+    return pd.DataFrame({"sample_id": batch["sample_id"], "prediction": (score >= 0.5).astype(int),
+                         "score": score.round(6)})
+
+
+def _lake(folder: Path, frame: pd.DataFrame, day: str = "2026-12-06") -> str:
+    """One partition, three part files in order (as a Spark job writes them); its path from the repo."""
+    target = folder / f"day={day}"
+    target.mkdir(parents=True, exist_ok=True)
+    for number, chunk in enumerate(np.array_split(frame, 3)):
+        chunk.to_parquet(target / f"part-{number:05d}.parquet", index=False)
+    return target.as_posix()
+
+
+@pytest.fixture
+def live_project(spark: Any, git_repo: Path, mlflow_store: MlflowStore) -> Path:
+    """test_monitor_live's project (production in the registry, its metrics on the evaluation rows the
+    reference), read by Spark: spark.master local[2], the day partition column ignored."""
+    config = make_eval_project(git_repo)
+    write_rows(git_repo / "data" / "train.csv", live_rows(LIVE_ROWS, row_id=False))
+    write_rows(git_repo / "data" / "holdout.csv", live_rows(LIVE_ROWS))
+    settings = yaml.safe_load(config.read_text())
+    settings["metrics"] = {"accuracy": {"direction": "maximize", "max_regression": 0.05},
+                           "roc_auc": {"direction": "maximize", "max_regression_pct": 5},
+                           "log_loss": {"direction": "minimize", "max_regression": 0.5, "severity": "warn"}}
+    settings["spark"] = {"master": "local[2]"}
+    settings["monitor"] = {"min_rows": 100, "features": {"day": {"ignore": True}}}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    git(git_repo, "commit", "-qam", "training data like production's, metrics, Spark")
+    out = git_repo / ".mlgate"
+    result = invoke(config, *train_args(out))
+    assert result.exit_code == 0, result.output
+    mlflow_store.client().set_registered_model_alias("churn", "production",
+                                                     lineage(out)["registered"]["version"])
+    return config
+
+
+def _monitor(config: Path, out: Path, *args: str) -> tuple[Any, dict[str, Any]]:
+    (out / "monitor.json").unlink(missing_ok=True)
+    result = invoke(config, "monitor", "--out", str(out), "--no-post", *args)
+    document = json.loads((out / "monitor.json").read_text()) if (out / "monitor.json").is_file() else {}
+    return result, document
+
+
+# the same rows in the same order on both engines: the same values and the same bootstrap intervals, up to
+# float rounding (docs/spark.md)
+LIVE_TOLERANCE = 1e-9
+
+
+def test_a_labelled_partitioned_batch_gets_the_same_live_verdict_on_both_engines(
+        live_project: Path, git_repo: Path) -> None:
+    out = git_repo / ".mlgate"
+    batch = _live_rows()
+    events = _lake(git_repo / "lake" / "events", batch)
+    predictions = _lake(git_repo / "lake" / "predictions", _scored(batch))
+
+    on_pandas, pandas_doc = _monitor(live_project, out, "--engine", "pandas", "--data", f"{events}/*.parquet")
+    assert on_pandas.exit_code == 0, on_pandas.output
+    assert "scoring v1:" in on_pandas.output  # production scored by its own command on the runner
+    on_spark, spark_doc = _monitor(live_project, out, "--engine", "spark", "--data", events,
+                                   "--predictions", predictions)
+    assert on_spark.exit_code == 0, on_spark.output
+    assert "scoring v1:" not in on_spark.output.split("live performance: reading")[1]  # read, not scored
+    assert spark_doc["status"] == pandas_doc["status"] == "healthy"
+    live = spark_doc["live"]
+    assert (live["scored"], live["rows"], live["unlabelled"], live["sampled_from"]) == (True, LIVE_ROWS, 0, None)
+    assert {k: v for k, v in live.items() if k != "metrics"} == \
+        {k: v for k, v in pandas_doc["live"].items() if k != "metrics"}
+    spark_metrics, pandas_metrics = by_name(spark_doc), by_name(pandas_doc)
+    assert set(spark_metrics) == set(pandas_metrics) == {"accuracy", "roc_auc", "log_loss"}
+    for name, metric in pandas_metrics.items():
+        other = spark_metrics[name]
+        assert (other["decision"], other["status"], other["reference"]) == \
+            (metric["decision"], metric["status"], metric["reference"]), name
+        for field in ("current", "low", "high", "recorded", "recorded_low", "recorded_high"):
+            assert other[field] == pytest.approx(metric[field], abs=LIVE_TOLERANCE), (name, field)
+    assert spark_metrics["accuracy"]["decision"] == "ok"
+    assert spark_metrics["accuracy"]["current"] == pytest.approx(109 / 120)
+    assert "production's metrics held on 1,200 labelled rows" in spark_doc["summary"]
+    assert "Live performance" in (out / "monitor.md").read_text()
+    schema_check(spark_doc)
+
+
+def test_production_inverted_on_a_spark_batch_fell(live_project: Path, git_repo: Path) -> None:
+    out = git_repo / ".mlgate"
+    batch = _live_rows()
+    batch.loc[batch.index[-100:], "y"] = None  # labels arrive late: these rows are left out, counted
+    events = _lake(git_repo / "lake" / "events", batch)
+    predictions = _lake(git_repo / "lake" / "predictions", _scored(batch, inverted=True))
+    result, document = _monitor(live_project, out, "--data", events, "--predictions", predictions)
+    assert result.exit_code == 1, result.output
+    assert document["status"] == "degraded" and document["passed"] is False
+    assert (document["live"]["rows"], document["live"]["unlabelled"]) == (LIVE_ROWS - 100, 100)
+    accuracy = by_name(document)["accuracy"]
+    assert accuracy["decision"] == "fell" and accuracy["status"] == "fail" and accuracy["high"] < 0.2
+    assert accuracy["reason"].startswith("accuracy fell from 0.908 [")
+    assert "accuracy fell from 0.908" in document["summary"] and "accuracy fell from 0.908" in result.output
+    assert (out / "monitor.md").read_text().splitlines()[1] == "## ❌ mlgate monitor · churn: performance fell"
+    schema_check(document)
+
+
+def test_above_max_rows_a_seeded_spark_sample_is_judged(
+        live_project: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MAX_ROWS lowered (a bound of the driver's memory, not a real part) so that 1,200 rows are sampled."""
+    import mlgate.commands.live as live
+
+    monkeypatch.setattr(live, "MAX_ROWS", 500)
+    out = git_repo / ".mlgate"
+    batch = _live_rows()
+    events = _lake(git_repo / "lake" / "events", batch)
+    predictions = _lake(git_repo / "lake" / "predictions", _scored(batch))
+    result, document = _monitor(live_project, out, "--data", events, "--predictions", predictions)
+    assert result.exit_code == 0, result.output
+    live = document["live"]
+    assert live["sampled_from"] == LIVE_ROWS and 300 < live["rows"] <= 500
+    assert "(a sample of 1,200)" in result.output
+    sample = pd.read_csv(out / "live" / "batch.csv")
+    assert len(sample) == live["rows"] and sample["sample_id"].is_unique
+    again, second = _monitor(live_project, out, "--data", events, "--predictions", predictions)
+    assert again.exit_code == 0
+    assert by_name(second) == by_name(document)  # seeded (evaluate.seed): the same sample, the same verdict
+
+
+def test_live_on_spark_bad_input_is_exit_2_with_the_fix(live_project: Path, git_repo: Path) -> None:
+    out = git_repo / ".mlgate"
+    batch = _live_rows()
+    events = _lake(git_repo / "lake" / "events", batch)
+    scored = _scored(batch)
+    predictions = _lake(git_repo / "lake" / "predictions", scored)
+
+    def refused(*args: str) -> str:
+        result, document = _monitor(live_project, out, *args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and document == {}  # nothing half-written
+        return " ".join(result.output.split())
+
+    # no --predictions: drift judged, a note says how to measure live performance
+    result, document = _monitor(live_project, out, "--data", events)
+    assert result.exit_code == 0, result.output
+    assert document.get("live") is None
+    assert any("pass where its predictions for the batch lie with --predictions" in n for n in document["notes"])
+    # predictions that lack rows of the batch
+    short = _lake(git_repo / "lake" / "short", scored.iloc[:-7])
+    message = refused("--data", events, "--predictions", short)
+    assert "lacks the predictions of 7 of the batch's 1,200 labelled rows (ids 'b011" in message
+    # one id predicted twice
+    twice = _lake(git_repo / "lake" / "twice", pd.concat([scored, scored.iloc[:1]]))
+    assert "the predictions repeat ids in 'sample_id' ('b00000')" in refused("--data", events, "--predictions",
+                                                                              twice)
+    # no prediction column
+    assert "has no column 'prediction'" in refused(
+        "--data", events, "--predictions", _lake(git_repo / "lake" / "raw", scored.drop(columns="prediction")))
+    # a batch without the id column
+    no_id = _lake(git_repo / "lake" / "no-id", batch.drop(columns="sample_id"))
+    assert "has no column 'sample_id' (evaluate.id: it joins the predictions to the labels)" in refused(
+        "--data", no_id, "--predictions", predictions)
+    # a location that is not there
+    assert "Spark cannot read lake/nowhere" in refused("--data", events, "--predictions", "lake/nowhere")
+    # --predictions with the pandas engine
+    assert "--predictions is for a batch Spark reads" in refused(
+        "--engine", "pandas", "--data", f"{events}/*.parquet", "--predictions", predictions)
+    # no evaluate.id to join by
+    settings = yaml.safe_load(live_project.read_text())
+    del settings["evaluate"]["id"]
+    live_project.write_text(yaml.safe_dump(settings, sort_keys=False))
+    message = refused("--data", events, "--predictions", predictions)
+    assert "--predictions needs evaluate.id in mlgate.yaml" in message and "set evaluate.id" in message
+
+
+def test_predictions_in_csv_join_a_parquet_batch_by_id_as_text(spark: Any, tmp_path: Path) -> None:
+    """Ids typed differently on the two sides (a float 7.0 in the batch, an integer 7 in a CSV the scoring
+    job wrote) join as the pandas reader aligns them; a multiclass job's score_<class> columns are kept and
+    other columns dropped; rows without a label are counted, not joined."""
+    from mlgate.engines.spark.live import join_predictions
+
+    batch = pd.DataFrame({"rid": [float(i) for i in range(1, 11)], "x": range(10),
+                          "y": ["a", "b", "c", "a", "b", None, "c", "a", None, "b"]})
+    (tmp_path / "batch").mkdir()
+    batch.to_parquet(tmp_path / "batch" / "part-0.parquet", index=False)
+    scores = pd.DataFrame({"rid": range(1, 13), "prediction": list("abcabcabcabc"), "score_a": 0.5,
+                           "score_b": 0.25, "score_c": 0.25, "model_version": "7"})
+    (tmp_path / "scored").mkdir()
+    scores.to_csv(tmp_path / "scored" / "part-0.csv", index=False)
+    joined = join_predictions(spark, tmp_path, ["batch"], None, ["scored"], label="y", id_column="rid",
+                              max_rows=100, seed=0)
+    assert (joined.labelled, joined.unlabelled, joined.sampled) == (8, 2, False)
+    assert list(joined.rows.columns) == ["rid", "y", "prediction", "score_a", "score_b", "score_c"]
+    assert joined.rows["rid"].tolist() == ["1", "10", "2", "3", "4", "5", "7", "8"]  # text order
+    assert joined.rows.set_index("rid").loc["10", "prediction"] == "a"

@@ -27,7 +27,7 @@ from mlgate.config import Config, Dataset, EvaluateSettings
 from mlgate.documents import LiveMetric, LivePerformance, Profile
 from mlgate.errors import BadInput, MlgateError
 from mlgate.evaluate.metrics import MetricUndefined
-from mlgate.evaluate.model import MetricEstimate
+from mlgate.evaluate.model import EvalSet, MetricEstimate, Scored
 from mlgate.evaluate.paired import estimates
 from mlgate.evaluate.predictions import load_evalset, read_predictions, rel_path
 from mlgate.gate.live import LiveCheck, judge_against_reference, judge_live
@@ -73,8 +73,7 @@ def live_performance(config: Config, output: Output, registry: Registry, *, run_
     keep = [*reference.columns, settings.label] + ([settings.id] if settings.id else [])
     labelled, unlabelled, has_id = _write_batch(config, files, entry, batch, settings, keep, current.rows)
     sampled = current.rows if current.rows > MAX_ROWS else None
-    model = config.model
-    label = f"{model.name}@{model.production_alias} (version {version})" if version else model.name
+    label = production_label(config, version)
     empty = LivePerformance(label=settings.label, rows=0, unlabelled=unlabelled, sampled_from=sampled,
                             scored=False, error=None, metrics=[])
     if labelled == 0:
@@ -91,17 +90,35 @@ def live_performance(config: Config, output: Output, registry: Registry, *, run_
         return empty.model_copy(update={"rows": evalset.n, "error": scored.error})
     predictions = read_predictions(folder / scored.file, evalset, "production", live.task, id_column=live.id,
                                    rel=rel_path(folder / scored.file, config.root))
+    metrics = judge_batch(config, output, registry, live_config, evalset, predictions, run_id=run_id,
+                          version=version, out=out, config_name=config_name)
+    return LivePerformance(label=settings.label, rows=evalset.n, unlabelled=unlabelled, sampled_from=sampled,
+                           scored=True, error=None, metrics=metrics)
+
+
+def production_label(config: Config, version: str | None) -> str:
+    model = config.model
+    return f"{model.name}@{model.production_alias} (version {version})" if version else model.name
+
+
+def judge_batch(config: Config, output: Output, registry: Registry, live_config: Config, evalset: EvalSet,
+                predictions: Scored, *, run_id: str, version: str | None, out: Path,
+                config_name: str) -> list[LiveMetric]:
+    """Each gated metric of production's predictions on the batch's labelled rows (`live_config`: the
+    config whose evaluate: reads the batch), with its bootstrap interval, judged against production's value
+    on the evaluation rows (else the value its run logged). Whoever read the batch (pandas, Spark)."""
+    live = live_config.evaluate
+    assert live is not None
     specs = _specs(live_config, live)
     found = estimates(list(specs.values()), evalset, predictions, confidence=live.confidence,
                       resamples=live.resamples, seed=live.seed)
     by_name = dict(zip(specs, found, strict=True))
     recorded = registry.run_side(run_id, "production").metrics
+    label = production_label(config, version)
     on_rows = _on_evaluation_rows(config, output, registry, run_id, version, label, out, config_name)
-    metrics = [_metric(rule, by_name.get(rule.name), as_number(recorded.get(rule.name)), live, evalset.n,
-                       on_rows.get(rule.name))
-               for rule in rules_from_config(config)]
-    return LivePerformance(label=settings.label, rows=evalset.n, unlabelled=unlabelled, sampled_from=sampled,
-                           scored=True, error=None, metrics=metrics)
+    return [_metric(rule, by_name.get(rule.name), as_number(recorded.get(rule.name)), live, evalset.n,
+                    on_rows.get(rule.name))
+            for rule in rules_from_config(config)]
 
 
 def _on_evaluation_rows(config: Config, output: Output, registry: Registry, run_id: str, version: str | None,

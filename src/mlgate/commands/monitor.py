@@ -4,7 +4,8 @@ the model's monitoring issue on GitHub up to date.
 Exit codes: 0 healthy (or warned, or too few rows to judge) · 1 drift beyond a fail threshold, a gated
 metric of production that fell on a labelled batch (live performance, commands/live.py), or a batch
 its `data:` entry refuses (a broken feed, not drift) · 2 bad input (no reference profile on production, an
-empty batch, an unknown format, an unreadable file) · 3 MLflow or GitHub failed.
+empty batch, an unknown format, an unreadable file; on Spark, `--predictions` that cannot be joined to the
+labelled rows: commands/spark_live.py) · 3 MLflow or GitHub failed.
 monitor.json and monitor.md are written before anything is posted, so a GitHub failure leaves them.
 """
 
@@ -38,7 +39,7 @@ from mlgate.report.escape import safe_url
 from mlgate.workdir import write_document, write_text
 
 if TYPE_CHECKING:
-    from mlgate.commands.spark_data import Engine
+    from mlgate.commands.spark_data import Engine, SparkBatch
     from mlgate.registry import Registry, VersionInfo
     from mlgate.report.monitor import RenderedMonitor
 
@@ -209,9 +210,10 @@ def _names(columns: Sequence[str]) -> str:
 def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequence[str],
                 dataset: str | None, post: bool | None, out: Path, tracking_uri: str | None,
                 config_name: str = "mlgate.yaml", forge: Forge | None = None, engine: Engine = "auto",
-                spark_master: str | None = None) -> int:
+                spark_master: str | None = None, predictions: Sequence[str] = ()) -> int:
     """The `mlgate monitor` command (see the module docstring for the exit codes)."""
     from mlgate.commands.spark_data import batch_entry, profile_batch
+    from mlgate.commands.spark_live import check_option
     from mlgate.data.profile import expand
     from mlgate.registry import Registry
 
@@ -219,6 +221,7 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
         (out / name).unlink(missing_ok=True)
     named = match_dataset(config, [], dataset) if dataset is not None else None
     on_spark, spark_entry = batch_entry(config, data, named, engine)  # Spark reads it where it lies
+    check_option(config, on_spark, predictions)
     files = [] if on_spark else expand(list(data))
     registry = Registry.connect(resolve_uri(config, out, tracking_uri))
     reference = reference_profile(registry, config)
@@ -245,12 +248,10 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
     else:
         features, changes, status, notes = judge(config, reference.profile, current)
     live, unscored = None, None
-    if spark is not None and config.evaluate is not None and config.evaluate.label in current.columns:
-        notes.append("live performance is not measured on a batch Spark reads (see docs/spark.md)")
-    elif status not in ("not-judged", "invalid-data"):
+    if status not in ("not-judged", "invalid-data"):
         try:
             live, status = _live(config, output, registry, reference, files, entry, current, out, config_name,
-                                 status, notes)
+                                 status, notes, spark, predictions, spark_master)
         except ServiceError as exc:  # drift is still judged, written and posted; then exit 3
             unscored = exc
             notes.append("live performance not measured: production could not be scored "
@@ -281,17 +282,31 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
 
 def _live(config: Config, output: Output, registry: Registry, reference: Reference, files: Sequence[Path],
           entry: Dataset | None, current: Profile, out: Path, config_name: str, status: MonitorStatus,
-          notes: list[str]) -> tuple[LivePerformance | None, MonitorStatus]:
+          notes: list[str], spark: SparkBatch | None = None, predictions: Sequence[str] = (),
+          spark_master: str | None = None) -> tuple[LivePerformance | None, MonitorStatus]:
     """Live performance on a labelled batch, and the status with it: degraded when a metric fell at
-    severity fail (over drift too: it is what the model's users feel), warned for a warning."""
+    severity fail (over drift too: it is what the model's users feel), warned for a warning. On a batch
+    Spark reads, from production's predictions at `predictions` (commands/spark_live.py)."""
     from mlgate.commands.live import live_performance, needs_evaluate_note
+    from mlgate.commands.spark_live import missing_note, spark_live_performance
 
     note = needs_evaluate_note(config, reference.profile, current)
     if note is not None:
         notes.append(note)
-    live = live_performance(config, output, registry, run_id=reference.run_id,
-                            version=reference.version.version, files=files, entry=entry,
-                            reference=reference.profile, current=current, out=out, config_name=config_name)
+    labelled = config.evaluate is not None and config.evaluate.label in current.columns
+    if spark is not None and labelled and not predictions:
+        notes.append(missing_note(config))
+        return None, status
+    if spark is not None:
+        live = spark_live_performance(config, output, registry, run_id=reference.run_id,
+                                      version=reference.version.version, locations=spark.locations,
+                                      entry=spark.entry, predictions=predictions, current=current, out=out,
+                                      config_name=config_name, master=spark_master)
+    else:
+        live = live_performance(config, output, registry, run_id=reference.run_id,
+                                version=reference.version.version, files=files, entry=entry,
+                                reference=reference.profile, current=current, out=out,
+                                config_name=config_name)
     if live is None:
         return None, status
     if not live.scored:

@@ -300,3 +300,23 @@ def test_real_process_takes_the_master_from_spark_master(git_repo: Path) -> None
     assert done.returncode == 1, done.stdout + done.stderr
     assert "mlgate validate: Spark " in done.stdout and "master local[1]" in done.stdout
     assert "isin(['setosa', 'versicolor', 'virginica']) [species]: 1 row" in done.stdout
+
+
+def test_a_local_session_mlgate_starts_has_a_shuffle_partition_a_thread(tmp_path: Path) -> None:
+    """Spark's 200 shuffle partitions make a profile 8x slower on `local[2]`: a local session mlgate starts
+    gets as many as it has threads, unless spark.conf sets them (a second JVM in its own process, as the
+    `spark` fixture's session is already active here)."""
+    pytest.importorskip("pandera.pyspark")
+    script = tmp_path / "shuffle.py"
+    script.write_text(
+        "from mlgate.config import SparkSettings\n"
+        "from mlgate.engines.spark.session import spark_session\n"
+        "for conf in ({}, {'spark.sql.shuffle.partitions': 7}):\n"
+        "    session = spark_session(SparkSettings(master='local[1]', conf=conf))\n"
+        "    print('partitions', session.conf.get('spark.sql.shuffle.partitions'))\n"
+        "    session.stop()\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("partitions")] == [
+        "partitions 1", "partitions 7"]

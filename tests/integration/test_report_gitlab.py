@@ -135,6 +135,25 @@ def test_rate_limit_is_waited_out(project: Path, gitlab_server: FakeGitLab) -> N
     assert len(gitlab_server.notes(MR)) == 1
 
 
+def test_a_long_retry_after_is_waited_at_most_the_cap(project: Path, gitlab_server: FakeGitLab,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry-After: 3600 (or an HTTP date) is waited MAX_RETRY_AFTER seconds, not an hour (python-gitlab's
+    sleep is recorded instead of slept: the only mock here)."""
+    import gitlab.utils
+
+    from mlgate.gitlab.client import MAX_RETRY_AFTER
+
+    waits: list[float] = []
+    monkeypatch.setattr(gitlab.utils.time, "sleep", waits.append)
+    gitlab_server.rate_limit("GET", rf"/merge_requests/{MR}/notes$", retry_after=3600)
+    gitlab_server.fail("POST", r"/statuses/", 429, "Retry later",
+                       headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})
+    result = report()
+    assert result.exit_code == 0, result.output
+    assert waits == [MAX_RETRY_AFTER, MAX_RETRY_AFTER]
+    assert len(gitlab_server.notes(MR)) == 1
+
+
 def test_a_rate_limit_that_lasts_is_a_service_failure(project: Path, gitlab_server: FakeGitLab) -> None:
     gitlab_server.rate_limit("POST", r"/statuses/", retry_after=0, times=50)
     result = report()

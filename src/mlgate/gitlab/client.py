@@ -1,6 +1,7 @@
 """The python-gitlab client at the edge: CI_API_V4_URL (self-managed GitLab), rate limits, clear errors.
 
-Rate limits (429) are waited out as GitLab's Retry-After says (at most MAX_RETRIES times); other failures
+Rate limits (429) are waited out as GitLab's Retry-After says (at most MAX_RETRIES times, never longer than
+MAX_RETRY_AFTER seconds a wait: a job does not sleep for an hour on one header); other failures
 are not retried by the client: a create answered 5xx may have been applied, so note.upsert looks for the
 note before creating it again, and reads are cheap to repeat by re-running the job. Failures become
 ServiceError (exit 3) with what, why and how to fix; the token is never part of a message.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 TIMEOUT = 30
 MAX_RETRIES = 4  # 429s waited out per request
+MAX_RETRY_AFTER = 60  # seconds, at most, per wait (as on GitHub: github/client.py)
 TOKEN_FIX = ("create a project access token (Settings > Access tokens) with the `api` scope and the Reporter "
              "role or higher, and store it as the masked, protected CI/CD variable GITLAB_TOKEN "
              "(docs/gitlab.md: the token)")
@@ -53,9 +55,27 @@ def connect(ctx: GitLabContext) -> Gitlab:
 
     client = Client(server, private_token=ctx.token, timeout=TIMEOUT, per_page=100,
                     retry_transient_errors=False, user_agent="mlgate")
+    client.session.hooks["response"].append(_cap_wait)
     if server + "/api/v4" != ctx.api_url:  # an API somewhere else than SERVER/api/v4
         client._url = ctx.api_url  # python-gitlab has no option for it
     return client
+
+
+def _cap_wait(response: Any, *_args: Any, **_kwargs: Any) -> None:
+    """A 429's wait (Retry-After, else RateLimit-Reset), as python-gitlab reads it, cut to MAX_RETRY_AFTER."""
+    import time
+
+    if response.status_code != 429:
+        return
+    headers = response.headers
+    try:
+        if "Retry-After" in headers:
+            headers["Retry-After"] = str(min(int(headers["Retry-After"]), MAX_RETRY_AFTER))
+        elif "RateLimit-Reset" in headers:
+            latest = int(time.time()) + MAX_RETRY_AFTER
+            headers["RateLimit-Reset"] = str(min(int(headers["RateLimit-Reset"]), latest))
+    except ValueError:  # not a number of seconds (an HTTP date): python-gitlab fails on it; wait the cap
+        headers["Retry-After"] = str(MAX_RETRY_AFTER)
 
 
 def project(ctx: GitLabContext, client: Gitlab) -> Project:

@@ -100,8 +100,8 @@ def _local_shuffle(session: Any, settings: SparkSettings) -> None:
     """On a local master mlgate started, as many shuffle partitions as threads, unless set anywhere.
 
     Spark's default is 200. mlgate's aggregations end in a few thousand groups at most, and on one
-    machine each of 200 tasks is pure overhead: a profile of 1,000,000 rows takes 84 s with 200 and 11 s
-    with 2 on `local[2]`. A cluster keeps its own setting (spark-submit's, the cluster's or spark.conf's).
+    machine each of 200 tasks is pure overhead: a profile of 1,000,000 rows takes 84 s with 200 and 11 s with
+    4 on `local[2]`. A cluster keeps its own setting (spark-submit's, the cluster's or spark.conf's).
     """
     context = session.sparkContext
     configured = _SHUFFLE in settings.conf or context.getConf().contains(_SHUFFLE)

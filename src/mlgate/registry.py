@@ -88,6 +88,20 @@ def s3_client_missing(doing: str, artifact_uri: str = "") -> BadInput:
                     "install the s3 extra: pip install 'mlgate[s3]' (or uv pip install 'mlgate[s3]')")
 
 
+def _schema_mismatch(uri: str, exc: Exception) -> ServiceError:
+    """The store's tables were migrated by another MLflow version than the one installed here."""
+    import mlflow
+
+    return ServiceError(
+        f"the MLflow store {redact(uri)} was written by another MLflow version than this environment's "
+        f"(mlflow {mlflow.__version__})",
+        _first_line(scrub(str(exc))),
+        "install the MLflow version that last wrote the store where mlgate runs (a newer store: "
+        "pip install -U mlflow-skinny); if this environment's MLflow is the newer one, back the database "
+        f"up and run `mlflow db upgrade {redact(uri)}`. Every process that uses one store needs one MLflow",
+    )
+
+
 def _first_line(text: str) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= 300 else line[:300].rsplit(" ", 1)[0] + " …"
@@ -199,6 +213,8 @@ class Registry:
             try:
                 registry = cls(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
             except MlflowException as exc:  # an unsupported scheme fails here, before any request
+                if "database schema" in str(exc):
+                    raise _schema_mismatch(uri, exc) from exc
                 raise BadInput(
                     f"cannot use the MLflow tracking URI {redact(uri)}",
                     _first_line(scrub(str(exc))),

@@ -7,6 +7,8 @@ messages a person reads; these pin the class's own contract, read by read.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,3 +229,28 @@ def test_a_name_a_real_server_rejects_is_bad_input_too(mlflow_server_url: str) -
         store.log_run(run_id, params={}, metrics={"a//b": 1.0}, tags={})
     assert caught.value.what == "MLflow rejects the metric 'a//b'"
     assert "would resolve to 'a/b'" in caught.value.why
+
+
+def test_a_store_migrated_by_another_mlflow_is_a_service_error_naming_both_fixes(tmp_path: Path) -> None:
+    """A SQLite store whose schema another MLflow version wrote (its alembic revision is not this one's): exit
+    3 naming this MLflow's version and both fixes, not "use an http(s):// … URI" (the URI is right)."""
+    import sqlite3
+
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    Registry.connect(uri).ensure_experiment("churn")
+    with sqlite3.connect(tmp_path / "mlflow.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'f4a9b2c7d1e6'")  # a later MLflow's revision
+    code = ("import sys\nfrom mlgate.errors import MlgateError\nfrom mlgate.registry import Registry\n"
+            "try:\n    Registry.connect(sys.argv[1])\nexcept MlgateError as exc:\n"
+            "    print(exc.message())\n    sys.exit(exc.exit_code)\n")
+    # in a process of its own: MLflow checks a store's schema once a process
+    done = subprocess.run([sys.executable, "-c", code, uri], capture_output=True, text=True, timeout=300,
+                          check=False)
+    message = done.stdout
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"another MLflow version than this environment's (mlflow {mlflow.__version__})" in message
+    assert "out-of-date database schema" in message
+    assert "pip install -U mlflow-skinny" in message and "mlflow db upgrade" in message
+    assert "http(s)://" not in message

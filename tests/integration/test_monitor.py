@@ -199,6 +199,10 @@ def test_schema_changes_are_reported_not_crashed_on(project: Path, git_repo: Pat
     assert document["status"] == "warned"
     assert document["schema_changes"]["missing"] == ["y"] and document["schema_changes"]["new"] == ["z"]
     assert "column y of the reference is missing from the batch" in result.output
+    assert document["feed"] is None  # no data: entry matches: said once, in the report's data feed section
+    report = (out / "monitor.md").read_text()
+    assert report.count("entry matches") == 1 and "(name one with `--dataset`)" in report
+    assert not any("entry matches" in note for note in document["notes"])
 
     _set(project, evaluate={"data": "data/train.csv", "label": "y", "command": "true", "task": "binary"})
     result = _monitor(project, out, str(batch), extra=("--no-post",))

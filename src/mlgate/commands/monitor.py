@@ -256,9 +256,6 @@ def run_monitor(config: Config, output: Output, github: CiContext, *, data: Sequ
             unscored = exc
             notes.append("live performance not measured: production could not be scored "
                          f"({one_line(exc.what)}); the drift above is judged without it")
-    if entry is None:
-        notes.append("no `data:` entry matches these files, so no schema or check was applied "
-                     "(name one with --dataset)")
     document = Monitor(
         passed=status not in ("drifted", "degraded", "invalid-data"), status=status,
         summary=summary(status, features, changes, current.rows, min_rows, feed, live),

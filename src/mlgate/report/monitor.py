@@ -156,7 +156,8 @@ def build(doc: Monitor, run_url: str | None) -> MonitorView:
                 [[md(r.path, 120), md(r.status, 20), md(r.error, 300)]
                  for r in (doc.feed.files if doc.feed else []) if r.error]
     if doc.feed is None:
-        feed_line = Safe("No `data:` entry matches the batch: its schema and checks were not applied.")
+        feed_line = Safe("No `data:` entry matches the batch: its schema and checks were not applied "
+                         "(name one with `--dataset`).")
     else:
         feed_line = Safe(f"Checked with the `data:` entry {md(doc.feed.dataset, 120)}: "
                          + ("passed." if doc.feed.passed else "**failed** (not judged as drift)."))

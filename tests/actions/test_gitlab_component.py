@@ -56,6 +56,12 @@ def pipeline(gate: Gate, gitlab: FakeGitLab, *, source: str, sha: str, extra: di
         argv.append(job)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLFLOW_", "MLGATE_", "CI_"))}
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    # the job's bash gets a socket as stdin (node's stdio), and bash then reads ~/.bashrc when it thinks it is
+    # the first shell: a developer's ~/.bashrc that puts pyenv's shims first would run the job's `python`
+    # outside this venv (seen locally, not on CI). A runner's job has no such home: give it an empty one.
+    home = gate.tmp / "home"
+    home.mkdir(exist_ok=True)
+    env["HOME"] = str(home)
     return subprocess.run(argv, cwd=gate.repo, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 

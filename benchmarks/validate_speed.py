@@ -7,7 +7,7 @@
 Prints, each measured in a fresh process: the validation time (the whole stage: schema, every check,
 the sha256 version), a plain pandas read and a plain pyarrow read of the same file, their ratios, and the
 peak RSS of each. Then the chunked mode on growing files (many times the chunk size): peak RSS per size,
-which stays flat. Target: validation within 2x the plain read.
+which stays flat. Target: validation within 1.5x the plain read (issue 22).
 """
 
 from __future__ import annotations
@@ -92,7 +92,10 @@ def child(mode: str, target: str, chunk_rows: int) -> None:
     """Run one measurement in this (fresh) process and print {"seconds", "peak_rss_mb", ...} as JSON."""
     extra: dict[str, object] = {}
     start, cpu = time.perf_counter(), _cpu()
-    if mode == "pandas":
+    if mode in ("pandas", "pandas-1"):
+        if mode == "pandas-1":  # pandas >= 3.1 reads a large CSV path on several threads; this is one
+            pd.set_option("mode.max_threads", 1)
+            start, cpu = time.perf_counter(), _cpu()
         extra["rows"] = len(pd.read_csv(target))
     elif mode == "pyarrow":
         import pyarrow.csv
@@ -153,10 +156,14 @@ def speed(folder: Path, rows: int, repeat: int) -> None:
     size_mb = path.stat().st_size / 2**20
     print(f"file: {rows:,} rows x 10 columns, {size_mb:.1f} MiB CSV")
     measure("pandas", path)  # warm the page cache so every run reads from memory alike
-    figures = best_of(("pandas", "pyarrow", "validate"), path, repeat)
+    modes = ("pandas", "pandas-1", "pyarrow", "validate") if _threaded_pandas() else \
+        ("pandas", "pyarrow", "validate")
+    figures = best_of(modes, path, repeat)
     print(f"  (fastest of {repeat} interleaved runs each, every run in a fresh process)")
     for mode, label in (("validate", "mlgate validation"), ("pandas", "plain pandas.read_csv"),
-                        ("pyarrow", "plain pyarrow.csv.read_csv")):
+                        ("pandas-1", "pandas.read_csv, one thread"), ("pyarrow", "plain pyarrow.csv.read_csv")):
+        if mode not in figures:
+            continue
         f = figures[mode]
         print(f"  {label:<28} {f['seconds']:7.2f} s  (CPU {f['cpu_seconds']:5.2f} s)"
               f"   peak RSS {f['peak_rss_mb']:7.1f} MiB")
@@ -164,10 +171,22 @@ def speed(folder: Path, rows: int, repeat: int) -> None:
     assert check["rows"] == rows and check["exit"] == 0, check
     print(f"  (+ one-time imports of pandera and mlgate: {check['startup_seconds']:.2f} s per process)")
     print(f"  ratio validation / pandas read:  {check['seconds'] / figures['pandas']['seconds']:.2f}x "
-          "(target <= 2x)")
+          "(target <= 1.5x)")
+    if "pandas-1" in figures:
+        print(f"  ratio validation / pandas read on one thread: "
+              f"{check['seconds'] / figures['pandas-1']['seconds']:.2f}x")
     print(f"  ratio validation / pyarrow read: {check['seconds'] / figures['pyarrow']['seconds']:.2f}x")
     print(f"  ratio incl. imports / pandas:    "
           f"{(check['seconds'] + check['startup_seconds']) / figures['pandas']['seconds']:.2f}x")
+
+
+def _threaded_pandas() -> bool:
+    """Whether this pandas reads a CSV path on several threads (pandas >= 3.1: `mode.max_threads`)."""
+    try:
+        pd.get_option("mode.max_threads")
+    except KeyError:
+        return False
+    return True
 
 
 def growth(folder: Path, chunk_rows: int, sizes: list[int]) -> None:

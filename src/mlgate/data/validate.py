@@ -3,6 +3,7 @@ first), while the dataset-level checks accumulate over the whole file."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,12 +208,25 @@ def _validate_chunk(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFai
         _missing_columns(schema, chunk, found)
         return
     try:
-        schema.schema.validate(chunk, lazy=True)
+        if _copy_on_write():  # a coercion changes the shallow copy only; pandera's deep copy is skipped
+            schema.schema.validate(chunk.copy(deep=False), lazy=True, inplace=True)
+        else:
+            schema.schema.validate(chunk, lazy=True)
     except SchemaErrors as exc:
         found.add(exc.failure_cases, chunk)
     except SchemaDefinitionError as exc:
         raise BadInput(f"schema {schema.source} cannot be applied to {rel}", str(exc),
                        "fix the schema", file=schema.source) from exc
+
+
+@functools.cache
+def _copy_on_write() -> bool:
+    """pandas >= 3 always copies on write; pandas 2 when its option is set."""
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return bool(pd.get_option("mode.copy_on_write") is True)
 
 
 def _missing_columns(schema: LoadedSchema, chunk: pd.DataFrame, found: PanderaFailures) -> None:

@@ -26,17 +26,16 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from validate_speed import _threaded_pandas, generate  # the same generated CSV as the validate benchmark
+# the same generated CSV, and the same plain reads, as the validate benchmark
+from validate_speed import generate, plain_read, threaded_pandas
 
 
 def child(mode: str, target: str, chunk_rows: int) -> None:
     """One measurement in this (fresh) process: {"seconds", "cpu_seconds", "peak_rss_mb", ...} as JSON."""
     extra: dict[str, object] = {}
     if mode in ("pandas", "pandas-1"):
-        if mode == "pandas-1":  # pandas >= 3.1 reads a large CSV path on several threads; this is one
-            pd.set_option("mode.max_threads", 1)
         start, cpu = time.perf_counter(), _cpu()
-        extra["rows"] = len(pd.read_csv(target))
+        extra["rows"] = plain_read(mode, target)
     else:
         from mlgate.config import Dataset
         from mlgate.data.profile import profile_files
@@ -71,7 +70,7 @@ def speed(folder: Path, rows: int, repeat: int) -> None:
     path = generate(folder / "bench.csv", rows)
     print(f"file: {rows:,} rows x 10 columns, {path.stat().st_size / 2**20:.1f} MiB CSV")
     measure("pandas", path)  # warm the page cache
-    modes = ("pandas", "pandas-1", "profile", "profile-ref") if _threaded_pandas() else \
+    modes = ("pandas", "pandas-1", "profile", "profile-ref") if threaded_pandas() else \
         ("pandas", "profile", "profile-ref")
     runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for _ in range(repeat):

@@ -93,10 +93,7 @@ def child(mode: str, target: str, chunk_rows: int) -> None:
     extra: dict[str, object] = {}
     start, cpu = time.perf_counter(), _cpu()
     if mode in ("pandas", "pandas-1"):
-        if mode == "pandas-1":  # pandas >= 3.1 reads a large CSV path on several threads; this is one
-            pd.set_option("mode.max_threads", 1)
-            start, cpu = time.perf_counter(), _cpu()
-        extra["rows"] = len(pd.read_csv(target))
+        extra["rows"] = plain_read(mode, target)
     elif mode == "pyarrow":
         import pyarrow.csv
 
@@ -156,7 +153,7 @@ def speed(folder: Path, rows: int, repeat: int) -> None:
     size_mb = path.stat().st_size / 2**20
     print(f"file: {rows:,} rows x 10 columns, {size_mb:.1f} MiB CSV")
     measure("pandas", path)  # warm the page cache so every run reads from memory alike
-    modes = ("pandas", "pandas-1", "pyarrow", "validate") if _threaded_pandas() else \
+    modes = ("pandas", "pandas-1", "pyarrow", "validate") if threaded_pandas() else \
         ("pandas", "pyarrow", "validate")
     figures = best_of(modes, path, repeat)
     print(f"  (fastest of {repeat} interleaved runs each, every run in a fresh process)")
@@ -180,7 +177,15 @@ def speed(folder: Path, rows: int, repeat: int) -> None:
           f"{(check['seconds'] + check['startup_seconds']) / figures['pandas']['seconds']:.2f}x")
 
 
-def _threaded_pandas() -> bool:
+def plain_read(mode: str, target: str) -> int:
+    """The rows of a plain `pandas.read_csv`; "pandas-1" reads on one thread (pandas >= 3.1 reads a large
+    CSV path on several)."""
+    if mode == "pandas-1":
+        pd.set_option("mode.max_threads", 1)
+    return len(pd.read_csv(target))
+
+
+def threaded_pandas() -> bool:
     """Whether this pandas reads a CSV path on several threads (pandas >= 3.1: `mode.max_threads`)."""
     try:
         pd.get_option("mode.max_threads")

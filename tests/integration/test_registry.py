@@ -241,7 +241,9 @@ def test_a_store_migrated_by_another_mlflow_is_a_service_error_naming_both_fixes
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     Registry.connect(uri).ensure_experiment("churn")
     with sqlite3.connect(tmp_path / "mlflow.db") as db:
-        db.execute("UPDATE alembic_version SET version_num = 'f4a9b2c7d1e6'")  # a later MLflow's revision
+        # a revision no MLflow release has (a real one, as 'f4a9b2c7d1e6' was, becomes the head of a later
+        # MLflow: 3.18 made that one its head and the store then matched): MLflow only sees "not my head"
+        db.execute("UPDATE alembic_version SET version_num = 'mlgate_not_a_real_rev'")
     code = ("import sys\nfrom mlgate.errors import MlgateError\nfrom mlgate.registry import Registry\n"
             "try:\n    Registry.connect(sys.argv[1])\nexcept MlgateError as exc:\n"
             "    print(exc.message())\n    sys.exit(exc.exit_code)\n")

@@ -34,16 +34,19 @@ def test_the_suite_is_complete() -> None:
     assert {p.name for p in WORKFLOWS} >= {"pr-gate.yml", "publish-report.yml", "promote.yml", "monitor.yml"}
 
 
+@pytest.mark.tooling
 def test_actions_match_the_github_actions_schema() -> None:
     result = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", *map(str, ACTIONS))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.tooling
 def test_workflows_match_the_github_workflows_schema() -> None:
     result = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
 def test_zizmor_finds_nothing(persona: str) -> None:
     result = run(tool("zizmor"), "--offline", "--no-progress", "--persona", persona,

@@ -1,11 +1,15 @@
-"""Pure parts of the demo: the pull request's label noise and copying the packaged example."""
+"""Parts of the demo: the pull request's label noise, copying the packaged example, a failing tool's message."""
 
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
-from mlgate.commands.demo import copy_example, example_files, relabel, set_first_field
+import pytest
+
+from mlgate.commands.demo import _tool, copy_example, example_files, relabel, set_first_field
+from mlgate.errors import ServiceError
 
 
 def test_relabel_flips_every_tenth_target_and_nothing_else(tmp_path: Path) -> None:
@@ -48,3 +52,16 @@ def test_set_first_field_changes_one_row_and_can_undo_it(tmp_path: Path) -> None
     assert path.read_text() == "a,b\n1.5,x\n-1,y\n"
     set_first_field(path, 2, "2.5")
     assert path.read_text() == text
+
+
+def test_a_failing_tool_is_named_with_its_error_line_not_its_banner() -> None:
+    """A real process that fails as DVC does: its ERROR line on stderr, then a support banner as the last words.
+    The error's why is the ERROR line (the banner alone told the user nothing); the fix names a way out."""
+    script = ("import sys\nprint('ERROR: unexpected error - cannot import name X', file=sys.stderr)\n"
+              "print(file=sys.stderr)\nprint('Having any troubles? Hit us up', file=sys.stderr)\nsys.exit(255)\n")
+    with pytest.raises(ServiceError) as raised:
+        _tool([sys.executable, "-c", script], "run dvc init", "dvc init")
+    error = raised.value
+    assert error.what == "the demo could not run dvc init: `dvc init` exited 255"
+    assert error.why == "ERROR: unexpected error - cannot import name X"
+    assert "pip install -U dvc" in error.fix and "see the message above" not in error.fix

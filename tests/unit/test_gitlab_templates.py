@@ -43,6 +43,7 @@ def test_there_are_the_three_components() -> None:
     assert [p.name for p in TEMPLATES] == ["gate.yml", "monitor.yml", "promote.yml"]
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
 def test_catalog_layout_and_schema(template: Path, tmp_path: Path) -> None:
     text = template.read_text(encoding="utf-8")
@@ -90,6 +91,7 @@ def test_promotions_never_overlap_and_monitor_runs_on_schedules() -> None:
     assert monitor["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
 
 
+@pytest.mark.tooling
 def test_the_example_includes_the_components_and_is_packaged(tmp_path: Path) -> None:
     example = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     names = [re.sub(r".*/(\w+)@.*", r"\1", item["component"]) for item in example["include"]]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -170,33 +171,45 @@ def _isolated(demo: Demo) -> Iterator[None]:
         os.environ.update(saved_env)
 
 
-def _tool(argv: list[str], what: str) -> str:
-    """Run git or dvc in the project; a failure is a ServiceError naming the command."""
+def _tool(argv: list[str], what: str, shown: str) -> str:
+    """Run git or dvc in the project; a failure is a ServiceError naming the command as `shown`."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ServiceError(f"the demo could not {what}", str(exc),
                            f"check that `{argv[0]}` is installed and on PATH") from exc
     if done.returncode != 0:
-        raise ServiceError(f"the demo could not {what}: `{' '.join(argv[:4])}` exited {done.returncode}",
-                           (done.stderr or done.stdout).strip()[-500:], "see the message above")
+        tool = "DVC" if shown.startswith("dvc") else "git"
+        reinstall = "pip install -U dvc" if tool == "DVC" else "your system's package manager"
+        raise ServiceError(f"the demo could not {what}: `{shown}` exited {done.returncode}",
+                           _failure(done.stdout, done.stderr),
+                           f"run `{shown}` in an empty git repository to see its whole output; an import "
+                           f"error or an unexpected error inside {tool} usually means the installed {tool} "
+                           f"does not fit its dependencies: reinstall it ({reinstall})")
     return done.stdout
 
 
+def _failure(stdout: str, stderr: str) -> str:
+    """What a failed tool said: its error lines (DVC ends with a support banner), else its last words."""
+    lines = [line.strip() for line in f"{stderr}\n{stdout}".splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"(?i)(error|fatal)\b", line)]
+    return "\n".join(errors or lines)[-500:]
+
+
 def git(*args: str) -> str:
-    return _tool(["git", *GIT_IDENTITY, *args], f"run git {args[0]}")
+    return _tool(["git", *GIT_IDENTITY, *args], f"run git {args[0]}", " ".join(["git", *args[:3]]))
 
 
 def dvc(*args: str) -> str:
-    return _tool([sys.executable, "-m", "dvc", *args], f"run dvc {args[0]}")
+    return _tool([sys.executable, "-m", "dvc", *args], f"run dvc {args[0]}", " ".join(["dvc", *args[:3]]))
 
 
 def _make_repository() -> None:
     Path(".gitignore").write_text(GITIGNORE, encoding="utf-8")
     git("init", "-q")
     git("symbolic-ref", "HEAD", "refs/heads/main")
-    dvc("init", "-q")
-    dvc("add", "-q", DATA, HOLDOUT)
+    dvc("init")  # not -q: DVC then hides its error too (the output is captured, not shown)
+    dvc("add", DATA, HOLDOUT)
     git("add", "-A")
     git("commit", "-q", "-m", "Breast-cancer classifier: data (DVC), schema, training, gate policy")
 
@@ -294,7 +307,7 @@ def drifted_batch(source: Path, target: Path, *, rows: int) -> int:
 
 
 def _commit(message: str) -> None:
-    dvc("add", "-q", DATA)
+    dvc("add", DATA)
     git("add", "-A")
     git("commit", "-q", "-m", message)
 

@@ -160,6 +160,23 @@ def test_schema_that_defines_nothing(project: DataProject, content: str) -> None
     bad_input(project.validate("--base", "main"), "schema schemas/iris.yaml defines no columns, checks or index")
 
 
+@pytest.mark.parametrize(("content", "row", "words"), [
+    ("columns:\n  sepal_length:\n    dtype: float64\n    greater_than_or_equl_to: 0\n", "1,-4.0,2.0,setosa\n",
+     ("schema schemas/iris.yaml: column 'sepal_length' has the key 'greater_than_or_equl_to', which pandera "
+      "does not know", "a misspelt check would check nothing")),
+    ("columns:\n  sepal_length:\n    dtype: float64\n    checks:\n    - value: 0\n      options: "
+     "{check_name: greater_than_or_equal_to}\n    less_than: 5\n", "1,9.0,2.0,setosa\n",
+     ("schema schemas/iris.yaml: column 'sepal_length' has both a `checks:` list and the check 'less_than'",)),
+])
+def test_a_check_pandera_would_skip_is_refused(project: DataProject, content: str, row: str,
+                                               words: tuple[str, ...]) -> None:
+    """pandera skips in silence a column key it does not know, and a flat check beside a `checks:` list. Each
+    row breaks only the check pandera would skip: without the refusal, validation passes it (exit 0)."""
+    project.write("schemas/iris.yaml", content)
+    project.write("data/train.csv", IRIS_HEADER + row)
+    bad_input(project.validate("--base", "main"), *words)
+
+
 def test_bad_input_leaves_no_older_validation_json(project: DataProject) -> None:
     """A later stage (report, train's data pin) must not read a previous run's result as this one's."""
     project.write("data/train.csv", IRIS_HEADER + iris_rows(5))

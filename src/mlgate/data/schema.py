@@ -69,6 +69,7 @@ def _serialized_schema(path: Path, shown: str) -> Any:
     fix = "write it in pandera's YAML format (a DataFrameSchema's `schema.to_yaml()` writes one)"
     read = read_json if path.suffix == ".json" else read_yaml
     serialized = read(path, f"schema {shown}", fix, file=shown)  # bounded: pandera's own reader is not
+    _no_ignored_keys(serialized, shown)
     try:
         schema = deserialize_schema(serialized)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pandera raises many kinds for a bad file: all mean "invalid schema"
@@ -77,6 +78,44 @@ def _serialized_schema(path: Path, shown: str) -> Any:
             f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500], fix, file=shown,
         ) from exc
     return _check_is_schema(schema, shown)
+
+
+# What pandera reads in a column's (or an index's) mapping besides the names of checks (`Check.<name>`); it
+# skips any other key in silence (pandera/io/_flat_checks.py), so a misspelt check would check nothing.
+_COMPONENT_KEYS = frozenset({
+    "title", "description", "dtype", "nullable", "checks", "name", "unique", "coerce", "required", "regex",
+    "default", "report_duplicates", "drop_invalid_rows", "metadata", "dims", "alias", "ordered_dims", "sizes",
+    "shape", "coords", "schema_type", "version",
+})
+
+
+def _no_ignored_keys(serialized: Any, shown: str) -> None:
+    """Refuse a column or index key that pandera would skip: an unknown key (a misspelt check), or a check
+    written flat beside a `checks:` list (pandera then reads the list only)."""
+    from pandera.api.checks import Check
+
+    if not isinstance(serialized, dict):
+        return
+    columns, index = serialized.get("columns"), serialized.get("index")
+    columns = columns.items() if isinstance(columns, dict) else ()
+    parts = [*((f"column {name!r}", spec) for name, spec in columns),
+             *((f"index level {i}", spec) for i, spec in enumerate(index if isinstance(index, list) else ()))]
+    for part, spec in parts:
+        if not isinstance(spec, dict):
+            continue
+        others = [key for key in spec if key not in _COMPONENT_KEYS]
+        flat = [key for key in others if callable(getattr(Check, str(key), None))]
+        unknown = [key for key in others if key not in flat]
+        where = f"schema {shown}: {part}"
+        if unknown:
+            raise BadInput(f"{where} has the key {unknown[0]!r}, which pandera does not know",
+                           "pandera skips a key it does not know in silence: a misspelt check would check "
+                           "nothing", "spell the check as pandera names it (`greater_than_or_equal_to`, "
+                           "`isin`, `str_matches`, ...: pandera's Check API) or remove the key", file=shown)
+        if flat and spec.get("checks") is not None:
+            raise BadInput(f"{where} has both a `checks:` list and the check {flat[0]!r} beside it",
+                           "pandera then reads the `checks:` list only, and the other check is skipped",
+                           f"move {flat[0]!r} into the `checks:` list, or write every check flat", file=shown)
 
 
 def _python_schema(path: Path, name: str, shown: str) -> Any:

@@ -78,6 +78,9 @@ def guard_stray_text() -> None:
     warnings.showwarning = _show_warning
     if logging.getLogRecordFactory() is not _DefusedRecord:
         logging.setLogRecordFactory(_DefusedRecord)
+    # a handler that fails (its stream closed) makes logging print the record's raw message and arguments to
+    # stderr ("--- Logging error ---"), past `defuse`: a forged command or a URI's password with it
+    logging.raiseExceptions = False
 
 
 class _DefusedRecord(logging.LogRecord):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import re
 import tempfile
@@ -59,6 +60,7 @@ _CAUSES = {
 _UNAUTHENTICATED = frozenset({"UNAUTHENTICATED"})
 _DENIED = frozenset({"PERMISSION_DENIED"})
 _HTTP_STATUS = re.compile(r"error code (\d{3}) != 200")
+_MIGRATION_LOGGERS = ("alembic", "mlflow.store.db.utils")
 _CREDENTIALS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 # MLflow's error codes for a missing run, version, alias or model.
 _NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"})
@@ -206,6 +208,10 @@ class Registry:
         from mlflow.tracking import MlflowClient
 
         db = sqlite_path(uri)
+        # an older MLflow (3.9) logs its schema check at INFO each time it opens a database store (alembic's
+        # "Context impl SQLiteImpl."): lines of the gate's log that are not the gate's
+        for name in _MIGRATION_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
         # MLflow creates an embedded SQLite store's tables when it first opens it (the client's constructor
         # does); two processes doing that at once collide ("table experiments already exists"), so the
         # first use is serialised by a file lock beside the database.

@@ -189,6 +189,31 @@ def test_warnings_and_log_records_are_defused(project: Path, capsys: pytest.Capt
     assert runner_commands(err) == []
 
 
+def test_a_failing_log_handler_prints_no_raw_record(capfd: pytest.CaptureFixture[str]) -> None:
+    """A handler whose stream is closed (alembic's root handler, bound to a stream that is gone) makes
+    logging print the record's raw message to stderr, past the defused record: not after guard_stray_text."""
+    import io
+    import logging
+
+    from mlgate.output import guard_stray_text
+
+    before = logging.getLogRecordFactory(), logging.raiseExceptions
+    logger = logging.getLogger("mlgate-test-closed")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    stream.close()
+    try:
+        guard_stray_text()
+        logger.warning("run b\r::error::forged at https://bot:s3cret-pw@mlflow.example.com")
+    finally:
+        logger.removeHandler(handler)
+        logging.setLogRecordFactory(before[0])
+        logging.raiseExceptions = before[1]
+    err = capfd.readouterr().err
+    assert "s3cret-pw" not in err and runner_commands(err) == [], err
+
+
 def test_mlflow_view_run_lines_never_show_the_uri_credentials(git_repo: Path, mlflow_server_url: str) -> None:
     """MLflow prints `🏃 View run ... at: <URI>` when a run ends against a server, with the URI's
     user:password. `mlgate train` against `http://bot:PASSWORD@host` (a server without auth ignores them)

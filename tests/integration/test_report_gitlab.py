@@ -139,12 +139,14 @@ def test_a_long_retry_after_is_waited_at_most_the_cap(project: Path, gitlab_serv
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry-After: 3600 (or an HTTP date) is waited MAX_RETRY_AFTER seconds, not an hour (python-gitlab's
     sleep is recorded instead of slept: the only mock here)."""
+    import gitlab.client
     import gitlab.utils
 
     from mlgate.gitlab.client import MAX_RETRY_AFTER
 
     waits: list[float] = []
-    monkeypatch.setattr(gitlab.utils.time, "sleep", waits.append)
+    sleeper = gitlab.utils if hasattr(gitlab.utils, "time") else gitlab.client  # python-gitlab 4: client.py
+    monkeypatch.setattr(sleeper.time, "sleep", waits.append)
     gitlab_server.rate_limit("GET", rf"/merge_requests/{MR}/notes$", retry_after=3600)
     gitlab_server.fail("POST", r"/statuses/", 429, "Retry later",
                        headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})
